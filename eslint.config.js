@@ -1,0 +1,31 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {ignores: ['dist/', 'node_modules/', 'coverage/', 'jest.config.js', 'eslint.config.js', 'bin/']},
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname}},
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      'no-console': 'error',
+    },
+  },
+  {
+    // The pure core never reaches the terminal, a process or a host.
+    files: ['src/spec/**', 'src/net/**'],
+    rules: {
+      'no-restricted-imports': ['error', {patterns: [
+        {group: ['@oclif/*', 'execa', 'listr2'], message: 'the pure core must not depend on the CLI, processes or UI'},
+        {group: ['**/commands/*', '**/ui/*'], message: 'imports flow one way: commands and ui depend on the core, never the reverse'},
+      ]}],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: {'no-console': 'off'},
+  },
+);

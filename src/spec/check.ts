@@ -1,0 +1,40 @@
+/** The whole offline check of one spec: load, schema, semantic rules, allocation, each problem located. */
+import {compileSpec} from './compile.js';
+import {byPosition, type Diagnostic} from './diagnostics.js';
+import {locate, parseSpec, readSpecFile, type LoadResult} from './load.js';
+import {checkSchema} from './schema.js';
+import type {ClusterNetwork} from './types.js';
+
+export interface SpecCheck {
+  readonly cluster: ClusterNetwork | undefined;
+  /** Every problem, located in the file and ordered by position. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function checkSpecFile(file: string): Promise<SpecCheck> {
+  return checkLoaded(await readSpecFile(file));
+}
+
+export function checkSpecText(text: string): SpecCheck {
+  return checkLoaded(parseSpec(new TextEncoder().encode(text)));
+}
+
+function checkLoaded({source, diagnostics: loadProblems}: LoadResult): SpecCheck {
+  if (loadProblems.length > 0) return {cluster: undefined, diagnostics: loadProblems};
+  if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
+    const got = Array.isArray(source.value) ? 'a list' : source.value === null ? 'nothing' : `a ${typeof source.value}`;
+    const {line, column} = locate(source, []);
+    return {
+      cluster: undefined,
+      diagnostics: [{severity: 'error', code: 'schema', path: [], line, column,
+        message: `the document must be a mapping with apiVersion, kind, metadata and spec, got ${got}`}],
+    };
+  }
+  const schema = checkSchema(source.value);
+  if (schema.spec === undefined) {
+    const located = schema.diagnostics.map(({target, ...d}) => ({...d, ...locate(source, d.path, target)}));
+    return {cluster: undefined, diagnostics: located.sort(byPosition)};
+  }
+  const {cluster, diagnostics} = compileSpec(schema.spec);
+  return {cluster, diagnostics: diagnostics.map((d) => ({...d, ...locate(source, d.path)})).sort(byPosition)};
+}

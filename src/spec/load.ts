@@ -1,0 +1,157 @@
+/** Reads a spec file into a YAML document that remembers where every value came from. */
+import {open} from 'node:fs/promises';
+import {LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node} from 'yaml';
+import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
+
+/** Specs beyond this size are refused before parsing: no real cluster needs one. */
+export const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+
+export interface SourceFile {
+  readonly text: string;
+  readonly lineCounter: LineCounter;
+  readonly document: Document.Parsed | undefined;
+  /** The document as plain data, when it parsed. */
+  readonly value: unknown;
+}
+
+export interface LoadResult {
+  readonly source: SourceFile;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Raised when a file cannot be read at all (missing, a directory, no permission). */
+export class UnreadableFileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: cannot read: ${reason}`);
+  }
+}
+
+export async function readSpecFile(file: string): Promise<LoadResult> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const {size} = await handle.stat();
+      if (size > MAX_SPEC_BYTES) return tooLarge(size);
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    throw new UnreadableFileError(file, describeFsError(cause));
+  }
+  return parseSpec(bytes);
+}
+
+export function parseSpec(bytes: Uint8Array): LoadResult {
+  const lineCounter = new LineCounter();
+  if (bytes.length > MAX_SPEC_BYTES) return tooLarge(bytes.length);
+  const text = new TextDecoder('utf-8').decode(bytes);
+  // Control characters other than tab and line breaks, or undecodable bytes, mean this is not a YAML file.
+  // eslint-disable-next-line no-control-regex
+  const junk = text.search(/[\u0000-\u0008\u000e-\u001f\ufffd]/);
+  if (junk >= 0) {
+    const before = text.slice(0, junk);
+    const line = before.split('\n').length;
+    const column = junk - before.lastIndexOf('\n');
+    return {
+      source: {text: '', lineCounter, document: undefined, value: undefined},
+      diagnostics: [{...error('file-not-text', [], 'the file is not a text YAML file (binary data found)'), line, column}],
+    };
+  }
+  const empty = (message: string): LoadResult => ({
+    source: {text, lineCounter, document: undefined, value: undefined},
+    diagnostics: [{...error('file-empty', [], message), line: 1, column: 1}],
+  });
+  if (text.trim() === '') return empty('the file is empty; a spec starts with apiVersion: netctl/v1');
+
+  const documents = parseAllDocuments(text, {lineCounter, prettyErrors: true, uniqueKeys: true});
+  if (!Array.isArray(documents) || documents.length === 0) return empty('the file holds no YAML document');
+  const [document, ...extra] = documents;
+  if (document === undefined) return empty('the file holds no YAML document');
+  const source: SourceFile = {text, lineCounter, document, value: undefined};
+  const diagnostics: Diagnostic[] = [];
+  for (const problem of [...document.errors, ...extra.flatMap((d) => d.errors)]) {
+    const [position] = problem.linePos ?? [{line: 1, col: 1}];
+    diagnostics.push({
+      ...error('yaml-syntax', [], `invalid YAML: ${firstLine(problem.message)}`),
+      line: position.line,
+      column: position.col,
+    });
+  }
+  const second = extra[0];
+  if (second !== undefined) {
+    const {line, col} = lineCounter.linePos(second.range[0]);
+    diagnostics.push({
+      ...error('yaml-multiple-documents', [], 'the file holds more than one YAML document; put each spec in its own file'),
+      line,
+      column: col,
+    });
+  }
+  if (diagnostics.length > 0) return {source, diagnostics};
+  return {source: {...source, value: document.toJS({maxAliasCount: 100})}, diagnostics};
+}
+
+function tooLarge(size: number): LoadResult {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return {
+    source: {text: '', lineCounter: new LineCounter(), document: undefined, value: undefined},
+    diagnostics: [{
+      ...error('file-too-large', [], `the file is ${mib(size)}; specs larger than ${mib(MAX_SPEC_BYTES)} are refused`),
+      line: 1,
+      column: 1,
+    }],
+  };
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function describeFsError(cause: unknown): string {
+  const reasons: Record<string, string> = {ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied'};
+  const code = (cause as NodeJS.ErrnoException).code;
+  return (code === undefined ? undefined : reasons[code]) ?? (cause instanceof Error ? cause.message : String(cause));
+}
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Where in the file a path points. `key` points at the mapping key itself (for unknown fields);
+ * a path that does not exist points at its deepest existing parent (for missing fields).
+ */
+export function locate(source: SourceFile, path: SpecPath, target: 'value' | 'key' = 'value'): Position {
+  const document = source.document;
+  if (document === undefined) return {line: 1, column: 1};
+  let node: unknown = document.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
+      if (pair === undefined) break;
+      const keyStart = rangeStart(pair.key);
+      if (target === 'key' && part === path[path.length - 1] && keyStart !== undefined) {
+        offset = keyStart;
+        break;
+      }
+      node = pair.value;
+      offset = rangeStart(node) ?? keyStart ?? offset;
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item: unknown = node.items[part];
+      if (item === undefined) break;
+      node = item;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      break;
+    }
+  }
+  const {line, col} = source.lineCounter.linePos(offset);
+  return {line, column: col};
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return node !== null && typeof node === 'object' && 'range' in node ? (node as Node).range?.[0] : undefined;
+}

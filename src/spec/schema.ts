@@ -1,0 +1,139 @@
+/**
+ * Structural checks: schemas/netctl.schema.json through ajv, with errors rewritten into messages
+ * for people (unknown fields get a "did you mean").
+ */
+import {readFileSync} from 'node:fs';
+import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js';
+import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
+import {suggest} from './suggest.js';
+import type {SpecDocument} from './types.js';
+
+export const SCHEMA_URL = new URL('../../schemas/netctl.schema.json', import.meta.url);
+
+let compiled: ValidateFunction | undefined;
+
+export function schemaText(): string {
+  return readFileSync(SCHEMA_URL, 'utf8');
+}
+
+function validator(): ValidateFunction {
+  if (compiled === undefined) {
+    const ajv = new Ajv2020({allErrors: true, verbose: true, strict: true});
+    // Our own annotation: the message shown when a value fails its pattern or const.
+    ajv.addVocabulary(['x-message']);
+    compiled = ajv.compile(JSON.parse(schemaText()) as object);
+  }
+  return compiled;
+}
+
+/** A diagnostic that points at a mapping key rather than at its value. */
+export interface SchemaDiagnostic extends Diagnostic {
+  readonly target: 'key' | 'value';
+}
+
+export function checkSchema(value: unknown): {spec: SpecDocument | undefined; diagnostics: SchemaDiagnostic[]} {
+  const validate = validator();
+  if (validate(value)) return {spec: value as SpecDocument, diagnostics: []};
+  const seen = new Set<string>();
+  const diagnostics: SchemaDiagnostic[] = [];
+  for (const problem of validate.errors ?? []) {
+    const diagnostic = describe(problem);
+    if (diagnostic === undefined) continue;
+    const key = `${diagnostic.path.join('\0')}\0${diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics.push(diagnostic);
+  }
+  return {spec: undefined, diagnostics};
+}
+
+function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
+  const path = pointerToPath(problem.instancePath);
+  const schema = (problem.parentSchema ?? {}) as Record<string, unknown>;
+  const custom = typeof schema['x-message'] === 'string' ? schema['x-message'] : undefined;
+  const at = (target: 'key' | 'value', where: SpecPath, message: string): SchemaDiagnostic =>
+    ({...error('schema', where, message), target});
+  const params = problem.params as Record<string, unknown>;
+
+  // Errors inside `propertyNames` carry the offending key; the wrapper error adds nothing.
+  if (problem.keyword === 'propertyNames') return undefined;
+  if (problem.propertyName !== undefined) {
+    return at('key', [...path, problem.propertyName], `invalid key ${quote(problem.propertyName)}: ${custom ?? problem.message ?? ''}`);
+  }
+
+  switch (problem.keyword) {
+    case 'additionalProperties': {
+      const field = params.additionalProperty as string;
+      const properties = schema.properties;
+      const known = typeof properties === 'object' && properties !== null ? Object.keys(properties) : [];
+      const hint = suggest(field, known);
+      const where = [...path, field];
+      if (known.length === 0) return at('key', where, `unknown field ${quote(field)}`);
+      return at('key', where, `unknown field ${quote(field)}${hint === undefined ? `; known fields: ${known.join(', ')}` : ` (did you mean ${quote(hint)}?)`}`);
+    }
+    case 'required':
+      return at('value', path, `missing required field ${quote(String(params.missingProperty))}`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const hint = typeof problem.data === 'string' ? suggest(problem.data, allowed) : undefined;
+      return at('value', path, `${shown(problem.data)} must be one of ${allowed.join(', ')}${hint === undefined ? '' : ` (did you mean ${quote(hint)}?)`}`);
+    }
+    case 'const':
+      return at('value', path, `${shown(problem.data)} ${custom ?? `must be ${String(params.allowedValue)}`}`);
+    case 'pattern':
+    case 'minLength':
+    case 'maxLength':
+      return at('value', path, `${shown(problem.data)} ${custom ?? problem.message ?? 'is invalid'}`);
+    case 'type':
+      return at('value', path, `must be ${typeName(String(params.type))}, got ${kindOf(problem.data)}`);
+    case 'minimum':
+    case 'maximum': {
+      const low = schema.minimum;
+      const high = schema.maximum;
+      return at('value', path, `must be between ${String(low)} and ${String(high)}, got ${shown(problem.data)}`);
+    }
+    case 'minItems':
+      return at('value', path, `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+    default:
+      return at('value', path, problem.message ?? `fails ${problem.keyword}`);
+  }
+}
+
+function pointerToPath(pointer: string): SpecPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^(0|[1-9]\d*)$/.test(part) ? Number(part) : part));
+}
+
+function quote(text: string): string {
+  return `"${text}"`;
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+function typeName(type: string): string {
+  switch (type) {
+    case 'object': return 'a mapping';
+    case 'array': return 'a list';
+    case 'integer': return 'a whole number';
+    case 'number': return 'a number';
+    case 'boolean': return 'true or false';
+    case 'string': return 'a string';
+    default: return type;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return `${String(value)}`;
+  return `${typeof value} ${shown(value)}`;
+}

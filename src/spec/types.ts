@@ -1,0 +1,161 @@
+/**
+ * The spec as written (SpecDocument, exactly what schemas/netctl.schema.json admits) and as resolved
+ * (ClusterNetwork: defaults filled in, ssh settings merged, pod CIDRs, pod IPs and cluster IPs allocated).
+ */
+import type {Cidr} from '../net/ipv4.js';
+
+export type Mode = 'overlay' | 'routing' | 'underlay';
+export type UnderlayDriver = 'routed' | 'ipvlan' | 'macvlan';
+export type Transport = 'ssh' | 'local';
+export type Protocol = 'TCP' | 'UDP';
+export type SessionAffinity = 'None' | 'ClientIP';
+export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
+export type Labels = Readonly<Record<string, string>>;
+
+export interface SshSettings {
+  readonly host?: string;
+  readonly user?: string;
+  readonly port?: number;
+  readonly identityFile?: string;
+  readonly configFile?: string;
+  readonly strictHostKeyChecking?: StrictHostKeyChecking;
+  readonly knownHostsFile?: string;
+  readonly proxyJump?: string;
+  readonly connectTimeout?: number;
+}
+
+export interface NodeDocument {
+  readonly name: string;
+  readonly address: string;
+  readonly interface?: string;
+  readonly podCIDR?: string;
+  readonly transport?: Transport;
+  readonly ssh?: SshSettings;
+}
+
+export interface PodDocument {
+  readonly name: string;
+  readonly node: string;
+  readonly ip?: string;
+  readonly labels?: Labels;
+}
+
+export interface ServicePortDocument {
+  readonly name?: string;
+  readonly protocol?: Protocol;
+  readonly port: number;
+  readonly targetPort?: number;
+  readonly nodePort?: number;
+}
+
+export interface ServiceDocument {
+  readonly name: string;
+  readonly clusterIP?: string;
+  readonly selector?: Labels;
+  readonly endpoints?: readonly string[];
+  readonly sessionAffinity?: SessionAffinity;
+  readonly sessionAffinityTimeout?: number;
+  readonly ports: readonly ServicePortDocument[];
+}
+
+export interface SpecDocument {
+  readonly apiVersion: 'netctl/v1';
+  readonly kind: 'ClusterNetwork';
+  readonly metadata: {readonly name: string};
+  readonly spec: {
+    readonly mode: Mode;
+    readonly clusterCIDR: string;
+    readonly serviceCIDR?: string;
+    readonly nodeCIDRMaskSize?: number;
+    readonly mtu?: number;
+    readonly masquerade?: boolean;
+    readonly overlay?: {readonly vni?: number; readonly port?: number};
+    readonly underlay?: {readonly driver?: UnderlayDriver};
+    readonly nodePortRange?: string;
+    readonly ssh?: SshSettings;
+    readonly nodes: readonly NodeDocument[];
+    readonly pods?: readonly PodDocument[];
+    readonly services?: readonly ServiceDocument[];
+  };
+}
+
+export const DEFAULTS = {
+  nodeCIDRMaskSize: 24,
+  mtu: 1500,
+  masquerade: true,
+  vni: 1,
+  vxlanPort: 4789,
+  underlayDriver: 'routed',
+  nodePortRange: '30000-32767',
+  transport: 'ssh',
+  protocol: 'TCP',
+  sessionAffinity: 'None',
+  sessionAffinityTimeout: 10800,
+} as const;
+
+/** Bytes of outer headers a VXLAN packet carries (outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
+export const VXLAN_OVERHEAD = 50;
+/** The smallest MTU every IPv4 host must accept (RFC 791). */
+export const MIN_MTU = 576;
+
+/** Whether a value was written in the spec or allocated by netctl. */
+export type Origin = 'spec' | 'allocated';
+
+export interface Node {
+  readonly name: string;
+  readonly address: number;
+  /** Prefix of the node network when the spec gives one (`198.51.100.1/24`). */
+  readonly addressPrefix: number | undefined;
+  readonly interface: string | undefined;
+  readonly podCIDR: Cidr;
+  readonly podCIDROrigin: Origin;
+  readonly transport: Transport;
+  /** The spec-level ssh settings with the node's own laid over them, field by field. */
+  readonly ssh: SshSettings;
+}
+
+export interface Pod {
+  readonly name: string;
+  readonly node: string;
+  readonly ip: number;
+  readonly ipOrigin: Origin;
+  readonly labels: Labels;
+}
+
+export interface ServicePort {
+  readonly name: string | undefined;
+  readonly protocol: Protocol;
+  readonly port: number;
+  readonly targetPort: number;
+  readonly nodePort: number | undefined;
+}
+
+export interface Service {
+  readonly name: string;
+  readonly clusterIP: number;
+  readonly clusterIPOrigin: Origin;
+  readonly selector: Labels | undefined;
+  /** Pod IPs the selector matches, then the extra `endpoints:`; sorted, without duplicates. */
+  readonly endpoints: readonly number[];
+  readonly sessionAffinity: SessionAffinity;
+  readonly sessionAffinityTimeout: number;
+  readonly ports: readonly ServicePort[];
+}
+
+export interface ClusterNetwork {
+  readonly name: string;
+  readonly mode: Mode;
+  readonly clusterCIDR: Cidr;
+  readonly serviceCIDR: Cidr | undefined;
+  readonly nodeCIDRMaskSize: number;
+  readonly mtu: number;
+  /** MTU of pod interfaces and the bridge: mtu less the tunnel overhead in overlay mode. */
+  readonly podMTU: number;
+  readonly masquerade: boolean;
+  readonly overlay: {readonly vni: number; readonly port: number};
+  readonly underlay: {readonly driver: UnderlayDriver};
+  readonly nodePortRange: {readonly first: number; readonly last: number};
+  readonly nodes: readonly Node[];
+  readonly pods: readonly Pod[];
+  readonly services: readonly Service[];
+}
