@@ -25,6 +25,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {...tseslint.configs.disableTypeChecked.languageOptions, globals: {process: 'readonly', console: 'readonly'}},
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: {'no-console': 'off'},
   },

@@ -59,7 +59,8 @@ export function compileSpec(document: SpecDocument): CompileResult {
   if (clusterCIDR !== undefined && serviceCIDR !== undefined && overlaps(clusterCIDR, serviceCIDR)) {
     report(error('cidr-overlap', [...SPEC, 'serviceCIDR'], `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}; pod and service addresses must not share a range`));
   }
-  if (clusterCIDR !== undefined && maskSize < clusterCIDR.prefix) {
+  const allocatesPodCIDRs = spec.nodes.some((n) => n.podCIDR === undefined);
+  if (clusterCIDR !== undefined && allocatesPodCIDRs && maskSize < clusterCIDR.prefix) {
     report(error('cidr-too-small', [...SPEC, 'nodeCIDRMaskSize'], `nodeCIDRMaskSize ${maskSize} is shorter than clusterCIDR's /${clusterCIDR.prefix}; node pod CIDRs are carved out of clusterCIDR, so use ${clusterCIDR.prefix} or more`));
   }
   if (spec.mode === 'overlay' && mtu - VXLAN_OVERHEAD < MIN_MTU) {
@@ -373,7 +374,7 @@ function allocatePodIPs(
     const room = allocation.usable - new Set(pinnedHere.filter((a) => a >= range.first + 2 && a < range.last)).size;
     if (unpinned.length > room) {
       const nodeName = document.spec.nodes[node]?.name ?? '';
-      report(error('cidr-too-small', nodePath(node, 'podCIDR'), `node ${nodeName}'s pod CIDR ${formatCidr(range)} holds ${allocation.usable} pods, but ${podIndexes.length} pods run on it; give it a larger podCIDR`));
+      report(error('cidr-too-small', nodePath(node, 'podCIDR'), `node ${nodeName}'s pod CIDR ${formatCidr(range)} holds ${allocation.usable} pod${allocation.usable === 1 ? '' : 's'}, but ${podIndexes.length} pods run on it; give it a larger podCIDR`));
     }
   }
   return ips;

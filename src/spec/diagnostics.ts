@@ -51,6 +51,7 @@ export function formatPath(path: SpecPath): string {
   let text = '';
   for (const part of path) {
     if (typeof part === 'number') text += `[${part}]`;
+    else if (!/^[A-Za-z_][\w-]*$/.test(part)) text += `[${JSON.stringify(part)}]`;
     else text += text === '' ? part : `.${part}`;
   }
   return text;

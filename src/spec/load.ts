@@ -73,8 +73,11 @@ export function parseSpec(bytes: Uint8Array): LoadResult {
   const diagnostics: Diagnostic[] = [];
   for (const problem of [...document.errors, ...extra.flatMap((d) => d.errors)]) {
     const [position] = problem.linePos ?? [{line: 1, col: 1}];
+    const message = problem.code === 'DUPLICATE_KEY'
+      ? `duplicate key ${JSON.stringify(/^[^:\n]*/.exec(text.slice(problem.pos[0]))?.[0]?.trim() ?? '')}; each key may appear once in a mapping`
+      : `invalid YAML: ${firstLine(problem.message)}`;
     diagnostics.push({
-      ...error('yaml-syntax', [], `invalid YAML: ${firstLine(problem.message)}`),
+      ...error('yaml-syntax', [], message),
       line: position.line,
       column: position.col,
     });
