@@ -1,0 +1,238 @@
+/**
+ * Renders a node's ordered changes as one shell script for one round trip: consecutive commands of
+ * the same tool go in one batch (`ip -batch`, `ip -n POD -batch`, `bridge -batch`), and all
+ * iptables changes go in one `iptables-restore --noflush` payload. The script stops at the first
+ * failure (`set -e`; `-batch` stops at its first failing line).
+ */
+import {joinWords} from '../observe/iptables.js';
+import {
+  OWNER_ALIAS,
+  ROUTE_PROTOCOL,
+  aliasFor,
+  isBuiltinChain,
+  parentLink,
+  type IptablesRule,
+  type IptablesTable,
+  type Link,
+  type Resource,
+} from '../resources/model.js';
+import {heredoc, shellQuote} from '../shell/quote.js';
+import type {Change} from '../plan/diff.js';
+
+type Tool = {tool: 'ip'; ns: string} | {tool: 'bridge'} | {tool: 'shell'};
+interface Step {
+  readonly via: Tool;
+  readonly line: string;
+}
+
+/** Double quotes for `ip -batch` arguments with spaces (its own tokenizer reads them). */
+function batchWord(word: string): string {
+  return /^[^\s"\\]+$/.test(word) ? word : `"${word.replace(/"/g, '')}"`;
+}
+
+export function applyScript(changes: readonly Change[], desired: readonly Resource[]): string {
+  const steps: Step[] = [];
+  const removed = removedTogether(changes);
+  const iptables: Change[] = [];
+  for (const change of changes) {
+    const resource = (change.after ?? change.before)!;
+    if (resource.kind === 'iptables-rule' || resource.kind === 'iptables-chain') {
+      iptables.push(change);
+      continue;
+    }
+    if ((change.action === 'delete' || change.action === 'replace') && !removed.has(change.key)) {
+      steps.push(...deleteSteps(change.before!));
+    }
+    if (change.action === 'create' || change.action === 'replace') steps.push(...createSteps(change.after!));
+    if (change.action === 'update') steps.push(...updateSteps(change.before!, change.after!));
+  }
+  const restore = iptablesRestore(iptables, desired);
+  const parts = ['set -e', ...batches(steps)];
+  if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore));
+  return `${parts.join('\n')}\n`;
+}
+
+/** Keys of objects that go away with a link or namespace deleted in the same apply. */
+function removedTogether(changes: readonly Change[]): Set<string> {
+  const goneLinks = new Set<string>();
+  const goneNamespaces = new Set<string>();
+  for (const change of changes) {
+    if (change.action !== 'delete' && change.action !== 'replace') continue;
+    const before = change.before!;
+    if (before.kind === 'netns') goneNamespaces.add(before.name);
+    if (before.kind === 'link') {
+      goneLinks.add(change.key);
+      if (before.peer !== undefined) goneLinks.add(`link ${before.peer.ns === '' ? '' : `${before.peer.ns}:`}${before.peer.name}`);
+    }
+  }
+  const removed = new Set<string>();
+  for (const change of changes) {
+    const before = change.before;
+    if (before === undefined) continue;
+    const parent = parentLink(before);
+    const viaPeer = before.kind === 'link' && before.ns !== '' && before.peer !== undefined && goneLinks.has(`link ${before.peer.name}`);
+    if ((parent !== undefined && goneLinks.has(parent)) || (before.ns !== '' && goneNamespaces.has(before.ns)) || viaPeer) {
+      removed.add(change.key);
+    }
+  }
+  return removed;
+}
+
+const ip = (ns: string, line: string): Step => ({via: {tool: 'ip', ns}, line});
+
+function linkSettings(link: Link): string {
+  const words = [`mtu ${link.mtu}`];
+  if (link.master !== undefined) words.push(`master ${link.master}`);
+  return words.join(' ');
+}
+
+function createSteps(r: Resource): Step[] {
+  switch (r.kind) {
+    case 'sysctl':
+      return [{via: {tool: 'shell'}, line: `printf '%s\\n' ${shellQuote(r.value)} > ${shellQuote(`/proc/sys/${r.key}`)}`}];
+    case 'netns':
+      return [{via: {tool: 'shell'}, line: `ip netns add ${shellQuote(r.name)} && ip -n ${shellQuote(r.name)} link set dev lo alias ${OWNER_ALIAS} up`}];
+    case 'link':
+      return createLink(r);
+    case 'address':
+      return [ip(r.ns, `addr add ${r.cidr} dev ${r.dev}`)];
+    case 'route':
+      return [ip(r.ns, `route add ${routeSpec(r)}`)];
+    case 'neighbour':
+      return [ip('', `neigh replace ${r.ip} lladdr ${r.mac} dev ${r.dev} nud permanent`)];
+    case 'fdb':
+      return [{via: {tool: 'bridge'}, line: `fdb append ${r.mac} dev ${r.dev} dst ${r.dst} self permanent`}];
+    case 'iptables-chain':
+    case 'iptables-rule':
+      return [];
+  }
+}
+
+function createLink(link: Link): Step[] {
+  const name = link.name;
+  const finish = `link set dev ${name} ${linkSettings(link)}${link.ns === '' ? ` alias ${batchWord(aliasFor(link))}` : ''} up`;
+  switch (link.type) {
+    case 'bridge':
+      return [ip(link.ns, `link add ${name} mtu ${link.mtu} type bridge`), ip(link.ns, finish)];
+    case 'vxlan': {
+      const v = link.vxlan!;
+      return [
+        ip(link.ns, `link add ${name} address ${link.mac!} mtu ${link.mtu} type vxlan id ${v.vni} local ${v.local} dev ${v.dev} dstport ${v.port} nolearning`),
+        ip(link.ns, finish),
+      ];
+    }
+    case 'veth':
+      // The pod end comes into being with the host end; inside the pod it only needs setting up.
+      if (link.ns !== '') return [ip(link.ns, finish)];
+      return [ip('', `link add ${name} mtu ${link.mtu} type veth peer name ${link.peer!.name} netns ${link.peer!.ns}`), ip('', finish)];
+    case 'ipvlan':
+    case 'macvlan': {
+      const mode = link.type === 'ipvlan' ? 'mode l2' : 'mode bridge';
+      return [ip('', `link add link ${link.parent!} name ${name} netns ${link.ns} mtu ${link.mtu} type ${link.type} ${mode}`), ip(link.ns, finish)];
+    }
+  }
+}
+
+function routeSpec(r: Extract<Resource, {kind: 'route'}>): string {
+  return `${r.dst}${r.via === undefined ? '' : ` via ${r.via}`} dev ${r.dev}${r.onlink === true ? ' onlink' : ''} proto ${ROUTE_PROTOCOL}`;
+}
+
+function updateSteps(before: Resource, after: Resource): Step[] {
+  switch (after.kind) {
+    case 'link': {
+      const master = after.master === undefined && (before as Link).master !== undefined ? ' nomaster' : '';
+      return [ip(after.ns, `link set dev ${after.name} ${linkSettings(after)}${master} ${after.up ? 'up' : 'down'}`)];
+    }
+    case 'route':
+      return [ip(after.ns, `route replace ${routeSpec(after)}`)];
+    default:
+      return createSteps(after);
+  }
+}
+
+function deleteSteps(r: Resource): Step[] {
+  switch (r.kind) {
+    case 'sysctl':
+      return [];
+    case 'netns':
+      return [{via: {tool: 'shell'}, line: `ip netns del ${shellQuote(r.name)}`}];
+    case 'link':
+      return [ip(r.ns, `link del dev ${r.name}`)];
+    case 'address':
+      return [ip(r.ns, `addr del ${r.cidr} dev ${r.dev}`)];
+    case 'route':
+      return [ip(r.ns, `route del ${r.dst} dev ${r.dev} proto ${ROUTE_PROTOCOL}`)];
+    case 'neighbour':
+      return [ip('', `neigh del ${r.ip} dev ${r.dev}`)];
+    case 'fdb':
+      return [{via: {tool: 'bridge'}, line: `fdb del ${r.mac} dev ${r.dev} dst ${r.dst} self`}];
+    case 'iptables-chain':
+    case 'iptables-rule':
+      return [];
+  }
+}
+
+function sameTool(a: Tool, b: Tool): boolean {
+  return a.tool === b.tool && (a.tool !== 'ip' || b.tool !== 'ip' || a.ns === b.ns);
+}
+
+function batches(steps: readonly Step[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    const first = steps[i]!;
+    const lines: string[] = [];
+    while (i < steps.length && sameTool(steps[i]!.via, first.via)) lines.push(steps[i++]!.line);
+    const via = first.via;
+    if (via.tool === 'shell') out.push(...lines);
+    else if (via.tool === 'bridge') out.push(heredoc('bridge -batch -', lines));
+    else out.push(heredoc(via.ns === '' ? 'ip -batch -' : `ip -n ${shellQuote(via.ns)} -batch -`, lines));
+  }
+  return out;
+}
+
+/**
+ * One iptables-restore payload: every netctl chain with a change is declared (which flushes it) and
+ * written out whole from the desired state, jumps in built-in chains are inserted or deleted one by
+ * one, and chains no longer wanted are flushed and removed after their jumps.
+ */
+function iptablesRestore(changes: readonly Change[], desired: readonly Resource[]): string[] | undefined {
+  if (changes.length === 0) return undefined;
+  const lines: string[] = [];
+  for (const table of ['filter', 'nat'] as const satisfies readonly IptablesTable[]) {
+    const inTable = changes.filter((c) => {
+      const r = (c.after ?? c.before)!;
+      return (r.kind === 'iptables-rule' || r.kind === 'iptables-chain') && r.table === table;
+    });
+    if (inTable.length === 0) continue;
+    const rewritten = new Set<string>();
+    const dropped = new Set<string>();
+    const jumps: string[] = [];
+    for (const change of inTable) {
+      const r = (change.after ?? change.before)!;
+      if (r.kind === 'iptables-chain') {
+        if (change.action === 'delete') dropped.add(r.chain);
+        else rewritten.add(r.chain);
+      } else if (r.kind === 'iptables-rule' && isBuiltinChain(r.chain)) {
+        if (change.action === 'delete') jumps.push(`-D ${r.chain} ${joinWords(r.rule)}`);
+        else if (change.action === 'create') jumps.push(`-I ${r.chain} 1 ${joinWords(r.rule)}`);
+      } else if (r.kind === 'iptables-rule') {
+        rewritten.add(r.chain);
+      }
+    }
+    const live = [...rewritten].filter((chain) => !dropped.has(chain)).sort();
+    const rules = desired.filter((r): r is IptablesRule => r.kind === 'iptables-rule' && r.table === table);
+    lines.push(`*${table}`);
+    for (const chain of [...live, ...[...dropped].sort()]) lines.push(`:${chain} - [0:0]`);
+    for (const chain of live) {
+      for (const rule of rules.filter((r) => r.chain === chain).sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) {
+        lines.push(`-A ${chain} ${joinWords(rule.rule)}`);
+      }
+    }
+    lines.push(...jumps);
+    for (const chain of [...dropped].sort()) lines.push(`-X ${chain}`);
+    lines.push('COMMIT');
+  }
+  return lines;
+}
+

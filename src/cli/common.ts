@@ -1,0 +1,29 @@
+/** What plan, apply and destroy share: loading the spec (never touching a host when it is invalid), flags. */
+import {Command, Flags} from '@oclif/core';
+import {checkSpecFile} from '../spec/check.js';
+import {UnreadableFileError} from '../spec/load.js';
+import type {ClusterNetwork} from '../spec/types.js';
+import {renderValidation} from '../ui/validate-report.js';
+
+export const specFlags = {
+  file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
+  parallelism: Flags.integer({description: 'nodes worked on at once', default: 10, min: 1, env: 'NETCTL_PARALLELISM'}),
+};
+
+/** Loads and checks the spec; on any error prints every problem and exits 1 (2 when unreadable). */
+export async function loadClusterOrExit(command: Command, file: string): Promise<ClusterNetwork> {
+  try {
+    const {cluster, diagnostics} = await checkSpecFile(file);
+    if (cluster !== undefined) {
+      const warnings = diagnostics.filter((d) => d.severity === 'warning');
+      if (warnings.length > 0) process.stderr.write(renderValidation([{file, readable: true, diagnostics: warnings}], 'text', false).split('\n').slice(0, -2).join('\n') + '\n');
+      return cluster;
+    }
+    process.stderr.write(renderValidation([{file, readable: true, diagnostics}], 'text', false));
+    return command.exit(1);
+  } catch (cause) {
+    if (!(cause instanceof UnreadableFileError)) throw cause;
+    process.stderr.write(`${file}: error: cannot read: ${cause.reason}\n`);
+    return command.exit(2);
+  }
+}

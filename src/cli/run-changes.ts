@@ -1,0 +1,78 @@
+/** apply and destroy: plan, show, confirm, apply every node in parallel with a task each, report. */
+import type {Command} from '@oclif/core';
+import {Listr} from 'listr2';
+import {createInterface} from 'node:readline/promises';
+import {applyNode, planCluster} from '../engine/engine.js';
+import {Session} from '../engine/session.js';
+import type {Intent} from '../plan/node-plan.js';
+import type {ClusterNetwork} from '../spec/types.js';
+import {colorsFor} from '../ui/colors.js';
+import {hasChanges, planDocument, renderPlanText} from '../ui/plan-view.js';
+
+export interface RunOptions {
+  readonly intent: Intent;
+  readonly autoApprove: boolean;
+  readonly parallelism: number;
+}
+
+export async function runChanges(command: Command, cluster: ClusterNetwork, options: RunOptions): Promise<void> {
+  const colors = colorsFor(process.stdout);
+  const session = await Session.open(cluster);
+  let failed = false;
+  try {
+    const plan = await planCluster(session, cluster, options.intent, options.parallelism);
+    const doc = planDocument(plan);
+    process.stdout.write(renderPlanText(doc, colors));
+    const planErrors = doc.summary.errors > 0;
+    if (!hasChanges(doc)) {
+      if (planErrors) failed = true;
+      return;
+    }
+    const verb = options.intent === 'destroy' ? 'destroy everything netctl owns on these nodes' : 'perform these actions';
+    if (!options.autoApprove) {
+      if (process.stdin.isTTY !== true) {
+        process.stderr.write(`error: netctl ${options.intent} asks for confirmation, but there is no terminal to ask on; review the plan and pass --auto-approve\n`);
+        failed = true;
+        return;
+      }
+      const prompt = createInterface({input: process.stdin, output: process.stdout});
+      const answer = await prompt.question(`\nDo you want to ${verb}? Only 'yes' will be accepted: `);
+      prompt.close();
+      if (answer.trim() !== 'yes') {
+        process.stdout.write(`${options.intent === 'destroy' ? 'Destroy' : 'Apply'} cancelled.\n`);
+        failed = true;
+        return;
+      }
+    }
+    const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
+    const outcomes = new Map<string, string>();
+    const tasks = new Listr(
+      work.map((node) => ({
+        title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
+        task: async () => {
+          if (node.status !== 'planned') return;
+          await applyNode(session, cluster, node, options.intent);
+          outcomes.set(node.node, 'applied and verified');
+        },
+      })),
+      {
+        concurrent: options.parallelism,
+        exitOnError: false,
+        collectErrors: 'minimal',
+        renderer: process.stdout.isTTY === true ? 'default' : 'simple',
+        fallbackRenderer: 'simple',
+      },
+    );
+    await tasks.run().catch(() => undefined);
+    for (const error of tasks.errors) {
+      failed = true;
+      process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
+    }
+    const appliedCount = outcomes.size;
+    process.stdout.write(`\n${options.intent === 'destroy' ? 'Destroy' : 'Apply'} ${failed || planErrors ? 'finished with errors' : 'complete'}: ${appliedCount} of ${plan.nodes.length} nodes changed and verified.\n`);
+    if (planErrors) failed = true;
+  } finally {
+    await session.close();
+    if (failed) command.exit(1);
+  }
+}

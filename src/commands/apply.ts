@@ -1,0 +1,20 @@
+import {Command, Flags} from '@oclif/core';
+import {loadClusterOrExit, specFlags} from '../cli/common.js';
+import {runChanges} from '../cli/run-changes.js';
+
+export default class Apply extends Command {
+  static override summary = 'Make the nodes match the spec, then verify they do.';
+  static override description = 'Shows the plan and asks for "yes" (or --auto-approve), applies every node in one round trip, re-reads it and requires an empty diff. Nodes with plan errors are left untouched. Exit status 0 on success, 1 on any error.';
+  static override examples = ['<%= config.bin %> apply -f cluster.yaml', '<%= config.bin %> apply -f cluster.yaml --auto-approve'];
+
+  static override flags = {
+    ...specFlags,
+    'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Apply);
+    const cluster = await loadClusterOrExit(this, flags.file);
+    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism});
+  }
+}

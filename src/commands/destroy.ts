@@ -1,0 +1,20 @@
+import {Command, Flags} from '@oclif/core';
+import {loadClusterOrExit, specFlags} from '../cli/common.js';
+import {runChanges} from '../cli/run-changes.js';
+
+export default class Destroy extends Command {
+  static override summary = 'Remove everything netctl owns from the nodes, and nothing else.';
+  static override description = 'Also removes netctl objects left from older specs. Sysctls it set (ip_forward, proxy_arp) are left as they are. Asks for "yes" unless --auto-approve.';
+  static override examples = ['<%= config.bin %> destroy -f cluster.yaml'];
+
+  static override flags = {
+    ...specFlags,
+    'auto-approve': Flags.boolean({description: 'destroy without asking for confirmation'}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Destroy);
+    const cluster = await loadClusterOrExit(this, flags.file);
+    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], parallelism: flags.parallelism});
+  }
+}

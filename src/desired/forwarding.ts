@@ -1,0 +1,40 @@
+/**
+ * Forwarding and masquerade, in iptables chains of netctl's own:
+ * - filter NETCTL-FORWARD accepts traffic from and to pods, so a FORWARD policy of DROP (as Docker
+ *   sets) does not cut pods off;
+ * - nat NETCTL-POSTROUTING (masquerade on): traffic from clusterCIDR to destinations outside it is
+ *   SNATed to the node it leaves; pod-to-pod traffic returns first and is never NATed.
+ */
+import {formatCidr} from '../net/ipv4.js';
+import type {IptablesRule, IptablesTable, Resource} from '../resources/model.js';
+import type {NodeContext} from './context.js';
+
+const comment = (text: string) => ['-m', 'comment', '--comment', text];
+
+export function ownChain(table: IptablesTable, chain: string, builtin: string, rules: readonly (readonly string[])[]): Resource[] {
+  return [
+    {kind: 'iptables-chain', ns: '', table, chain},
+    {kind: 'iptables-rule', ns: '', table, chain: builtin, rule: [...comment('netctl'), '-j', chain]},
+    ...rules.map((rule, position): IptablesRule => ({kind: 'iptables-rule', ns: '', table, chain, rule, position})),
+  ];
+}
+
+export function forwarding({cluster}: NodeContext): Resource[] {
+  const pods = formatCidr(cluster.clusterCIDR);
+  return [
+    {kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'},
+    ...ownChain('filter', 'NETCTL-FORWARD', 'FORWARD', [
+      ['-s', pods, ...comment('netctl: forward traffic from pods'), '-j', 'ACCEPT'],
+      ['-d', pods, ...comment('netctl: forward traffic to pods'), '-j', 'ACCEPT'],
+    ]),
+  ];
+}
+
+export function masquerade({cluster}: NodeContext): Resource[] {
+  if (!cluster.masquerade) return [];
+  const pods = formatCidr(cluster.clusterCIDR);
+  return ownChain('nat', 'NETCTL-POSTROUTING', 'POSTROUTING', [
+    ['-s', pods, '-d', pods, ...comment('netctl: pod to pod, no NAT'), '-j', 'RETURN'],
+    ['-s', pods, ...comment('netctl: masquerade pod traffic leaving the cluster'), '-j', 'MASQUERADE'],
+  ]);
+}

@@ -1,0 +1,61 @@
+/**
+ * The I/O around the pure core: observe every node in one round trip each, plan, apply a node's
+ * script in one round trip, then observe again and require an empty diff.
+ */
+import {applyScript} from '../apply/script.js';
+import {observeScript} from '../observe/script.js';
+import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
+import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
+import type {Change} from '../plan/diff.js';
+import type {ClusterNetwork, Node} from '../spec/types.js';
+import {UnreachableError, type Transport} from '../transport/transport.js';
+import {mapLimit} from './limit.js';
+import type {Session} from './session.js';
+
+export type NodeOutcome =
+  | ({readonly status: 'planned'} & NodePlan)
+  | {readonly status: 'unreachable'; readonly node: string; readonly errors: readonly string[]; readonly changes: readonly Change[]};
+
+export interface ClusterPlan {
+  readonly intent: Intent;
+  readonly nodes: readonly NodeOutcome[];
+}
+
+export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent): Promise<NodeObservation> {
+  const result = await transport.run(observeScript(observeOptions(cluster, node, intent)));
+  if (result.exitCode !== 0 && !result.stdout.includes('@@netctl end')) {
+    throw new ObservationError(`reading the node's state failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  return parseObservation(result.stdout);
+}
+
+async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent): Promise<NodeOutcome> {
+  try {
+    const observed = await observeNode(session.transport(node.name), cluster, node, intent);
+    return {status: 'planned', ...planNode(cluster, node, observed, intent)};
+  } catch (error) {
+    if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], changes: []};
+    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], changes: [], desired: []};
+    throw error;
+  }
+}
+
+export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number): Promise<ClusterPlan> {
+  const nodes = await mapLimit(cluster.nodes, parallelism, (node) => planOne(session, cluster, node, intent));
+  return {intent, nodes};
+}
+
+export class ApplyError extends Error {}
+
+/** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
+export async function applyNode(session: Session, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
+  const node = cluster.nodes.find((n) => n.name === plan.node)!;
+  const transport = session.transport(plan.node);
+  const result = await transport.run(applyScript(plan.changes, plan.desired));
+  if (result.exitCode !== 0) {
+    throw new ApplyError(`applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+  }
+  const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent), intent);
+  const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
+  if (left.length > 0) throw new ApplyError(`the node still differs from the spec after applying: ${left.join('; ')}`);
+}

@@ -1,0 +1,36 @@
+/** The transports to every node for one netctl command, and their clean-up. */
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {formatAddress} from '../net/ipv4.js';
+import type {ClusterNetwork} from '../spec/types.js';
+import {LocalTransport} from '../transport/local.js';
+import {SshTransport} from '../transport/ssh.js';
+import type {Transport} from '../transport/transport.js';
+
+export class Session {
+  private constructor(readonly transports: ReadonlyMap<string, Transport>, private readonly controlDir: string) {}
+
+  static async open(cluster: ClusterNetwork): Promise<Session> {
+    // ControlPath must fit a unix socket path (about 100 bytes): a short private directory.
+    const controlDir = await mkdtemp(join(tmpdir(), 'netctl-'));
+    const transports = new Map<string, Transport>();
+    for (const node of cluster.nodes) {
+      transports.set(node.name, node.transport === 'local'
+        ? new LocalTransport()
+        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir));
+    }
+    return new Session(transports, controlDir);
+  }
+
+  transport(node: string): Transport {
+    const transport = this.transports.get(node);
+    if (transport === undefined) throw new Error(`no transport for node ${node}`);
+    return transport;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    await rm(this.controlDir, {recursive: true, force: true});
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Turns the output of the observe script into resources: the objects netctl owns (by route protocol,
+ * link alias, namespace marker or chain prefix), plus what is in the way and the facts plan needs.
+ */
+import {
+  CHAIN_PREFIX,
+  ROUTE_PROTOCOL,
+  isBuiltinChain,
+  isOwnerAlias,
+  keyOf,
+  type IptablesTable,
+  type Link,
+  type LinkType,
+  type Resource,
+} from '../resources/model.js';
+import {parseIptablesSave} from './iptables.js';
+import {SECTION} from './script.js';
+
+export interface RouteToPeer {
+  readonly dev?: string;
+  readonly gateway?: string;
+  readonly error?: string;
+}
+
+export interface NodeObservation {
+  /** Objects netctl owns on the node. */
+  readonly resources: Resource[];
+  /** Objects netctl does not own, by the key a netctl object of the same identity would have. */
+  readonly foreign: Map<string, string>;
+  /** IPv4 addresses of the node's own interfaces, by interface. */
+  readonly hostAddresses: readonly {readonly dev: string; readonly address: string}[];
+  readonly hostLinks: ReadonlySet<string>;
+  readonly routesToPeers: ReadonlyMap<string, RouteToPeer>;
+  /** Link types probed for; false with the kernel's words when it cannot create them. */
+  readonly linkTypes: ReadonlyMap<string, {readonly supported: boolean; readonly detail: string}>;
+  readonly missingTools: readonly string[];
+}
+
+export class ObservationError extends Error {}
+
+interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags?: string[];
+  mtu?: number;
+  master?: string;
+  address?: string;
+  ifalias?: string;
+  link?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  linkinfo?: {info_kind?: string; info_data?: {id?: number; local?: string; link?: string; port?: number}};
+}
+interface IpAddr {ifname: string; addr_info?: {family: string; local: string; prefixlen: number}[]}
+interface IpRoute {dst: string; gateway?: string; dev?: string; protocol?: string; type?: string; flags?: string[]}
+interface IpNeigh {dst: string; dev: string; lladdr?: string}
+interface FdbRow {mac: string; ifname: string; dst?: string}
+interface NetnsRow {name: string; id?: number}
+
+const LINK_TYPES = new Set<LinkType>(['bridge', 'vxlan', 'veth', 'ipvlan', 'macvlan']);
+
+export function splitSections(output: string): {sections: Map<string, string>; missing: string[]} {
+  const sections = new Map<string, string>();
+  const missing: string[] = [];
+  let name: string | undefined;
+  let body: string[] = [];
+  const flush = () => {
+    if (name !== undefined) sections.set(name, body.join('\n'));
+  };
+  for (const line of output.split('\n')) {
+    if (line.startsWith(`${SECTION} `)) {
+      flush();
+      name = line.slice(SECTION.length + 1).trim();
+      body = [];
+      if (name.startsWith('missing ')) {
+        missing.push(name.slice('missing '.length));
+        name = undefined;
+      }
+    } else {
+      body.push(line);
+    }
+  }
+  flush();
+  return {sections, missing};
+}
+
+function json<T>(sections: Map<string, string>, name: string): T[] {
+  const text = sections.get(name)?.trim() ?? '';
+  if (text === '') return [];
+  try {
+    return JSON.parse(text) as T[];
+  } catch {
+    throw new ObservationError(`could not read the output of section "${name}": ${text.slice(0, 200)}`);
+  }
+}
+
+export function parseObservation(output: string): NodeObservation {
+  const {sections, missing} = splitSections(output);
+  if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
+  if (missing.includes('ip') || missing.includes('bridge')) {
+    return {resources: [], foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing};
+  }
+  const resources: Resource[] = [];
+  const foreign = new Map<string, string>();
+  const keep = (r: Resource) => resources.push(r);
+
+  const netnsRows = json<NetnsRow>(sections, 'netns');
+  const nsById = new Map(netnsRows.filter((n) => n.id !== undefined).map((n) => [n.id!, n.name]));
+  const nsLinks = new Map(netnsRows.map((n) => [n.name, json<IpLink>(sections, `ns-links ${n.name}`)]));
+
+  // Host links
+  const hostLinks = json<IpLink>(sections, 'links');
+  const hostByIndex = new Map(hostLinks.map((l) => [l.ifindex, l]));
+  const ownedLinks = new Set<string>();
+  for (const raw of hostLinks) {
+    if (!isOwnerAlias(raw.ifalias)) {
+      foreign.set(`link ${raw.ifname}`, describeForeignLink(raw));
+      continue;
+    }
+    const link = toLink(raw, '', (l) => peerOf(l, '', hostByIndex, nsById, nsLinks));
+    if (link === undefined) continue;
+    ownedLinks.add(link.name);
+    keep(link);
+  }
+
+  // Host addresses: netctl's are those on its links.
+  const hostAddresses: {dev: string; address: string}[] = [];
+  for (const row of json<IpAddr>(sections, 'addresses')) {
+    for (const info of row.addr_info ?? []) {
+      if (info.family !== 'inet') continue;
+      hostAddresses.push({dev: row.ifname, address: info.local});
+      if (ownedLinks.has(row.ifname)) keep({kind: 'address', ns: '', dev: row.ifname, cidr: `${info.local}/${info.prefixlen}`});
+    }
+  }
+
+  for (const route of json<IpRoute>(sections, 'routes')) {
+    if (route.type !== undefined && route.type !== 'unicast') continue;
+    const owned = route.protocol === String(ROUTE_PROTOCOL);
+    const resource = toRoute(route, '');
+    if (owned) keep(resource);
+    else foreign.set(keyOf(resource), `route ${route.dst}${route.gateway === undefined ? '' : ` via ${route.gateway}`} dev ${route.dev ?? '?'} proto ${route.protocol ?? 'boot'}`);
+  }
+
+  for (const neigh of json<IpNeigh>(sections, 'neighbours')) {
+    if (ownedLinks.has(neigh.dev) && neigh.lladdr !== undefined && !neigh.dst.includes(':')) {
+      keep({kind: 'neighbour', ns: '', dev: neigh.dev, ip: neigh.dst, mac: neigh.lladdr});
+    }
+  }
+  for (const row of json<FdbRow>(sections, 'fdb')) {
+    if (ownedLinks.has(row.ifname) && row.dst !== undefined) keep({kind: 'fdb', ns: '', dev: row.ifname, mac: row.mac, dst: row.dst});
+  }
+
+  for (const line of (sections.get('sysctl') ?? '').split('\n')) {
+    const match = /^\/proc\/sys\/(.+):(.*)$/.exec(line.trim());
+    if (match !== null) keep({kind: 'sysctl', ns: '', key: match[1] ?? '', value: match[2] ?? ''});
+  }
+
+  parseIptables(sections.get('iptables') ?? '', keep);
+
+  // Pod namespaces: netctl's carry its alias on their loopback device.
+  for (const row of netnsRows) {
+    const links = nsLinks.get(row.name) ?? [];
+    const lo = links.find((l) => l.ifname === 'lo');
+    if (!isOwnerAlias(lo?.ifalias)) {
+      foreign.set(`netns ${row.name}`, `network namespace ${row.name} (not created by netctl)`);
+      continue;
+    }
+    keep({kind: 'netns', ns: '', name: row.name});
+    const byIndex = new Map(links.map((l) => [l.ifindex, l]));
+    const podLinks = new Set<string>();
+    for (const raw of links) {
+      if (raw.ifname === 'lo') continue;
+      const link = toLink(raw, row.name, (l) => peerOf(l, row.name, byIndex, nsById, nsLinks, hostByIndex));
+      if (link === undefined) continue;
+      podLinks.add(link.name);
+      keep(link);
+    }
+    for (const addr of json<IpAddr>(sections, `ns-addresses ${row.name}`)) {
+      if (!podLinks.has(addr.ifname)) continue;
+      for (const info of addr.addr_info ?? []) {
+        if (info.family === 'inet') keep({kind: 'address', ns: row.name, dev: addr.ifname, cidr: `${info.local}/${info.prefixlen}`});
+      }
+    }
+    for (const route of json<IpRoute>(sections, `ns-routes ${row.name}`)) {
+      if (route.protocol === String(ROUTE_PROTOCOL)) keep(toRoute(route, row.name));
+    }
+  }
+
+  const routesToPeers = new Map<string, RouteToPeer>();
+  const linkTypes = new Map<string, {supported: boolean; detail: string}>();
+  for (const [name, body] of sections) {
+    if (name.startsWith('route-get ')) {
+      const target = name.slice('route-get '.length);
+      try {
+        const [route] = JSON.parse(body.trim()) as IpRoute[];
+        routesToPeers.set(target, {...(route?.dev === undefined ? {} : {dev: route.dev}), ...(route?.gateway === undefined ? {} : {gateway: route.gateway})});
+      } catch {
+        routesToPeers.set(target, {error: body.trim()});
+      }
+    } else if (name.startsWith('link-type ')) {
+      const lines = body.trim().split('\n');
+      const exit = lines.pop() ?? '';
+      linkTypes.set(name.slice('link-type '.length), {supported: exit === 'exit 0', detail: lines.join(' ').trim()});
+    }
+  }
+
+  return {
+    resources,
+    foreign,
+    hostAddresses,
+    hostLinks: new Set(hostLinks.map((l) => l.ifname)),
+    routesToPeers,
+    linkTypes,
+    missingTools: missing,
+  };
+}
+
+function toLink(raw: IpLink, ns: string, peer: (l: IpLink) => Link['peer']): Link | undefined {
+  const type = raw.linkinfo?.info_kind as LinkType | undefined;
+  if (type === undefined || !LINK_TYPES.has(type)) return undefined;
+  const data = raw.linkinfo?.info_data;
+  const note = raw.ifalias !== undefined && raw.ifalias.length > 'netctl '.length ? raw.ifalias.slice('netctl '.length) : undefined;
+  const peerLink = type === 'veth' ? peer(raw) : undefined;
+  return {
+    kind: 'link',
+    ns,
+    name: raw.ifname,
+    type,
+    mtu: raw.mtu ?? 0,
+    up: raw.flags?.includes('UP') ?? false,
+    ...(raw.master === undefined ? {} : {master: raw.master}),
+    ...(type === 'vxlan' && raw.address !== undefined ? {mac: raw.address} : {}),
+    ...(type === 'vxlan' ? {vxlan: {vni: data?.id ?? 0, port: data?.port ?? 0, local: data?.local ?? '', dev: data?.link ?? ''}} : {}),
+    ...(peerLink === undefined ? {} : {peer: peerLink}),
+    ...(note === undefined || ns !== '' ? {} : {note}),
+  };
+}
+
+/** The other end of a veth: in the same namespace by `link`, else by the peer namespace's id and ifindex. */
+function peerOf(
+  raw: IpLink,
+  ns: string,
+  sameNs: ReadonlyMap<number, IpLink>,
+  nsById: ReadonlyMap<number, string>,
+  nsLinks: ReadonlyMap<string, IpLink[]>,
+  hostByIndex?: ReadonlyMap<number, IpLink>,
+): Link['peer'] {
+  if (raw.link_index === undefined) return undefined;
+  if (raw.link_netnsid === undefined) {
+    const peer = sameNs.get(raw.link_index);
+    return peer === undefined ? undefined : {name: peer.ifname, ns};
+  }
+  // Inside a pod namespace, the host's id is not in the host's `netns list`: the peer is on the host.
+  const peerNs = ns === '' ? nsById.get(raw.link_netnsid) : undefined;
+  if (peerNs === undefined) {
+    const peer = hostByIndex?.get(raw.link_index);
+    return peer === undefined ? undefined : {name: peer.ifname, ns: ''};
+  }
+  const peer = nsLinks.get(peerNs)?.find((l) => l.ifindex === raw.link_index);
+  return peer === undefined ? undefined : {name: peer.ifname, ns: peerNs};
+}
+
+function toRoute(route: IpRoute, ns: string): Resource {
+  return {
+    kind: 'route',
+    ns,
+    dst: route.dst,
+    dev: route.dev ?? '',
+    ...(route.gateway === undefined ? {} : {via: route.gateway}),
+    ...(route.flags?.includes('onlink') ? {onlink: true} : {}),
+  };
+}
+
+function describeForeignLink(raw: IpLink): string {
+  const type = raw.linkinfo?.info_kind ?? 'device';
+  return `link ${raw.ifname} (${type}${raw.ifalias === undefined ? '' : `, alias "${raw.ifalias}"`}, not created by netctl)`;
+}
+
+function parseIptables(text: string, keep: (r: Resource) => void): void {
+  for (const [table, saved] of parseIptablesSave(text)) {
+    if (table !== 'filter' && table !== 'nat') continue;
+    const t: IptablesTable = table;
+    for (const chain of saved.chains) {
+      if (chain.startsWith(CHAIN_PREFIX)) keep({kind: 'iptables-chain', ns: '', table: t, chain});
+    }
+    const positions = new Map<string, number>();
+    for (const {chain, words} of saved.rules) {
+      if (!isBuiltinChain(chain)) {
+        const position = positions.get(chain) ?? 0;
+        positions.set(chain, position + 1);
+        keep({kind: 'iptables-rule', ns: '', table: t, chain, rule: words, position});
+      } else {
+        const target = words[words.indexOf('-j') + 1];
+        if (words.includes('-j') && target?.startsWith(CHAIN_PREFIX)) keep({kind: 'iptables-rule', ns: '', table: t, chain, rule: words});
+      }
+    }
+  }
+}

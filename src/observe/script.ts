@@ -1,0 +1,45 @@
+/**
+ * The read-only script that dumps, in one round trip, everything netctl needs to know about a node,
+ * as JSON where the tools offer it. Sections start with a `@@netctl <name> [arg]` line.
+ */
+import {shellQuote} from '../shell/quote.js';
+
+export const SECTION = '@@netctl';
+
+export interface ObserveOptions {
+  /** Addresses whose route the node is asked for (`ip route get`), to check peers are on-link. */
+  readonly routeTargets: readonly string[];
+  /** Link types whose kernel support is probed in a throwaway network namespace. */
+  readonly probeLinkTypes: readonly ('ipvlan' | 'macvlan')[];
+}
+
+const PROBES = {
+  ipvlan: 'type ipvlan mode l2',
+  macvlan: 'type macvlan mode bridge',
+} as const;
+
+export function observeScript(options: ObserveOptions): string {
+  const lines = [
+    'export LC_ALL=C',
+    `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`,
+    'for tool in ip bridge iptables-save iptables-restore; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
+    'sec links; ip -j -d link show',
+    'sec addresses; ip -j addr show',
+    'sec routes; ip -N -j route show table main',
+    'sec neighbours; ip -j neigh show nud permanent',
+    'sec fdb; bridge -j fdb show',
+    'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp 2>/dev/null',
+    'sec iptables; iptables-save 2>/dev/null',
+    'sec netns; ip -j netns list 2>/dev/null',
+    'for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do',
+    '  sec ns-links "$ns"; ip -n "$ns" -j -d link show',
+    '  sec ns-addresses "$ns"; ip -n "$ns" -j addr show',
+    '  sec ns-routes "$ns"; ip -n "$ns" -N -j route show table main',
+    'done',
+    ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
+    ...options.probeLinkTypes.map((type) =>
+      `sec link-type ${type}; unshare -n sh -c 'ip link add nctlprobe0 type veth peer name nctlprobe1 && ip link add nctlprobe2 link nctlprobe0 ${PROBES[type]}' 2>&1; echo "exit $?"`),
+    'sec end',
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,34 @@
+/** One-line descriptions of resources for plans, as an operator would say them. */
+import {joinWords} from '../observe/iptables.js';
+import type {Resource} from '../resources/model.js';
+
+export function describe(r: Resource): string {
+  const where = r.ns === '' ? '' : ` in pod ${r.ns}`;
+  switch (r.kind) {
+    case 'sysctl':
+      return `sysctl ${r.key.replace(/\//g, '.')} = ${r.value}`;
+    case 'netns':
+      return `network namespace ${r.name}`;
+    case 'link': {
+      const details = [r.type, `mtu ${r.mtu}`];
+      if (r.master !== undefined) details.push(`on ${r.master}`);
+      if (r.peer !== undefined && r.ns === '') details.push(`peer ${r.peer.name} in pod ${r.peer.ns}`);
+      if (r.vxlan !== undefined) details.push(`vni ${r.vxlan.vni}`, `port ${r.vxlan.port}`, `local ${r.vxlan.local}`, `dev ${r.vxlan.dev}`);
+      if (r.parent !== undefined) details.push(`parent ${r.parent}`);
+      if (r.mac !== undefined) details.push(`mac ${r.mac}`);
+      return `link ${r.name}${where} (${details.join(', ')})`;
+    }
+    case 'address':
+      return `address ${r.cidr} on ${r.dev}${where}`;
+    case 'route':
+      return `route ${r.dst}${r.via === undefined ? '' : ` via ${r.via}`} dev ${r.dev}${r.onlink === true ? ' onlink' : ''}${where}`;
+    case 'neighbour':
+      return `neighbour ${r.ip} lladdr ${r.mac} on ${r.dev}`;
+    case 'fdb':
+      return `fdb ${r.mac} dst ${r.dst} on ${r.dev}`;
+    case 'iptables-chain':
+      return `iptables ${r.table} chain ${r.chain}`;
+    case 'iptables-rule':
+      return `iptables ${r.table} ${r.chain}: ${joinWords(r.rule)}`;
+  }
+}

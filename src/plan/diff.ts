@@ -1,0 +1,162 @@
+/**
+ * The generic diff: desired and observed resources of one node in, ordered changes out.
+ * Apply branches only on `action`; `reason` is for people.
+ */
+import {createRank, keyOf, parentLink, type Kind, type Link, type Resource} from '../resources/model.js';
+
+/**
+ * - create: `after` is missing on the node;
+ * - update: `before` is on the node and changes in place into `after`;
+ * - replace: `before` cannot change in place; it is deleted and `after` created;
+ * - delete: `before` is netctl's and not in the spec.
+ */
+export type Action = 'create' | 'update' | 'replace' | 'delete';
+
+export interface Change {
+  readonly action: Action;
+  readonly key: string;
+  readonly kind: Kind;
+  readonly before?: Resource;
+  readonly after?: Resource;
+  readonly reason: string;
+}
+
+/** A foreign object stands where a netctl object must go. */
+export interface Conflict {
+  readonly key: string;
+  readonly foreign: string;
+}
+
+/** Kinds netctl sets but never removes: a sysctl has no owner, and other software may rely on it. */
+const NEVER_DELETED: ReadonlySet<Kind> = new Set(['sysctl']);
+
+export interface Observed {
+  readonly resources: readonly Resource[];
+  readonly foreign: ReadonlyMap<string, string>;
+}
+
+export function diff(desired: readonly Resource[], observed: Observed): {changes: Change[]; conflicts: Conflict[]} {
+  const actual = new Map(observed.resources.map((r) => [keyOf(r), r]));
+  const wanted = new Map(desired.map((r) => [keyOf(r), r]));
+  const changes: Change[] = [];
+  const conflicts: Conflict[] = [];
+  const blockedNamespaces = new Set<string>();
+
+  for (const [key, after] of wanted) {
+    const before = actual.get(key);
+    if (before === undefined) {
+      const foreign = observed.foreign.get(key);
+      if (foreign !== undefined) {
+        conflicts.push({key, foreign});
+        if (after.kind === 'netns') blockedNamespaces.add(after.name);
+        continue;
+      }
+      changes.push({action: 'create', key, kind: after.kind, after, reason: 'missing on the node'});
+      continue;
+    }
+    const difference = compare(before, after);
+    if (difference !== undefined) changes.push({...difference, key, kind: after.kind, before, after});
+  }
+  for (const [key, before] of actual) {
+    if (!wanted.has(key) && !NEVER_DELETED.has(before.kind)) {
+      changes.push({action: 'delete', key, kind: before.kind, before, reason: 'not in the spec'});
+    }
+  }
+  const unblocked = changes.filter((c) => c.after === undefined || !blockedNamespaces.has(c.after.ns));
+  return {changes: order(cascade(unblocked, wanted, actual)), conflicts};
+}
+
+function compare(before: Resource, after: Resource): {action: 'update' | 'replace'; reason: string} | undefined {
+  const replaced: string[] = [];
+  const updated: string[] = [];
+  const check = (list: string[], field: string, was: unknown, is: unknown) => {
+    if (JSON.stringify(was) !== JSON.stringify(is)) list.push(`${field} ${show(was)} → ${show(is)}`);
+  };
+  switch (after.kind) {
+    case 'link': {
+      const b = before as Link;
+      check(replaced, 'type', b.type, after.type);
+      check(replaced, 'mac', b.mac, after.mac);
+      check(replaced, 'vxlan', b.vxlan, after.vxlan);
+      check(replaced, 'peer', b.peer, after.peer);
+      check(updated, 'mtu', b.mtu, after.mtu);
+      check(updated, 'up', b.up, after.up);
+      check(updated, 'master', b.master, after.master);
+      break;
+    }
+    case 'route': {
+      const b = before as typeof after;
+      check(updated, 'dev', b.dev, after.dev);
+      check(updated, 'via', b.via, after.via);
+      check(updated, 'onlink', b.onlink ?? false, after.onlink ?? false);
+      break;
+    }
+    case 'neighbour':
+      check(updated, 'lladdr', (before as typeof after).mac, after.mac);
+      break;
+    case 'sysctl':
+      check(updated, 'value', (before as typeof after).value, after.value);
+      break;
+    case 'iptables-rule':
+      check(updated, 'position', (before as typeof after).position, after.position);
+      break;
+    case 'netns':
+    case 'address':
+    case 'fdb':
+    case 'iptables-chain':
+      break;
+  }
+  if (replaced.length > 0) return {action: 'replace', reason: `${[...replaced, ...updated].join(', ')} (cannot change in place)`};
+  if (updated.length > 0) return {action: 'update', reason: updated.join(', ')};
+  return undefined;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  }
+  return String(value);
+}
+
+/**
+ * Deleting a link takes its addresses, routes, neighbours and FDB entries with it (and a veth its
+ * peer): when a link is replaced, the desired objects that hang on it are created again.
+ */
+function cascade(changes: Change[], wanted: ReadonlyMap<string, Resource>, actual: ReadonlyMap<string, Resource>): Change[] {
+  const replacedLinks = new Set<string>();
+  for (const change of changes) {
+    if (change.action !== 'replace' || change.after?.kind !== 'link') continue;
+    replacedLinks.add(change.key);
+    const peer = change.after.peer;
+    if (peer !== undefined) replacedLinks.add(`link ${peer.ns === '' ? '' : `${peer.ns}:`}${peer.name}`);
+  }
+  if (replacedLinks.size === 0) return changes;
+  const changed = new Map(changes.map((c) => [c.key, c]));
+  for (const [key, after] of wanted) {
+    const parent = after.kind === 'link' ? key : parentLink(after);
+    if (parent === undefined || !replacedLinks.has(parent) || !actual.has(key)) continue;
+    const existing = changed.get(key);
+    if (existing === undefined || existing.action === 'update') {
+      changed.set(key, {action: 'create', key, kind: after.kind, after, reason: 'created again with its link'});
+    }
+  }
+  return [...changed.values()];
+}
+
+function compareRank(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Deletions first, children before parents; then creations, parents before children. */
+export function order(changes: readonly Change[]): Change[] {
+  const resourceOf = (c: Change) => (c.after ?? c.before)!;
+  const byRank = (a: Change, b: Change) => compareRank(createRank(resourceOf(a)), createRank(resourceOf(b))) || a.key.localeCompare(b.key);
+  const deletions = changes.filter((c) => c.action === 'delete').sort((a, b) => byRank(b, a));
+  const others = changes.filter((c) => c.action !== 'delete').sort(byRank);
+  return [...deletions, ...others];
+}

@@ -1,0 +1,88 @@
+/**
+ * The plan of one node, built before any host is touched: the desired state from the spec and the
+ * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
+ */
+import {desiredState, type NodeFacts} from '../desired/index.js';
+import {peersOf} from '../desired/context.js';
+import {formatAddress} from '../net/ipv4.js';
+import type {NodeObservation} from '../observe/parse.js';
+import type {Resource} from '../resources/model.js';
+import type {ClusterNetwork, Node} from '../spec/types.js';
+import {diff, type Change} from './diff.js';
+
+export type Intent = 'apply' | 'destroy';
+
+export interface NodePlan {
+  readonly node: string;
+  readonly changes: readonly Change[];
+  /** Why the node cannot be changed; a node with errors is not applied. */
+  readonly errors: readonly string[];
+  readonly desired: readonly Resource[];
+}
+
+const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
+
+export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent): NodePlan {
+  const errors: string[] = [];
+  for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
+    errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
+  }
+  if (errors.length > 0) return {node: node.name, changes: [], errors, desired: []};
+
+  if (intent === 'destroy') {
+    const {changes} = diff([], observed);
+    return {node: node.name, changes, errors, desired: []};
+  }
+  const facts = nodeFacts(cluster, node, observed, errors);
+  if (facts === undefined) return {node: node.name, changes: [], errors, desired: []};
+  const desired = desiredState({cluster, node, facts});
+  const {changes, conflicts} = diff(desired, observed);
+  for (const conflict of conflicts) {
+    errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
+  }
+  return {node: node.name, changes, errors, desired};
+}
+
+function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservation, errors: string[]): NodeFacts | undefined {
+  const address = formatAddress(node.address);
+  let uplink = node.interface;
+  if (uplink !== undefined && !observed.hostLinks.has(uplink)) {
+    errors.push(`interface ${uplink} (spec.nodes[].interface) does not exist on the node`);
+    return undefined;
+  }
+  if (uplink === undefined) {
+    uplink = observed.hostAddresses.find((a) => a.address === address)?.dev;
+    if (uplink === undefined) {
+      errors.push(`no interface of the node holds its address ${address}; check the address or set interface`);
+      return undefined;
+    }
+  }
+  if (cluster.mode !== 'overlay') {
+    for (const peer of peersOf(cluster, node)) {
+      const target = formatAddress(peer.address);
+      const route = observed.routesToPeers.get(target);
+      if (route === undefined) continue;
+      if (route.error !== undefined || route.gateway !== undefined || route.dev !== uplink) {
+        const how = route.error ?? (route.gateway !== undefined ? `through gateway ${route.gateway} on ${route.dev ?? '?'}` : `on ${route.dev ?? '?'}, not on ${uplink}`);
+        errors.push(`${cluster.mode} mode needs every node on one layer-2 subnet, but this node reaches ${peer.name} (${target}) ${how}; use mode: overlay`);
+      }
+    }
+  }
+  if (cluster.mode === 'underlay' && cluster.underlay.driver !== 'routed') {
+    const probe = observed.linkTypes.get(cluster.underlay.driver);
+    if (probe !== undefined && !probe.supported) {
+      errors.push(`this node's kernel cannot create ${cluster.underlay.driver} links (${probe.detail || 'unknown error'}); load the ${cluster.underlay.driver} module or use underlay.driver: routed`);
+    }
+  }
+  return {uplink};
+}
+
+/** What the observe script must ask the node, given the spec. */
+export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Intent) {
+  if (intent === 'destroy') return {routeTargets: [], probeLinkTypes: []};
+  const driver = cluster.underlay.driver;
+  return {
+    routeTargets: cluster.mode === 'overlay' ? [] : peersOf(cluster, node).map((p) => formatAddress(p.address)),
+    probeLinkTypes: cluster.mode === 'underlay' && driver !== 'routed' ? [driver] : [],
+  };
+}

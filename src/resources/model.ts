@@ -1,0 +1,168 @@
+/**
+ * The kernel objects netctl manages, one small typed model shared by the desired state (compiled
+ * from the spec) and the observed state (parsed from the host). Each object has an identity key;
+ * two objects with the same key are the same object, and differ only in their other properties.
+ *
+ * `ns` is the network namespace an object lives in: '' for the node itself, else a pod's namespace.
+ */
+
+/** Route protocol number that marks routes as netctl's (see /etc/iproute2/rt_protos). */
+export const ROUTE_PROTOCOL = 147;
+/** Alias written on every link netctl creates, and on `lo` of every pod namespace it creates. */
+export const OWNER_ALIAS = 'netctl';
+/** Prefix of every iptables chain netctl owns. */
+export const CHAIN_PREFIX = 'NETCTL-';
+
+export type LinkType = 'bridge' | 'vxlan' | 'veth' | 'ipvlan' | 'macvlan';
+
+export interface Sysctl {
+  readonly kind: 'sysctl';
+  readonly ns: '';
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface Netns {
+  readonly kind: 'netns';
+  readonly ns: '';
+  readonly name: string;
+}
+
+export interface VxlanSettings {
+  readonly vni: number;
+  readonly port: number;
+  readonly local: string;
+  readonly dev: string;
+}
+
+export interface Link {
+  readonly kind: 'link';
+  readonly ns: string;
+  readonly name: string;
+  readonly type: LinkType;
+  readonly mtu: number;
+  readonly up: boolean;
+  /** Bridge the link is enslaved to. */
+  readonly master?: string;
+  /** MAC address, where netctl chooses it (VXLAN devices). */
+  readonly mac?: string;
+  readonly vxlan?: VxlanSettings;
+  /** The other end of a veth pair, created with it. */
+  readonly peer?: {readonly name: string; readonly ns: string};
+  /** Parent of an ipvlan or macvlan link, and the namespace it is created in. */
+  readonly parent?: string;
+  /** Description in the alias after the owner mark, for people reading `ip link`. */
+  readonly note?: string;
+}
+
+export interface Address {
+  readonly kind: 'address';
+  readonly ns: string;
+  readonly dev: string;
+  /** `10.244.1.1/24` */
+  readonly cidr: string;
+}
+
+export interface Route {
+  readonly kind: 'route';
+  readonly ns: string;
+  /** `default` or a CIDR */
+  readonly dst: string;
+  readonly dev: string;
+  readonly via?: string;
+  readonly onlink?: boolean;
+}
+
+export interface Neighbour {
+  readonly kind: 'neighbour';
+  readonly ns: '';
+  readonly dev: string;
+  readonly ip: string;
+  readonly mac: string;
+}
+
+export interface FdbEntry {
+  readonly kind: 'fdb';
+  readonly ns: '';
+  readonly dev: string;
+  readonly mac: string;
+  readonly dst: string;
+}
+
+export type IptablesTable = 'filter' | 'nat';
+
+export interface IptablesChain {
+  readonly kind: 'iptables-chain';
+  readonly ns: '';
+  readonly table: IptablesTable;
+  readonly chain: string;
+}
+
+/** A rule as iptables-save prints it, without `-A CHAIN`, split into words. */
+export interface IptablesRule {
+  readonly kind: 'iptables-rule';
+  readonly ns: '';
+  readonly table: IptablesTable;
+  readonly chain: string;
+  readonly rule: readonly string[];
+  /** Place in a netctl chain (0-based); jumps in built-in chains have none. */
+  readonly position?: number;
+}
+
+export type Resource = Sysctl | Netns | Link | Address | Route | Neighbour | FdbEntry | IptablesChain | IptablesRule;
+export type Kind = Resource['kind'];
+
+export function keyOf(r: Resource): string {
+  const ns = r.ns === '' ? '' : `${r.ns}:`;
+  switch (r.kind) {
+    case 'sysctl': return `sysctl ${r.key}`;
+    case 'netns': return `netns ${r.name}`;
+    case 'link': return `link ${ns}${r.name}`;
+    case 'address': return `address ${ns}${r.dev} ${r.cidr}`;
+    case 'route': return `route ${ns}${r.dst}`;
+    case 'neighbour': return `neighbour ${r.dev} ${r.ip}`;
+    case 'fdb': return `fdb ${r.dev} ${r.mac} ${r.dst}`;
+    case 'iptables-chain': return `iptables-chain ${r.table} ${r.chain}`;
+    case 'iptables-rule': return `iptables-rule ${r.table} ${r.chain} ${r.rule.join(' ')}`;
+  }
+}
+
+/** Links a link-scoped object hangs on, so deleting the link removes the object with it. */
+export function parentLink(r: Resource): string | undefined {
+  switch (r.kind) {
+    case 'address':
+    case 'route':
+      return `link ${r.ns === '' ? '' : `${r.ns}:`}${r.dev}`;
+    case 'neighbour':
+    case 'fdb':
+      return `link ${r.dev}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Order in which kinds are created; deletion runs the other way round. */
+export const KIND_ORDER: readonly Kind[] = ['sysctl', 'netns', 'link', 'address', 'route', 'neighbour', 'fdb', 'iptables-chain', 'iptables-rule'];
+
+const LINK_ORDER: Record<LinkType, number> = {bridge: 0, vxlan: 1, veth: 2, ipvlan: 2, macvlan: 2};
+
+/** Sort rank of a resource for creation: kind, then parents before children, host before pods. */
+export function createRank(r: Resource): [number, number, number] {
+  const kind = KIND_ORDER.indexOf(r.kind);
+  if (r.kind === 'link') return [kind, r.ns === '' ? 0 : 1, LINK_ORDER[r.type]];
+  if (r.kind === 'iptables-rule') return [kind, isBuiltinChain(r.chain) ? 1 : 0, r.position ?? 0];
+  return [kind, r.ns === '' ? 0 : 1, 0];
+}
+
+export function isBuiltinChain(chain: string): boolean {
+  return !chain.startsWith(CHAIN_PREFIX);
+}
+
+/** The alias netctl writes on a link: the owner mark, then a note for people. */
+export function aliasFor(link: Link): string {
+  return link.note === undefined ? OWNER_ALIAS : `${OWNER_ALIAS} ${link.note}`;
+}
+
+export function isOwnerAlias(alias: string | undefined): boolean {
+  return alias === OWNER_ALIAS || (alias?.startsWith(`${OWNER_ALIAS} `) ?? false);
+}

@@ -1,0 +1,22 @@
+/** How netctl reaches a node: a script in on stdin of a shell there, its output back. */
+
+export interface ScriptResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface Transport {
+  /** Human name of the way in, for messages: `root@198.51.100.1:22` or `local`. */
+  readonly description: string;
+  run(script: string): Promise<ScriptResult>;
+  /** Ends any connection kept open for reuse, leaving no process behind. */
+  close(): Promise<void>;
+}
+
+/** The node could not be reached at all (as opposed to a command on it failing). */
+export class UnreachableError extends Error {
+  constructor(readonly node: string, readonly detail: string) {
+    super(`cannot reach node ${node}: ${detail}`);
+  }
+}

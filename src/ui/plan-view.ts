@@ -1,0 +1,96 @@
+/**
+ * A plan for people (terraform-style) and for programs (a versioned JSON document, docs/plan-json.md).
+ * The text view renders from the same document the JSON view prints.
+ */
+import type {ClusterPlan} from '../engine/engine.js';
+import {describe} from '../plan/describe.js';
+import type {Action} from '../plan/diff.js';
+import type {Resource} from '../resources/model.js';
+import {noColors, type Colors} from './colors.js';
+
+export interface PlanDocument {
+  readonly formatVersion: '1';
+  readonly intent: 'apply' | 'destroy';
+  readonly nodes: readonly {
+    readonly node: string;
+    readonly status: 'ok' | 'error' | 'unreachable';
+    readonly errors: readonly string[];
+    readonly changes: readonly {
+      readonly action: Action;
+      readonly kind: string;
+      readonly key: string;
+      readonly description: string;
+      readonly reason: string;
+      readonly before: Resource | null;
+      readonly after: Resource | null;
+    }[];
+  }[];
+  readonly summary: {readonly add: number; readonly change: number; readonly destroy: number; readonly errors: number};
+}
+
+export function planDocument(plan: ClusterPlan): PlanDocument {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  let errors = 0;
+  const nodes = plan.nodes.map((outcome) => {
+    errors += outcome.errors.length;
+    for (const c of outcome.changes) {
+      if (c.action === 'create') add++;
+      else if (c.action === 'update') change++;
+      else if (c.action === 'delete') destroy++;
+      else {
+        add++;
+        destroy++;
+      }
+    }
+    return {
+      node: outcome.node,
+      status: outcome.status === 'unreachable' ? 'unreachable' as const : outcome.errors.length > 0 ? 'error' as const : 'ok' as const,
+      errors: outcome.errors,
+      changes: outcome.changes.map((c) => ({
+        action: c.action,
+        kind: c.kind,
+        key: c.key,
+        description: describe((c.after ?? c.before)!),
+        reason: c.reason,
+        before: c.before ?? null,
+        after: c.after ?? null,
+      })),
+    };
+  });
+  return {formatVersion: '1', intent: plan.intent, nodes, summary: {add, change, destroy, errors}};
+}
+
+export function hasChanges(doc: PlanDocument): boolean {
+  return doc.nodes.some((n) => n.changes.length > 0);
+}
+
+const SYMBOLS: Record<Action, string> = {create: '+', update: '~', replace: '-/+', delete: '-'};
+
+export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): string {
+  const paint: Record<Action, (t: string) => string> = {create: colors.green, update: colors.yellow, replace: colors.yellow, delete: colors.red};
+  const out: string[] = [];
+  for (const node of doc.nodes) {
+    if (node.errors.length > 0) {
+      out.push(colors.bold(`${node.node}:`) + ` ${colors.red(node.status === 'unreachable' ? 'unreachable' : 'cannot be planned')}`);
+      for (const error of node.errors) out.push(`  ${colors.red('error:')} ${error}`);
+      if (node.changes.length === 0) continue;
+    } else if (node.changes.length === 0) {
+      out.push(`${colors.bold(`${node.node}:`)} no changes`);
+      continue;
+    } else {
+      out.push(colors.bold(`${node.node}:`));
+    }
+    for (const c of node.changes) {
+      const symbol = paint[c.action](SYMBOLS[c.action].padStart(3));
+      out.push(`${symbol} ${c.description}  ${colors.bold('#')} ${c.reason}`);
+    }
+  }
+  out.push('');
+  const {add, change, destroy, errors} = doc.summary;
+  if (hasChanges(doc)) out.push(colors.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`));
+  else if (errors === 0) out.push(colors.bold('No changes. The hosts match the spec.'));
+  if (errors > 0) out.push(colors.red(`${errors} error${errors === 1 ? '' : 's'}: nodes with errors are left as they are.`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# A lab of Linux "nodes" for end-to-end tests: each node is a network namespace with a private mount
+# namespace (its own /run/netns) and its own sshd, joined by a bridge in a switch namespace. The machine
+# running the tests reaches them through a veth on the same bridge.
+#
+#   lab.sh up N     create N nodes (203.0.113.1..N), print the lab directory
+#   lab.sh down     remove everything `up` made, and only that (safe to run at any time)
+#
+# Addresses come from TEST-NET-3 (203.0.113.0/24), which nothing on these machines routes (checked);
+# each node's default gateway is 203.0.113.253, which nothing answers, so no packet leaves the lab.
+set -euo pipefail
+
+PREFIX=${NETCTL_LAB_PREFIX:-nlab}
+DIR=${NETCTL_LAB_DIR:-/tmp/netctl-lab}
+SUBNET=203.0.113
+HOST_IF=${PREFIX}-host
+
+down() {
+  set +e
+  if [ -d "$DIR" ]; then
+    for pidfile in "$DIR"/*.pid; do
+      [ -f "$pidfile" ] || continue
+      pid=$(cat "$pidfile")
+      # Processes the tests started inside the node's namespaces (servers in pods) go with it.
+      for p in $(pgrep -f -- "$DIR" 2>/dev/null); do [ "$p" != "$$" ] && kill -9 "$p" 2>/dev/null; done
+      kill -9 "$pid" 2>/dev/null
+    done
+  fi
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}-" ); do
+    # Anything still running in a lab namespace (a node's shell, a pod's server) goes first.
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  ip link del "$HOST_IF" 2>/dev/null
+  rm -rf "$DIR"
+  return 0
+}
+
+# Blocks until sshd of node $1 logs that it listens (or 10 s pass), reading its log as it grows.
+wait_for_sshd() {
+  local log="$DIR/node$1.log" line fd tail_pid
+  exec {fd}< <(timeout 10 tail -n +1 -F "$log" 2>/dev/null)
+  tail_pid=$!
+  while IFS= read -r -u "$fd" line; do
+    if [[ $line == *"Server listening"* ]]; then
+      kill "$tail_pid" 2>/dev/null || true
+      exec {fd}<&-
+      return 0
+    fi
+  done
+  exec {fd}<&-
+  echo "lab: sshd of node$1 did not start: $(cat "$log" 2>/dev/null)" >&2
+  return 1
+}
+
+up() {
+  local count=$1
+  down
+  if ip route show | grep -q "^${SUBNET}\."; then
+    echo "lab: ${SUBNET}.0/24 is already routed on this machine; refusing to build the lab over it" >&2
+    exit 1
+  fi
+  trap 'echo "lab: setup failed, cleaning up" >&2; down' ERR
+  mkdir -p "$DIR" /run/sshd
+  chmod 700 "$DIR"
+  ssh-keygen -q -t ed25519 -N '' -C netctl-lab -f "$DIR/id_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C netctl-lab-host -f "$DIR/host_key"
+  cp "$DIR/id_ed25519.pub" "$DIR/authorized_keys"
+
+  ip netns add "${PREFIX}-switch"
+  ip -n "${PREFIX}-switch" link add br0 type bridge
+  ip -n "${PREFIX}-switch" link set br0 up
+  ip link add "$HOST_IF" type veth peer name host netns "${PREFIX}-switch"
+  ip -n "${PREFIX}-switch" link set host master br0 up
+  ip addr add "${SUBNET}.254/24" dev "$HOST_IF"
+  ip link set "$HOST_IF" up
+
+  : >"$DIR/known_hosts"
+  for i in $(seq 1 "$count"); do
+    local ns="${PREFIX}-node${i}" address="${SUBNET}.${i}"
+    ip netns add "$ns"
+    ip link add "n${i}" netns "${PREFIX}-switch" type veth peer name eth0 netns "$ns"
+    ip -n "${PREFIX}-switch" link set "n${i}" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "${address}/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route add default via "${SUBNET}.253"
+    cat >"$DIR/sshd_node${i}" <<CONF
+ListenAddress ${address}
+Port 22
+HostKey ${DIR}/host_key
+AuthorizedKeysFile ${DIR}/authorized_keys
+PidFile ${DIR}/node${i}.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+LogLevel VERBOSE
+MaxSessions 100
+MaxStartups 100:30:200
+CONF
+    # The node's own mount namespace gives it its own /run/netns, so pod namespaces of different
+    # nodes never meet. sshd -D stays in the foreground of this background job; its log says when
+    # it listens.
+    ip netns exec "$ns" unshare --mount --propagation private -- sh -c \
+      "mount -t tmpfs -o mode=755 tmpfs /run/netns && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
+      >"$DIR/node${i}.log" 2>&1 &
+    echo "${address} $(cut -d' ' -f1,2 "$DIR/host_key.pub")" >>"$DIR/known_hosts"
+  done
+  for i in $(seq 1 "$count"); do wait_for_sshd "$i"; done
+  cat >"$DIR/ssh_config" <<CONF
+Host ${SUBNET}.*
+  User root
+  IdentityFile ${DIR}/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile ${DIR}/known_hosts
+  StrictHostKeyChecking yes
+  ConnectTimeout 5
+CONF
+  trap - ERR
+  echo "$DIR"
+}
+
+case "${1:-}" in
+  up) up "${2:-3}" ;;
+  down) down ;;
+  *) echo "usage: $0 up N | down" >&2; exit 2 ;;
+esac
