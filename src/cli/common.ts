@@ -1,5 +1,5 @@
 /** What plan, apply and destroy share: loading the spec (never touching a host when it is invalid), flags. */
-import {Command, Flags} from '@oclif/core';
+import {Flags, type Command} from '@oclif/core';
 import {checkSpecFile} from '../spec/check.js';
 import {UnreadableFileError} from '../spec/load.js';
 import type {ClusterNetwork} from '../spec/types.js';

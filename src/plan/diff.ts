@@ -21,6 +21,9 @@ export interface Change {
   readonly reason: string;
 }
 
+/** The reason of a plain creation, which plan text leaves out. */
+export const MISSING = 'missing on the node';
+
 /** A foreign object stands where a netctl object must go. */
 export interface Conflict {
   readonly key: string;
@@ -51,7 +54,7 @@ export function diff(desired: readonly Resource[], observed: Observed): {changes
         if (after.kind === 'netns') blockedNamespaces.add(after.name);
         continue;
       }
-      changes.push({action: 'create', key, kind: after.kind, after, reason: 'missing on the node'});
+      changes.push({action: 'create', key, kind: after.kind, after, reason: MISSING});
       continue;
     }
     const difference = compare(before, after);
@@ -114,7 +117,7 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
 function show(value: unknown): string {
   if (value === undefined) return 'none';
   if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).map(([k, v]) => `${k}=${String(v)}`).join(',');
+    return Object.entries(value).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(',');
   }
   return String(value);
 }
@@ -144,9 +147,11 @@ function cascade(changes: Change[], wanted: ReadonlyMap<string, Resource>, actua
   return [...changed.values()];
 }
 
-function compareRank(a: readonly number[], b: readonly number[]): number {
+function compareRank(a: readonly (number | string)[], b: readonly (number | string)[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    const d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
     if (d !== 0) return d;
   }
   return 0;

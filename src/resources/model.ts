@@ -146,12 +146,17 @@ export const KIND_ORDER: readonly Kind[] = ['sysctl', 'netns', 'link', 'address'
 
 const LINK_ORDER: Record<LinkType, number> = {bridge: 0, vxlan: 1, veth: 2, ipvlan: 2, macvlan: 2};
 
-/** Sort rank of a resource for creation: kind, then parents before children, host before pods. */
-export function createRank(r: Resource): [number, number, number] {
+/**
+ * Sort rank of a resource for creation: kinds in order, parents before children. Everything inside a
+ * pod's namespace is ranked right after the host's links (it needs the pod's veth) and grouped per
+ * pod, so each pod's objects go in one batch.
+ */
+export function createRank(r: Resource): (number | string)[] {
   const kind = KIND_ORDER.indexOf(r.kind);
-  if (r.kind === 'link') return [kind, r.ns === '' ? 0 : 1, LINK_ORDER[r.type]];
-  if (r.kind === 'iptables-rule') return [kind, isBuiltinChain(r.chain) ? 1 : 0, r.position ?? 0];
-  return [kind, r.ns === '' ? 0 : 1, 0];
+  if (r.ns !== '') return [KIND_ORDER.indexOf('link'), 1, r.ns, kind, 0];
+  if (r.kind === 'link') return [kind, 0, '', 0, LINK_ORDER[r.type]];
+  if (r.kind === 'iptables-rule') return [kind, 0, '', isBuiltinChain(r.chain) ? 1 : 0, r.position ?? 0];
+  return [kind, 0, '', 0, 0];
 }
 
 export function isBuiltinChain(chain: string): boolean {

@@ -1,9 +1,9 @@
 /** Colours only on a terminal, and never when NO_COLOR is set. */
 export interface Colors {
-  green(text: string): string;
-  yellow(text: string): string;
-  red(text: string): string;
-  bold(text: string): string;
+  readonly green: (text: string) => string;
+  readonly yellow: (text: string) => string;
+  readonly red: (text: string) => string;
+  readonly bold: (text: string) => string;
 }
 
 const paint = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;

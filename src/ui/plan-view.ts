@@ -4,6 +4,7 @@
  */
 import type {ClusterPlan} from '../engine/engine.js';
 import {describe} from '../plan/describe.js';
+import {MISSING} from '../plan/diff.js';
 import type {Action} from '../plan/diff.js';
 import type {Resource} from '../resources/model.js';
 import {noColors, type Colors} from './colors.js';
@@ -84,7 +85,8 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
     }
     for (const c of node.changes) {
       const symbol = paint[c.action](SYMBOLS[c.action].padStart(3));
-      out.push(`${symbol} ${c.description}  ${colors.bold('#')} ${c.reason}`);
+      const reason = c.action === 'create' && c.reason === MISSING ? '' : `  ${colors.bold('#')} ${c.reason}`;
+      out.push(`${symbol} ${c.description}${reason}`);
     }
   }
   out.push('');

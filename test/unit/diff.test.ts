@@ -1,0 +1,116 @@
+import {describe, expect, it} from '@jest/globals';
+import {applyScript} from '../../src/apply/script.js';
+import {diff} from '../../src/plan/diff.js';
+import {planNode} from '../../src/plan/node-plan.js';
+import type {Link, Resource} from '../../src/resources/model.js';
+import {check} from './spec-builders.js';
+import {emptyNode} from './observation-builders.js';
+
+const bridge: Link = {kind: 'link', ns: '', name: 'netctl0', type: 'bridge', mtu: 1450, up: true};
+const veth: Link = {kind: 'link', ns: '', name: 'nc1', type: 'veth', mtu: 1450, up: true, master: 'netctl0', peer: {name: 'eth0', ns: 'web-1'}};
+const podEth0: Link = {kind: 'link', ns: 'web-1', name: 'eth0', type: 'veth', mtu: 1450, up: true, peer: {name: 'nc1', ns: ''}};
+const podAddress: Resource = {kind: 'address', ns: 'web-1', dev: 'eth0', cidr: '10.244.1.10/24'};
+const podRoute: Resource = {kind: 'route', ns: 'web-1', dst: 'default', dev: 'eth0', via: '10.244.1.1'};
+const noForeign = new Map<string, string>();
+
+describe('diff', () => {
+  it('updates what can change in place', () => {
+    const {changes} = diff([bridge], {resources: [{...bridge, mtu: 1500}], foreign: noForeign});
+    expect(changes).toEqual([expect.objectContaining({action: 'update', key: 'link netctl0', reason: 'mtu 1500 → 1450'})]);
+    expect(applyScript(changes, [bridge])).toContain('link set dev netctl0 mtu 1450 up');
+  });
+
+  it('replaces what cannot, and creates again what hung on the replaced link', () => {
+    const desired = [bridge, veth, podEth0, podAddress, podRoute];
+    const observed = [bridge, {...veth, peer: {name: 'eth0', ns: 'other'}}, podEth0, podAddress, podRoute];
+    const {changes} = diff(desired, {resources: observed, foreign: noForeign});
+    expect(changes.map((c) => `${c.action} ${c.key}`)).toEqual([
+      'replace link nc1',
+      'create link web-1:eth0',
+      'create address web-1:eth0 10.244.1.10/24',
+      'create route web-1:default',
+    ]);
+    const script = applyScript(changes, desired);
+    expect(script).toContain('link del dev nc1\nlink add nc1 mtu 1450 type veth peer name eth0 netns web-1');
+    expect(script).toContain('addr add 10.244.1.10/24 dev eth0');
+  });
+
+  it('deletes only what netctl owns, children with their parents', () => {
+    const {changes} = diff([], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: new Map([['link eth9', 'link eth9']])});
+    expect(changes.every((c) => c.action === 'delete')).toBe(true);
+    const script = applyScript(changes, []);
+    expect(script).toBe("set -e\nip -batch - <<'NETCTL_EOF'\nlink del dev nc1\nlink del dev netctl0\nNETCTL_EOF\n");
+  });
+
+  it('never adopts a foreign object in the way: a conflict names it', () => {
+    const {changes, conflicts} = diff([bridge], {resources: [], foreign: new Map([['link netctl0', 'link netctl0 (bridge, not created by netctl)']])});
+    expect(changes).toEqual([]);
+    expect(conflicts).toEqual([{key: 'link netctl0', foreign: 'link netctl0 (bridge, not created by netctl)'}]);
+  });
+
+  it('leaves a foreign namespace and everything planned inside it alone', () => {
+    const {changes, conflicts} = diff(
+      [{kind: 'netns', ns: '', name: 'web-1'}, podEth0, podAddress],
+      {resources: [], foreign: new Map([['netns web-1', 'network namespace web-1 (not created by netctl)']])},
+    );
+    expect(conflicts).toHaveLength(1);
+    expect(changes).toEqual([]);
+  });
+
+  it('never deletes a sysctl', () => {
+    const {changes} = diff([], {resources: [{kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'}], foreign: noForeign});
+    expect(changes).toEqual([]);
+  });
+
+  it('rewrites a netctl chain whole when one of its rules changes', () => {
+    const rule = (position: number, target: string): Resource => ({kind: 'iptables-rule', ns: '', table: 'nat', chain: 'NETCTL-X', rule: ['-j', target], position});
+    const chain: Resource = {kind: 'iptables-chain', ns: '', table: 'nat', chain: 'NETCTL-X'};
+    const desired = [chain, rule(0, 'RETURN'), rule(1, 'MASQUERADE')];
+    const {changes} = diff(desired, {resources: [chain, rule(0, 'RETURN')], foreign: noForeign});
+    expect(applyScript(changes, desired)).toBe("set -e\niptables-restore --noflush <<'NETCTL_EOF'\n*nat\n:NETCTL-X - [0:0]\n-A NETCTL-X -j RETURN\n-A NETCTL-X -j MASQUERADE\nCOMMIT\nNETCTL_EOF\n");
+  });
+});
+
+describe('planNode', () => {
+  const cluster = check((s) => {
+    s.spec.mode = 'routing';
+    s.spec.underlay = {driver: 'ipvlan'};
+  }).cluster!;
+  const node = cluster.nodes[0]!;
+
+  it('names the node network problem when a peer is not on-link', () => {
+    const observed = {...emptyNode('198.51.100.1'), routesToPeers: new Map([['198.51.100.2', {dev: 'eth0', gateway: '198.51.100.254'}]])};
+    expect(planNode(cluster, node, observed, 'apply').errors).toEqual([
+      'routing mode needs every node on one layer-2 subnet, but this node reaches node-b (198.51.100.2) through gateway 198.51.100.254 on eth0; use mode: overlay',
+    ]);
+  });
+
+  it('says when no interface holds the node address', () => {
+    expect(planNode(cluster, node, emptyNode('198.51.100.99'), 'apply').errors).toEqual([
+      'no interface of the node holds its address 198.51.100.1; check the address or set interface',
+    ]);
+  });
+
+  it('says when the kernel lacks a link type', () => {
+    const underlay = check((s) => {
+      s.spec.mode = 'underlay';
+      s.spec.underlay = {driver: 'ipvlan'};
+      s.spec.clusterCIDR = '198.51.100.128/25';
+      delete s.spec.serviceCIDR;
+      s.spec.services = [];
+      s.spec.nodes[0]!.podCIDR = '198.51.100.128/28';
+      s.spec.nodes[1]!.podCIDR = '198.51.100.144/28';
+      s.spec.pods = [{name: 'web-1', node: 'node-a'}];
+    }).cluster!;
+    const observed = {...emptyNode('198.51.100.1'), linkTypes: new Map([['ipvlan', {supported: false, detail: 'Error: Unknown device type.'}]])};
+    expect(planNode(underlay, underlay.nodes[0]!, observed, 'apply').errors).toEqual([
+      "this node's kernel cannot create ipvlan links (Error: Unknown device type.); load the ipvlan module or use underlay.driver: routed",
+    ]);
+  });
+
+  it('says which tool is missing', () => {
+    expect(planNode(cluster, node, {...emptyNode('198.51.100.1'), missingTools: ['iptables-save']}, 'apply').errors).toEqual([
+      'the node has no iptables-save command; install iptables',
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+/** The observe parser fed real output of the observe script, captured from a lab node after apply. */
+import {describe, expect, it} from '@jest/globals';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {desiredState} from '../../src/desired/index.js';
+import {parseObservation, splitSections} from '../../src/observe/parse.js';
+import {diff} from '../../src/plan/diff.js';
+import {keyOf} from '../../src/resources/model.js';
+import {checkSpecText} from '../../src/spec/check.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'observe');
+// node1 of a 3-node overlay lab after `netctl apply`, plus foreign objects made by hand: a veth pair
+// fx0/fx1, a route to 198.18.0.0/15, a nat MASQUERADE rule and a namespace foreign-ns.
+const output = readFileSync(join(fixtures, 'overlay-node1.txt'), 'utf8');
+const cluster = checkSpecText(readFileSync(join(fixtures, 'overlay-spec.yaml'), 'utf8')).cluster!;
+const node1 = cluster.nodes[0]!;
+
+describe('parseObservation', () => {
+  const observed = parseObservation(output);
+
+  it('reads back exactly the state netctl applied: the diff is empty', () => {
+    const desired = desiredState({cluster, node: node1, facts: {uplink: 'eth0'}});
+    const {changes, conflicts} = diff(desired, observed);
+    expect(conflicts).toEqual([]);
+    expect(changes).toEqual([]);
+  });
+
+  it('owns only what carries netctl marks', () => {
+    const keys = observed.resources.map(keyOf);
+    expect(keys).toContain('link netctl0');
+    expect(keys).toContain('netns a1');
+    expect(keys).toContain('route a1:default');
+    expect(keys).not.toContain('link fx0');
+    expect(keys).not.toContain('netns foreign-ns');
+    expect(keys.filter((k) => k.includes('172.17.0.0'))).toEqual([]);
+  });
+
+  it('records foreign objects netctl must not overwrite', () => {
+    expect(observed.foreign.get('link fx0')).toBe('link fx0 (veth, not created by netctl)');
+    expect(observed.foreign.get('route 198.18.0.0/15')).toBe('route 198.18.0.0/15 via 203.0.113.254 dev eth0 proto boot');
+    expect(observed.foreign.get('netns foreign-ns')).toBe('network namespace foreign-ns (not created by netctl)');
+  });
+
+  it('resolves veth peers across namespaces', () => {
+    const veths = observed.resources.filter((r) => r.kind === 'link' && r.type === 'veth' && r.ns === '');
+    expect(veths.map((r) => r.kind === 'link' && r.peer)).toEqual([
+      {name: 'eth0', ns: expect.stringMatching(/^a[12]$/)},
+      {name: 'eth0', ns: expect.stringMatching(/^a[12]$/)},
+    ]);
+  });
+
+  it('reads the facts plan needs', () => {
+    expect(observed.hostAddresses).toContainEqual({dev: 'eth0', address: '203.0.113.1'});
+    expect(observed.routesToPeers.get('203.0.113.2')).toEqual({dev: 'eth0'});
+    expect(observed.routesToPeers.get('198.51.100.9')).toEqual({dev: 'eth0', gateway: '203.0.113.253'});
+    expect(observed.linkTypes.get('ipvlan')).toEqual({supported: false, detail: 'Error: Unknown device type.'});
+    expect(observed.linkTypes.get('macvlan')).toEqual({supported: true, detail: ''});
+  });
+
+  it('refuses a dump cut short', () => {
+    expect(() => parseObservation(output.slice(0, output.indexOf('@@netctl end')))).toThrow('stopped answering');
+  });
+
+  it('reports missing tools', () => {
+    expect(splitSections('@@netctl missing iptables-save\n@@netctl end\n').missing).toEqual(['iptables-save']);
+  });
+});
