@@ -117,9 +117,9 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
 function show(value: unknown): string {
   if (value === undefined) return 'none';
   if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(',');
+    return Object.entries(value).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
   }
-  return String(value);
+  return JSON.stringify(value);
 }
 
 /**
