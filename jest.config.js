@@ -1,10 +1,19 @@
-/** Unit tests run without root; end-to-end tests (test/e2e) need root and a namespace lab. */
-export default {
+/**
+ * Two projects: `unit` (pure core and the CLI as a process; no root) and `e2e` (a namespace lab with
+ * real sshd; needs root, run in band because the lab's addresses are shared).
+ */
+const common = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},
   transform: {'^.+\\.ts$': ['ts-jest', {useESM: true, tsconfig: 'tsconfig.json'}]},
+};
+
+export default {
   verbose: true,
+  testTimeout: 60000,
+  projects: [
+    {...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/cli/**/*.test.ts']},
+    {...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts']},
+  ],
 };

@@ -17,7 +17,11 @@ export function underlay({cluster, node, facts}: NodeContext): Resource[] {
   const resources: Resource[] = [];
   const pods = podsOf(cluster, node);
   if (cluster.underlay.driver === 'routed') {
-    resources.push({kind: 'sysctl', ns: '', key: `net/ipv4/conf/${facts.uplink}/proxy_arp`, value: '1'});
+    resources.push(
+      {kind: 'sysctl', ns: '', key: `net/ipv4/conf/${facts.uplink}/proxy_arp`, value: '1'},
+      // Answer ARP for pods at once; the default delays proxy replies by up to 0.8 s.
+      {kind: 'sysctl', ns: '', key: `net/ipv4/neigh/${facts.uplink}/proxy_delay`, value: '0'},
+    );
     for (const pod of pods) {
       const ip = formatAddress(pod.ip);
       resources.push(

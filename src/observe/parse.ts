@@ -264,7 +264,8 @@ function toRoute(route: IpRoute, ns: string): Resource {
   return {
     kind: 'route',
     ns,
-    dst: route.dst,
+    // ip prints host routes without their /32.
+    dst: route.dst === 'default' || route.dst.includes('/') ? route.dst : `${route.dst}/32`,
     dev: route.dev ?? '',
     ...(route.gateway === undefined ? {} : {via: route.gateway}),
     ...(route.flags?.includes('onlink') ? {onlink: true} : {}),

@@ -28,7 +28,7 @@ export function observeScript(options: ObserveOptions): string {
     'sec routes; ip -N -j route show table main',
     'sec neighbours; ip -j neigh show nud permanent',
     'sec fdb; bridge -j fdb show',
-    'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp 2>/dev/null',
+    'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp /proc/sys/net/ipv4/neigh/*/proxy_delay 2>/dev/null',
     'sec iptables; iptables-save 2>/dev/null',
     'sec netns; ip -j netns list 2>/dev/null',
     'for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do',

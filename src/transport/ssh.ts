@@ -4,14 +4,15 @@
  * node through a ControlMaster socket in a private directory, and closed by close().
  */
 import {execa} from 'execa';
+import type {Writable} from 'node:stream';
 import {homedir} from 'node:os';
 import type {SshSettings} from '../spec/types.js';
 import {UnreachableError, type ScriptResult, type Transport} from './transport.js';
 
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
 const SSH_FAILED = 255;
-/** How long a shared connection outlives its last use, should netctl die before closing it. */
-const CONTROL_PERSIST_SECONDS = 30;
+/** What the shared connection's own session prints once it is up, and then idles on. */
+const READY = 'netctl-connection-ready';
 
 export function expandHome(path: string): string {
   return path.startsWith('~/') ? `${homedir()}/${path.slice(2)}` : path;
@@ -35,10 +36,16 @@ export function sshOptions(settings: SshSettings): string[] {
   return args;
 }
 
+/**
+ * One SSH connection per node, shared by every script netctl runs there. The connection is a
+ * ControlMaster that netctl starts as its own child: its session idles on `cat` until netctl closes
+ * its stdin, so close() ends it deterministically, and if netctl dies the closed pipe ends it too.
+ */
 export class SshTransport implements Transport {
   readonly description: string;
-  private readonly args: string[];
-  private opened = false;
+  private readonly options: string[];
+  private readonly controlPath: string;
+  private master: {readonly stdin: Writable; readonly ended: Promise<unknown>; readonly ready: Promise<void>} | undefined;
 
   constructor(
     private readonly node: string,
@@ -46,36 +53,56 @@ export class SshTransport implements Transport {
     settings: SshSettings,
     controlDir: string,
   ) {
-    this.args = [
-      ...sshOptions(settings),
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${controlDir}/%C`,
-      '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
-    ];
+    this.options = sshOptions(settings);
+    this.controlPath = `${controlDir}/${node}`;
     const user = settings.user === undefined ? '' : `${settings.user}@`;
     const port = settings.port === undefined ? '' : `:${settings.port}`;
     this.description = `${user}${destination}${port}`;
   }
 
   async run(script: string): Promise<ScriptResult> {
-    this.opened = true;
+    await this.connect();
     // `--` ends ssh's options; the destination is schema-checked and never starts with '-'.
-    const result = await execa('ssh', [...this.args, '--', this.destination, 'sh -s'], {
+    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '--', this.destination, 'sh -s'], {
       input: script,
       reject: false,
       stripFinalNewline: false,
     });
     const exitCode = result.exitCode ?? 1;
-    if (exitCode === SSH_FAILED) {
-      throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
-    }
+    if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
     return {stdout: result.stdout, stderr: result.stderr, exitCode};
   }
 
+  private connect(): Promise<void> {
+    if (this.master === undefined) {
+      const process = execa('ssh', [
+        ...this.options,
+        '-o', 'ControlMaster=yes',
+        '-o', `ControlPath=${this.controlPath}`,
+        '-o', 'ControlPersist=no',
+        '--', this.destination, `echo ${READY}; exec cat >/dev/null`,
+      ], {stdin: 'pipe', reject: false});
+      const ready = new Promise<void>((resolve, reject) => {
+        let seen = '';
+        process.stdout.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes(READY)) resolve();
+        });
+        void process.then((result) => {
+          reject(new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${result.exitCode ?? '?'}`));
+        });
+      });
+      this.master = {stdin: process.stdin, ended: process, ready};
+    }
+    return this.master.ready;
+  }
+
   async close(): Promise<void> {
-    if (!this.opened) return;
-    this.opened = false;
-    await execa('ssh', [...this.args, '-O', 'exit', '--', this.destination], {reject: false});
+    const master = this.master;
+    if (master === undefined) return;
+    this.master = undefined;
+    master.stdin.end();
+    await master.ended;
   }
 }
 

@@ -92,7 +92,7 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
   out.push('');
   const {add, change, destroy, errors} = doc.summary;
   if (hasChanges(doc)) out.push(colors.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`));
-  else if (errors === 0) out.push(colors.bold('No changes. The hosts match the spec.'));
+  else if (errors === 0) out.push(colors.bold(doc.intent === 'destroy' ? "No changes. Nothing of netctl's is left on the nodes." : 'No changes. The hosts match the spec.'));
   if (errors > 0) out.push(colors.red(`${errors} error${errors === 1 ? '' : 's'}: nodes with errors are left as they are.`));
   return `${out.join('\n')}\n`;
 }

@@ -18,16 +18,18 @@ HOST_IF=${PREFIX}-host
 down() {
   set +e
   if [ -d "$DIR" ]; then
-    for pidfile in "$DIR"/*.pid; do
+    for pidfile in "$DIR"/node*.pid; do
       [ -f "$pidfile" ] || continue
-      pid=$(cat "$pidfile")
-      # Processes the tests started inside the node's namespaces (servers in pods) go with it.
-      for p in $(pgrep -f -- "$DIR" 2>/dev/null); do [ "$p" != "$$" ] && kill -9 "$p" 2>/dev/null; done
-      kill -9 "$pid" 2>/dev/null
+      # Everything living in a node's mount namespace goes with it: its sshd and sessions, and any
+      # process a test started inside the node or one of its pods.
+      local mnt p
+      mnt=$(readlink "/proc/$(cat "$pidfile")/ns/mnt" 2>/dev/null) || continue
+      for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$mnt" ] && kill -9 "${p#/proc/}" 2>/dev/null
+      done
     done
   fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}-" ); do
-    # Anything still running in a lab namespace (a node's shell, a pod's server) goes first.
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}-"); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null
   done

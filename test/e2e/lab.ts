@@ -1,0 +1,105 @@
+/**
+ * The end-to-end lab from the tests' side: nodes are network namespaces with their own sshd and mount
+ * namespace (see lab.sh). Commands run inside a node or a pod through nsenter into the node's sshd.
+ */
+import {execa, type ResultPromise} from 'execa';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const script = join(import.meta.dirname, 'lab.sh');
+export const LAB_DIR = '/tmp/netctl-lab';
+export const bin = join(root, 'bin', 'run.js');
+
+/** Why the lab cannot run here, or undefined when it can. */
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'end-to-end tests need root (network namespaces, sshd)';
+  for (const tool of ['ip', 'sshd', 'ssh', 'iptables-save', 'socat', 'ping', 'nsenter', 'unshare']) {
+    if (!['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((dir) => existsSync(join(dir, tool)))) {
+      return `end-to-end tests need ${tool} (bash .ci/run installs it)`;
+    }
+  }
+  return undefined;
+}
+
+export const nodeAddress = (i: number) => `203.0.113.${i}`;
+
+export class Lab {
+  private servers: ResultPromise[] = [];
+
+  private constructor(readonly nodes: number) {}
+
+  static async up(nodes: number): Promise<Lab> {
+    await execa(script, ['up', String(nodes)]);
+    return new Lab(nodes);
+  }
+
+  async down(): Promise<void> {
+    for (const server of this.servers) server.kill('SIGKILL');
+    await Promise.allSettled(this.servers);
+    this.servers = [];
+    await execa(script, ['down']);
+  }
+
+  private pid(node: number): string {
+    return readFileSync(join(LAB_DIR, `node${node}.pid`), 'utf8').trim();
+  }
+
+  /** Runs a command on node `node` (1-based), inside its network and mount namespaces. */
+  onNode(node: number, command: string[], options: {reject?: boolean; input?: string} = {}) {
+    return execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', ...command], {reject: options.reject ?? true, ...(options.input === undefined ? {} : {input: options.input})});
+  }
+
+  inPod(node: number, pod: string, command: string[], options: {reject?: boolean} = {}) {
+    return this.onNode(node, ['ip', 'netns', 'exec', pod, ...command], options);
+  }
+
+  /**
+   * Starts a TCP (or UDP) server in a pod that answers every connection with the client's address,
+   * and resolves once it listens (socat says so on stderr).
+   */
+  async serveClientAddress(node: number, pod: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<void> {
+    const listen = protocol === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
+    const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, 'SYSTEM:echo $SOCAT_PEERADDR'], {reject: false});
+    this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      server.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('listening on')) resolve();
+      });
+      void server.then(() => reject(new Error(`server in ${pod} ended: ${log}`)));
+    });
+  }
+
+  /** Connects from a pod to ip:port and returns what the server answered. */
+  async connectFromPod(node: number, pod: string, ip: string, port: number): Promise<string> {
+    // -u: only read from the connection, so the answer ends the exchange (no half-close wait).
+    const {stdout} = await this.inPod(node, pod, ['socat', '-u', '-T', '5', `TCP:${ip}:${port},connect-timeout=5`, 'STDOUT']);
+    return stdout.trim();
+  }
+
+  writeSpec(name: string, yaml: string): string {
+    const file = join(LAB_DIR, `${name}.yaml`);
+    writeFileSync(file, yaml);
+    return file;
+  }
+}
+
+export function netctl(args: string[], options: {reject?: boolean} = {}) {
+  return execa(bin, args, {reject: options.reject ?? false, env: {NO_COLOR: '1'}});
+}
+
+/** Spec text for the lab: its nodes, over the lab's own SSH configuration. */
+export function labSpec(body: {mode: string; clusterCIDR: string; extra?: string; nodes: string; pods: string}): string {
+  return `apiVersion: netctl/v1
+kind: ClusterNetwork
+metadata: {name: e2e}
+spec:
+  mode: ${body.mode}
+  clusterCIDR: ${body.clusterCIDR}
+${body.extra ?? ''}  ssh: {configFile: ${LAB_DIR}/ssh_config, connectTimeout: 5}
+  nodes:
+${body.nodes}  pods:
+${body.pods}`;
+}
