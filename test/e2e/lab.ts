@@ -2,7 +2,7 @@
  * The end-to-end lab from the tests' side: nodes are network namespaces with their own sshd and mount
  * namespace (see lab.sh). Commands run inside a node or a pod through nsenter into the node's sshd.
  */
-import {execa, type ResultPromise} from 'execa';
+import {execa} from 'execa';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
@@ -25,7 +25,7 @@ export function labUnavailable(): string | undefined {
 export const nodeAddress = (i: number) => `203.0.113.${i}`;
 
 export class Lab {
-  private servers: ResultPromise[] = [];
+  private servers: {readonly kill: () => void; readonly done: Promise<unknown>}[] = [];
 
   private constructor(readonly nodes: number) {}
 
@@ -35,8 +35,8 @@ export class Lab {
   }
 
   async down(): Promise<void> {
-    for (const server of this.servers) server.kill('SIGKILL');
-    await Promise.allSettled(this.servers);
+    for (const server of this.servers) server.kill();
+    await Promise.allSettled(this.servers.map((s) => s.done));
     this.servers = [];
     await execa(script, ['down']);
   }
@@ -61,7 +61,7 @@ export class Lab {
   async serveClientAddress(node: number, pod: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<void> {
     const listen = protocol === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
     const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, 'SYSTEM:echo $SOCAT_PEERADDR'], {reject: false});
-    this.servers.push(server);
+    this.servers.push({kill: () => server.kill('SIGKILL'), done: server});
     await new Promise<void>((resolve, reject) => {
       let log = '';
       server.stderr.on('data', (chunk: Buffer) => {
