@@ -1,0 +1,76 @@
+/** How plan and apply behave at the edges: no terminal, a foreign object in the way, an unreachable node, local transport. */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {execa} from 'execa';
+import {Lab, bin, labSpec, labUnavailable, netctl} from './lab.js';
+
+const unavailable = labUnavailable();
+const suite = unavailable === undefined ? describe : describe.skip;
+
+const nodes = (addresses: string[], local?: string) => addresses.map((address, i) =>
+  `    - {name: node${i + 1}, address: ${address}/24${local === `node${i + 1}` ? ', transport: local' : ''}}\n`).join('');
+const pods = '    - {name: p1, node: node1}\n    - {name: p2, node: node2}\n    - {name: p3, node: node3}\n';
+const spec = (addresses: string[], local?: string) => labSpec({mode: 'overlay', clusterCIDR: '10.244.0.0/16', nodes: nodes(addresses, local), pods});
+const lab3 = ['203.0.113.1', '203.0.113.2', '203.0.113.3'];
+
+suite('plan and apply at the edges', () => {
+  let lab: Lab;
+  let file: string;
+
+  beforeAll(async () => {
+    lab = await Lab.up(3);
+    file = lab.writeSpec('spec', spec(lab3));
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('refuses to apply without a terminal to confirm on, and changes nothing', async () => {
+    const result = await netctl(['apply', '-f', file]);
+    expect(result.stderr).toContain('asks for confirmation, but there is no terminal to ask on; review the plan and pass --auto-approve');
+    expect(result.exitCode).toBe(1);
+    expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(2);
+  });
+
+  it('names a foreign object in the way, leaves that node alone and applies the others', async () => {
+    await lab.onNode(2, ['ip', 'link', 'add', 'netctl0', 'type', 'bridge']);
+    const plan = await netctl(['plan', '-f', file]);
+    expect(plan.stdout).toContain('node2: cannot be planned\n  error: link netctl0 (bridge, not created by netctl) is in the way of link netctl0; netctl never changes what it did not create: remove or rename it');
+    expect(plan.exitCode).toBe(1);
+    const apply = await netctl(['apply', '-f', file, '--auto-approve']);
+    expect(apply.stdout).toContain('2 of 3 nodes changed and verified');
+    expect(apply.exitCode).toBe(1);
+    const {stdout: bridge} = await lab.onNode(2, ['ip', '-d', '-j', 'link', 'show', 'netctl0']);
+    expect(JSON.parse(bridge)[0].ifalias).toBeUndefined();
+    expect((await lab.onNode(2, ['ip', 'netns', 'list'])).stdout).toBe('');
+    await lab.onNode(2, ['ip', 'link', 'del', 'netctl0']);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
+  it('reports an unreachable node with what SSH said, and still plans the others', async () => {
+    const withDeadNode = lab.writeSpec('dead', spec([...lab3, '203.0.113.9']));
+    const result = await netctl(['plan', '-f', withDeadNode]);
+    expect(result.stdout).toMatch(/node4: unreachable\n {2}error: cannot reach node node4: ssh: connect to host 203\.0\.113\.9 port 22: (No route to host|Connection timed out)/);
+    expect(result.stdout).toMatch(/node1:\n/);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('runs scripts on the machine itself for transport: local', async () => {
+    const local = lab.writeSpec('local', spec(lab3, 'node1'));
+    const result = await lab.onNode(1, [process.execPath, bin, 'plan', '-f', local, '--detailed-exitcode'], {reject: false});
+    expect(result.stdout).toContain('No changes. The hosts match the spec.');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('leaves no process behind on either side', async () => {
+    expect((await netctl(['plan', '-f', file])).exitCode).toBe(0);
+    const clients = await execa('pgrep', ['-f', 'ControlPath=/tmp/netctl-'], {reject: false});
+    expect(clients.stdout).toBe('');
+    for (const n of [1, 2, 3]) {
+      // Session processes end as the connection closes: wait (at most 5 s) for each to exit.
+      const {stdout} = await lab.onNode(n, ['pgrep', '-f', 'sshd: root'], {reject: false});
+      for (const pid of stdout.split('\n').filter(Boolean)) {
+        await lab.onNode(n, ['timeout', '5', 'tail', `--pid=${pid}`, '-s', '0.05', '-f', '/dev/null']);
+      }
+    }
+  });
+});
