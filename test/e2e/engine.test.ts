@@ -40,7 +40,7 @@ suite('plan and apply at the edges', () => {
     expect(apply.stdout).toContain('2 of 3 nodes changed and verified');
     expect(apply.exitCode).toBe(1);
     const {stdout: bridge} = await lab.onNode(2, ['ip', '-d', '-j', 'link', 'show', 'netctl0']);
-    expect(JSON.parse(bridge)[0].ifalias).toBeUndefined();
+    expect((JSON.parse(bridge) as {ifalias?: string}[])[0]?.ifalias).toBeUndefined();
     expect((await lab.onNode(2, ['ip', 'netns', 'list'])).stdout).toBe('');
     await lab.onNode(2, ['ip', 'link', 'del', 'netctl0']);
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
