@@ -51,7 +51,7 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
         title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
         task: async () => {
           if (node.status !== 'planned') return;
-          await applyNode(session, cluster, node, options.intent);
+          await applyNode(session.transport(node.node), cluster, node, options.intent);
           outcomes.set(node.node, 'applied and verified');
         },
       })),

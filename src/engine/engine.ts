@@ -48,9 +48,8 @@ export async function planCluster(session: Session, cluster: ClusterNetwork, int
 export class ApplyError extends Error {}
 
 /** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
-export async function applyNode(session: Session, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
+export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
-  const transport = session.transport(plan.node);
   const result = await transport.run(applyScript(plan.changes, plan.desired));
   if (result.exitCode !== 0) {
     throw new ApplyError(`applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);

@@ -1,9 +1,12 @@
 /** How plan and apply behave at the edges: no terminal, a foreign object in the way, an unreachable node, local transport. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
-import {execa} from 'execa';
+import {execa, execaSync} from 'execa';
+import {formatAddress} from '../../src/net/ipv4.js';
+import {checkSpecText} from '../../src/spec/check.js';
 import {Lab, bin, labSpec, labUnavailable, netctl} from './lab.js';
 
 const unavailable = labUnavailable();
+if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
 const suite = unavailable === undefined ? describe : describe.skip;
 
 const nodes = (addresses: string[], local?: string) => addresses.map((address, i) =>
@@ -73,4 +76,52 @@ suite('plan and apply at the edges', () => {
       }
     }
   });
+});
+
+/** Whether this machine's kernel can create a link type (probed in a throwaway network namespace). */
+function kernelHas(type: 'ipvlan' | 'macvlan'): boolean {
+  const mode = type === 'ipvlan' ? 'mode l2' : 'mode bridge';
+  return execaSync('unshare', ['-n', 'sh', '-c', `ip link add p0 type veth peer name p1 && ip link add p2 link p0 type ${type} ${mode}`], {reject: false}).exitCode === 0;
+}
+
+const underlaySpec = (driver: string) => labSpec({
+  mode: 'underlay',
+  clusterCIDR: '203.0.113.128/26',
+  extra: `  nodeCIDRMaskSize: 28\n  underlay: {driver: ${driver}}\n  masquerade: false\n`,
+  nodes: nodes(['203.0.113.1', '203.0.113.2']),
+  pods: '    - {name: p1, node: node1}\n    - {name: p2, node: node2}\n',
+});
+
+suite('underlay with ipvlan and macvlan children', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await Lab.up(2);
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  const withoutIpvlan = unavailable === undefined && !kernelHas('ipvlan') ? it : it.skip;
+  withoutIpvlan('says plainly, per node, that the kernel cannot create ipvlan links', async () => {
+    const result = await netctl(['plan', '-f', lab.writeSpec('ipvlan', underlaySpec('ipvlan'))]);
+    expect(result.stdout).toContain("node1: cannot be planned\n  error: this node's kernel cannot create ipvlan links (Error: Unknown device type.); load the ipvlan module or use underlay.driver: routed");
+    expect(result.exitCode).toBe(1);
+  });
+
+  for (const driver of ['ipvlan', 'macvlan'] as const) {
+    const supported = unavailable === undefined && kernelHas(driver);
+    if (unavailable === undefined && !supported) {
+      console.warn(`skipping the ${driver} traffic test: this kernel cannot create ${driver} links (golden tests cover its plan and script)`);
+    }
+    (supported ? it : it.skip)(`puts pods on the node network as ${driver} children: TCP between nodes keeps the pod IP`, async () => {
+      const file = lab.writeSpec(driver, underlaySpec(driver));
+      expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+      const cluster = checkSpecText(underlaySpec(driver)).cluster!;
+      const ip = (pod: string) => formatAddress(cluster.pods.find((p) => p.name === pod)!.ip);
+      await lab.serveClientAddress(2, 'p2', 8080);
+      expect(await lab.connectFromPod(1, 'p1', ip('p2'), 8080)).toBe(ip('p1'));
+      expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+      expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    });
+  }
 });
