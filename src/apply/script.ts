@@ -48,7 +48,7 @@ export function applyScript(changes: readonly Change[], desired: readonly Resour
   }
   const restore = iptablesRestore(iptables, desired);
   const parts = ['set -e', ...batches(steps)];
-  if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore));
+  if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables));
   return `${parts.join('\n')}\n`;
 }
 
@@ -88,8 +88,12 @@ function linkSettings(link: Link): string {
 
 function createSteps(r: Resource): Step[] {
   switch (r.kind) {
-    case 'sysctl':
-      return [{via: {tool: 'shell'}, line: `printf '%s\\n' ${shellQuote(r.value)} > ${shellQuote(`/proc/sys/${r.key}`)}`}];
+    case 'sysctl': {
+      const write = `printf '%s\\n' ${shellQuote(r.value)} > ${shellQuote(`/proc/sys/${r.key}`)}`;
+      // The bridge sysctls exist only once br_netfilter is loaded.
+      const load = r.key.startsWith('net/bridge/') ? '{ [ -e /proc/sys/net/bridge ] || modprobe br_netfilter; } && ' : '';
+      return [{via: {tool: 'shell'}, line: `${load}${write}`}];
+    }
     case 'netns':
       return [{via: {tool: 'shell'}, line: `ip netns add ${shellQuote(r.name)} && ip -n ${shellQuote(r.name)} link set dev lo alias ${OWNER_ALIAS} up`}];
     case 'link':
@@ -124,13 +128,18 @@ function createLink(link: Link): Step[] {
     case 'veth':
       // The pod end comes into being with the host end; inside the pod it only needs setting up.
       if (link.ns !== '') return [ip(link.ns, finish)];
-      return [ip('', `link add ${name} mtu ${link.mtu} type veth peer name ${link.peer!.name} netns ${link.peer!.ns}`), ip('', finish)];
+      return [ip('', `link add ${name} mtu ${link.mtu} type veth peer name ${link.peer!.name} netns ${link.peer!.ns}`), ip('', finish), ...hairpin(link)];
     case 'ipvlan':
     case 'macvlan': {
       const mode = link.type === 'ipvlan' ? 'mode l2' : 'mode bridge';
       return [ip('', `link add link ${link.parent!} name ${name} netns ${link.ns} mtu ${link.mtu} type ${link.type} ${mode}`), ip(link.ns, finish)];
     }
   }
+}
+
+/** Hairpin is a setting of the bridge port, so it is set once the link is on its bridge. */
+function hairpin(link: Link): Step[] {
+  return link.hairpin === true ? [ip(link.ns, `link set dev ${link.name} type bridge_slave hairpin on`)] : [];
 }
 
 function routeSpec(r: Extract<Resource, {kind: 'route'}>): string {
@@ -141,7 +150,7 @@ function updateSteps(before: Resource, after: Resource): Step[] {
   switch (after.kind) {
     case 'link': {
       const master = after.master === undefined && (before as Link).master !== undefined ? ' nomaster' : '';
-      return [ip(after.ns, `link set dev ${after.name} ${linkSettings(after)}${master} ${after.up ? 'up' : 'down'}`)];
+      return [ip(after.ns, `link set dev ${after.name} ${linkSettings(after)}${master} ${after.up ? 'up' : 'down'}`), ...hairpin(after)];
     }
     case 'route':
       return [ip(after.ns, `route replace ${routeSpec(after)}`)];
@@ -189,6 +198,30 @@ function batches(steps: readonly Step[]): string[] {
     else out.push(heredoc(via.ns === '' ? 'ip -batch -' : `ip -n ${shellQuote(via.ns)} -batch -`, lines));
   }
   return out;
+}
+
+/**
+ * UDP has no connection to break: clients keep their conntrack entry to an endpoint that went away.
+ * As kube-proxy does, delete the entries whose replies would come from a removed UDP endpoint.
+ */
+function forgetUdpEndpoints(changes: readonly Change[]): string[] {
+  const gone = new Set<string>();
+  for (const change of changes) {
+    const r = change.before;
+    if (change.action !== 'delete' || r?.kind !== 'iptables-rule' || !r.rule.includes('DNAT')) continue;
+    if (r.rule[r.rule.indexOf('-p') + 1] !== 'udp') continue;
+    const target = r.rule[r.rule.indexOf('--to-destination') + 1];
+    if (target !== undefined && /^[\d.]+:\d+$/.test(target)) gone.add(target);
+  }
+  if (gone.size === 0) return [];
+  return [
+    'if command -v conntrack >/dev/null 2>&1; then',
+    ...[...gone].sort().map((target) => {
+      const [ip = '', port = ''] = target.split(':');
+      return `  conntrack -D -p udp --reply-src ${ip} --reply-port-src ${port} >/dev/null 2>&1 || true`;
+    }),
+    'fi',
+  ];
 }
 
 /**

@@ -6,24 +6,18 @@
  *   SNATed to the node it leaves; pod-to-pod traffic returns first and is never NATed.
  */
 import {formatCidr} from '../net/ipv4.js';
-import type {IptablesRule, IptablesTable, Resource} from '../resources/model.js';
+import type {Resource} from '../resources/model.js';
 import type {NodeContext} from './context.js';
-
-const comment = (text: string) => ['-m', 'comment', '--comment', text];
-
-export function ownChain(table: IptablesTable, chain: string, builtin: string, rules: readonly (readonly string[])[]): Resource[] {
-  return [
-    {kind: 'iptables-chain', ns: '', table, chain},
-    {kind: 'iptables-rule', ns: '', table, chain: builtin, rule: [...comment('netctl'), '-j', chain]},
-    ...rules.map((rule, position): IptablesRule => ({kind: 'iptables-rule', ns: '', table, chain, rule, position})),
-  ];
-}
+import {comment, ownChain} from './iptables.js';
+import {REJECT_CHAIN, hasServices} from './services.js';
 
 export function forwarding({cluster}: NodeContext): Resource[] {
   const pods = formatCidr(cluster.clusterCIDR);
   return [
     {kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'},
-    ...ownChain('filter', 'NETCTL-FORWARD', 'FORWARD', [
+    ...ownChain('filter', 'NETCTL-FORWARD', ['FORWARD'], [
+      // Connections to services without endpoints are refused before pod traffic is accepted.
+      ...(hasServices(cluster) ? [[...comment('netctl: services without endpoints'), '-j', REJECT_CHAIN]] : []),
       ['-s', pods, ...comment('netctl: forward traffic from pods'), '-j', 'ACCEPT'],
       ['-d', pods, ...comment('netctl: forward traffic to pods'), '-j', 'ACCEPT'],
     ]),
@@ -33,7 +27,7 @@ export function forwarding({cluster}: NodeContext): Resource[] {
 export function masquerade({cluster}: NodeContext): Resource[] {
   if (!cluster.masquerade) return [];
   const pods = formatCidr(cluster.clusterCIDR);
-  return ownChain('nat', 'NETCTL-POSTROUTING', 'POSTROUTING', [
+  return ownChain('nat', 'NETCTL-POSTROUTING', ['POSTROUTING'], [
     ['-s', pods, '-d', pods, ...comment('netctl: pod to pod, no NAT'), '-j', 'RETURN'],
     ['-s', pods, ...comment('netctl: masquerade pod traffic leaving the cluster'), '-j', 'MASQUERADE'],
   ]);

@@ -5,6 +5,7 @@ import type {NodeContext} from './context.js';
 import {forwarding, masquerade} from './forwarding.js';
 import {overlay} from './overlay.js';
 import {routing} from './routing.js';
+import {services} from './services.js';
 import {underlay} from './underlay.js';
 
 export type {NodeContext, NodeFacts} from './context.js';
@@ -17,5 +18,5 @@ export function desiredState(context: NodeContext): Resource[] {
       case 'underlay': return underlay(context);
     }
   };
-  return [...forwarding(context), ...byMode(), ...masquerade(context)];
+  return [...forwarding(context), ...byMode(), ...masquerade(context), ...services(context)];
 }

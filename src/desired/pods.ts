@@ -20,7 +20,7 @@ export function podEndpoint(pod: Pod, wiring: PodWiring): Resource[] {
     {kind: 'netns', ns: '', name: pod.name},
     {
       kind: 'link', ns: '', name: host, type: 'veth', mtu: wiring.mtu, up: true,
-      ...(wiring.master === undefined ? {} : {master: wiring.master}),
+      ...(wiring.master === undefined ? {} : {master: wiring.master, hairpin: true}),
       peer: {name: POD_INTERFACE, ns: pod.name},
       note: `pod ${pod.name}`,
     },

@@ -14,7 +14,7 @@ import type {Session} from './session.js';
 
 export type NodeOutcome =
   | ({readonly status: 'planned'} & NodePlan)
-  | {readonly status: 'unreachable'; readonly node: string; readonly errors: readonly string[]; readonly changes: readonly Change[]};
+  | {readonly status: 'unreachable'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: readonly Change[]};
 
 export interface ClusterPlan {
   readonly intent: Intent;
@@ -34,8 +34,8 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
     const observed = await observeNode(session.transport(node.name), cluster, node, intent);
     return {status: 'planned', ...planNode(cluster, node, observed, intent)};
   } catch (error) {
-    if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], changes: []};
-    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], changes: [], desired: []};
+    if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
+    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: []};
     throw error;
   }
 }

@@ -85,6 +85,7 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
       check(updated, 'mtu', b.mtu, after.mtu);
       check(updated, 'up', b.up, after.up);
       check(updated, 'master', b.master, after.master);
+      check(updated, 'hairpin', b.hairpin ?? false, after.hairpin ?? false);
       break;
     }
     case 'route': {

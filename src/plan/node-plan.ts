@@ -17,6 +17,8 @@ export interface NodePlan {
   readonly changes: readonly Change[];
   /** Why the node cannot be changed; a node with errors is not applied. */
   readonly errors: readonly string[];
+  /** What the operator should know, which does not stop the apply. */
+  readonly warnings: readonly string[];
   readonly desired: readonly Resource[];
 }
 
@@ -24,23 +26,37 @@ const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
 
 export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent): NodePlan {
   const errors: string[] = [];
+  const warnings = nodeWarnings(cluster, observed);
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
-  if (errors.length > 0) return {node: node.name, changes: [], errors, desired: []};
+  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: []};
 
   if (intent === 'destroy') {
     const {changes} = diff([], observed);
-    return {node: node.name, changes, errors, desired: []};
+    return {node: node.name, changes, errors, warnings, desired: []};
   }
   const facts = nodeFacts(cluster, node, observed, errors);
-  if (facts === undefined) return {node: node.name, changes: [], errors, desired: []};
+  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: []};
   const desired = desiredState({cluster, node, facts});
   const {changes, conflicts} = diff(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
-  return {node: node.name, changes, errors, desired};
+  return {node: node.name, changes, errors, warnings, desired};
+}
+
+function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {
+  const warnings: string[] = [];
+  const udp = cluster.services.some((s) => s.ports.some((p) => p.protocol === 'UDP'));
+  if (udp && observed.missingTools.includes('conntrack')) {
+    warnings.push('the node has no conntrack command: when a UDP endpoint goes away, clients keep sending to it until their conntrack entries expire; install conntrack');
+  }
+  const other = observed.chainsInOtherBackend;
+  if (other !== undefined && other.count > 0) {
+    warnings.push(`${other.count} netctl chain${other.count === 1 ? '' : 's'} found in the iptables backend this node does not use (${other.command}); netctl works through ${observed.iptablesBackend ?? 'the default'} and leaves them: remove them by hand`);
+  }
+  return warnings;
 }
 
 function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservation, errors: string[]): NodeFacts | undefined {

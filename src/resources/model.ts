@@ -44,6 +44,8 @@ export interface Link {
   readonly up: boolean;
   /** Bridge the link is enslaved to. */
   readonly master?: string;
+  /** Bridge port sends frames back where they came from, so a pod reaches itself through a service. */
+  readonly hairpin?: boolean;
   /** MAC address, where netctl chooses it (VXLAN devices). */
   readonly mac?: string;
   readonly vxlan?: VxlanSettings;

@@ -5,6 +5,7 @@
 import type {ClusterPlan} from '../engine/engine.js';
 import {describe} from '../plan/describe.js';
 import {MISSING} from '../plan/diff.js';
+import {groupServiceChanges} from '../plan/service-changes.js';
 import type {Action} from '../plan/diff.js';
 import type {Resource} from '../resources/model.js';
 import {noColors, type Colors} from './colors.js';
@@ -16,6 +17,7 @@ export interface PlanDocument {
     readonly node: string;
     readonly status: 'ok' | 'error' | 'unreachable';
     readonly errors: readonly string[];
+    readonly warnings: readonly string[];
     readonly changes: readonly {
       readonly action: Action;
       readonly kind: string;
@@ -24,6 +26,17 @@ export interface PlanDocument {
       readonly reason: string;
       readonly before: Resource | null;
       readonly after: Resource | null;
+      /** The service port (`web/http`) an iptables change belongs to. */
+      readonly service: string | null;
+    }[];
+    /** Service ports whose rules change, each as one change. */
+    readonly services: readonly {
+      readonly service: string;
+      readonly action: Action;
+      readonly description: string;
+      readonly reason: string;
+      readonly endpointsAdded: readonly string[];
+      readonly endpointsRemoved: readonly string[];
     }[];
   }[];
   readonly summary: {readonly add: number; readonly change: number; readonly destroy: number; readonly errors: number};
@@ -34,21 +47,26 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
   let change = 0;
   let destroy = 0;
   let errors = 0;
+  const count = (action: Action) => {
+    if (action === 'create') add++;
+    else if (action === 'update') change++;
+    else if (action === 'delete') destroy++;
+    else {
+      add++;
+      destroy++;
+    }
+  };
   const nodes = plan.nodes.map((outcome) => {
     errors += outcome.errors.length;
-    for (const c of outcome.changes) {
-      if (c.action === 'create') add++;
-      else if (c.action === 'update') change++;
-      else if (c.action === 'delete') destroy++;
-      else {
-        add++;
-        destroy++;
-      }
-    }
+    const {services, others} = groupServiceChanges(outcome.changes);
+    const serviceOf = new Map(services.flatMap((s) => s.keys.map((key) => [key, s.service] as const)));
+    for (const c of others) count(c.action);
+    for (const s of services) count(s.action);
     return {
       node: outcome.node,
       status: outcome.status === 'unreachable' ? 'unreachable' as const : outcome.errors.length > 0 ? 'error' as const : 'ok' as const,
       errors: outcome.errors,
+      warnings: outcome.warnings,
       changes: outcome.changes.map((c) => ({
         action: c.action,
         kind: c.kind,
@@ -57,7 +75,9 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
         reason: c.reason,
         before: c.before ?? null,
         after: c.after ?? null,
+        service: serviceOf.get(c.key) ?? null,
       })),
+      services: services.map((s) => ({service: s.service, action: s.action, description: s.description, reason: s.reason, endpointsAdded: s.endpointsAdded, endpointsRemoved: s.endpointsRemoved})),
     };
   });
   return {formatVersion: '1', intent: plan.intent, nodes, summary: {add, change, destroy, errors}};
@@ -79,15 +99,17 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
       if (node.changes.length === 0) continue;
     } else if (node.changes.length === 0) {
       out.push(`${colors.bold(`${node.node}:`)} no changes`);
-      continue;
     } else {
       out.push(colors.bold(`${node.node}:`));
     }
-    for (const c of node.changes) {
+    const line = (c: {action: Action; description: string; reason: string}) => {
       const symbol = paint[c.action](SYMBOLS[c.action].padStart(3));
       const reason = c.action === 'create' && c.reason === MISSING ? '' : `  ${colors.bold('#')} ${c.reason}`;
       out.push(`${symbol} ${c.description}${reason}`);
-    }
+    };
+    for (const c of node.changes) if (c.service === null) line(c);
+    for (const s of node.services) line(s);
+    for (const warning of node.warnings) out.push(`  ${colors.yellow('warning:')} ${warning}`);
   }
   out.push('');
   const {add, change, destroy, errors} = doc.summary;

@@ -64,6 +64,16 @@ suite('plan and apply at the edges', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('works through the iptables backend the node uses, and reports netctl chains in the other', async () => {
+    const {stdout: version} = await lab.onNode(3, ['iptables', '--version']);
+    const other = version.includes('nf_tables') ? 'iptables-legacy' : 'iptables-nft';
+    await lab.onNode(3, [other, '-t', 'nat', '-N', 'NETCTL-STALE']);
+    const result = await netctl(['plan', '-f', file]);
+    expect(result.stdout).toContain(`warning: 1 netctl chain found in the iptables backend this node does not use (${other}-save)`);
+    expect(result.exitCode).toBe(0);
+    await lab.onNode(3, [other, '-t', 'nat', '-X', 'NETCTL-STALE']);
+  });
+
   it('leaves no process behind on either side', async () => {
     expect((await netctl(['plan', '-f', file])).exitCode).toBe(0);
     const clients = await execa('pgrep', ['-f', 'ControlPath=/tmp/netctl-'], {reject: false});

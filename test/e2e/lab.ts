@@ -55,27 +55,37 @@ export class Lab {
   }
 
   /**
-   * Starts a TCP (or UDP) server in a pod that answers every connection with the client's address,
-   * and resolves once it listens (socat says so on stderr).
+   * Starts a TCP or UDP server in a pod that answers every connection (or datagram) with the output
+   * of `answer` (default: the client's address), and resolves once socat says it listens or receives.
    */
-  async serveClientAddress(node: number, pod: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<void> {
-    const listen = protocol === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
-    const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, 'SYSTEM:echo $SOCAT_PEERADDR'], {reject: false});
+  async serve(node: number, pod: string, port: number, options: {protocol?: 'TCP' | 'UDP'; answer?: string} = {}): Promise<void> {
+    const listen = (options.protocol ?? 'TCP') === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
+    const answer = options.answer ?? 'echo $SOCAT_PEERADDR';
+    const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, `SYSTEM:${answer}`], {reject: false});
     this.servers.push({kill: () => server.kill('SIGKILL'), done: server});
     await new Promise<void>((resolve, reject) => {
       let log = '';
       server.stderr.on('data', (chunk: Buffer) => {
         log += chunk.toString();
-        if (log.includes('listening on')) resolve();
+        if (log.includes('listening on') || log.includes('receiving on')) resolve();
       });
       void server.then(() => reject(new Error(`server in ${pod} ended: ${log}`)));
     });
   }
 
+  serveClientAddress(node: number, pod: string, port: number): Promise<void> {
+    return this.serve(node, pod, port);
+  }
+
   /** Connects from a pod to ip:port and returns what the server answered. */
   async connectFromPod(node: number, pod: string, ip: string, port: number): Promise<string> {
-    // -u: only read from the connection, so the answer ends the exchange (no half-close wait).
-    const {stdout} = await this.inPod(node, pod, ['socat', '-u', '-T', '5', `TCP:${ip}:${port},connect-timeout=5`, 'STDOUT']);
+    const {stdout} = await this.inPod(node, pod, tcpClient(ip, port));
+    return stdout.trim();
+  }
+
+  /** Sends one UDP datagram from a pod and returns the answer (socat waits 2 s of silence to end). */
+  async udpFromPod(node: number, pod: string, ip: string, port: number): Promise<string> {
+    const {stdout} = await this.onNode(node, ['ip', 'netns', 'exec', pod, 'socat', '-T', '2', '-', `UDP:${ip}:${port}`], {input: 'ping\n'});
     return stdout.trim();
   }
 
@@ -84,6 +94,11 @@ export class Lab {
     writeFileSync(file, yaml);
     return file;
   }
+}
+
+/** A TCP client that prints what the server sends; -u only reads, so the answer ends the exchange. */
+export function tcpClient(ip: string, port: number): string[] {
+  return ['socat', '-u', '-T', '5', `TCP:${ip}:${port},connect-timeout=5`, 'STDOUT'];
 }
 
 export function netctl(args: string[], options: {reject?: boolean} = {}) {

@@ -25,7 +25,7 @@ describe.each(readdirSync(dir).sort())('golden plan %s', (name) => {
   const {cluster, diagnostics} = checkSpecText(readFileSync(join(dir, name, 'spec.yaml'), 'utf8'));
 
   it('is a valid spec', () => {
-    expect(diagnostics).toEqual([]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
   it.each(cluster?.nodes.map((n) => n.name) ?? [])('node %s: apply from empty', (nodeName) => {

@@ -10,5 +10,7 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     routesToPeers: new Map(),
     linkTypes: new Map(),
     missingTools: [],
+    iptablesBackend: 'nf_tables',
+    chainsInOtherBackend: undefined,
   };
 }

@@ -1,0 +1,135 @@
+/**
+ * Services, after kube-proxy's iptables mode. In the nat table:
+ * - NETCTL-SERVICES (from PREROUTING and OUTPUT): per service port, its cluster IP and port jump to
+ *   the port's chain; last, traffic to a local address goes on to NETCTL-NODEPORTS;
+ * - NETCTL-NODEPORTS: per node port, mark for masquerade and jump to the port's chain;
+ * - NETCTL-SVC-<hash> per service port: mark traffic from outside the cluster for masquerade, check
+ *   ClientIP affinity, then pick an endpoint at random with probabilities 1/n, 1/(n-1), ... 1, so
+ *   each gets an equal share;
+ * - NETCTL-SEP-<hash> per endpoint: mark hairpin traffic (an endpoint reaching itself), record the
+ *   client for affinity, DNAT to endpoint:targetPort;
+ * - NETCTL-MARK-MASQ sets the mark; NETCTL-POSTROUTING-SVC (from POSTROUTING) masquerades marked packets.
+ * In the filter table, NETCTL-REJECT rejects connections to service ports without endpoints at
+ * once, as kube-proxy does. Chain names hash the service/port/endpoint identity, and every rule's
+ * comment names its service, port and endpoint, so plans can speak of them.
+ */
+import {createHash} from 'node:crypto';
+import {formatAddress, formatCidr} from '../net/ipv4.js';
+import type {Resource} from '../resources/model.js';
+import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
+import type {NodeContext} from './context.js';
+import {ownChain} from './iptables.js';
+
+export const SERVICES_CHAIN = 'NETCTL-SERVICES';
+export const NODEPORTS_CHAIN = 'NETCTL-NODEPORTS';
+export const MARK_MASQ_CHAIN = 'NETCTL-MARK-MASQ';
+export const SERVICE_POSTROUTING_CHAIN = 'NETCTL-POSTROUTING-SVC';
+export const REJECT_CHAIN = 'NETCTL-REJECT';
+/** The packet mark that asks for masquerade (kube-proxy's 0x4000). */
+const MASQ_MARK = '0x4000/0x4000';
+
+const comment = (text: string) => ['-m', 'comment', '--comment', `netctl: ${text}`];
+
+/** Chains of one service port or one endpoint: their names carry a hash of what they serve. */
+export const HASHED_CHAIN = /^NETCTL-(SVC|SEP)-[0-9A-F]{16}$/;
+
+/** `web/http`, or `web/tcp-80` for an unnamed port. */
+export function portLabel(service: Service, port: ServicePort): string {
+  return `${service.name}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
+}
+
+function hashed(prefix: string, identity: string): string {
+  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
+}
+
+export function serviceChain(service: Service, port: ServicePort): string {
+  return hashed('NETCTL-SVC-', `${service.name}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+}
+
+export function endpointChain(service: Service, port: ServicePort, endpoint: string): string {
+  return hashed('NETCTL-SEP-', `${service.name}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
+}
+
+/** The probability iptables stores (a 31-bit fraction) and prints back (%.11f) for 1/n. */
+export function probability(n: number): string {
+  return (Math.round(0x80000000 / n) / 0x80000000).toFixed(11);
+}
+
+export function hasServices(cluster: ClusterNetwork): boolean {
+  return cluster.services.length > 0;
+}
+
+export function services({cluster}: NodeContext): Resource[] {
+  if (!hasServices(cluster)) return [];
+  const pods = formatCidr(cluster.clusterCIDR);
+  const serviceRules: string[][] = [];
+  const nodePortRules: string[][] = [];
+  const rejectRules: string[][] = [];
+  const chains: Resource[] = [];
+
+  for (const service of cluster.services) {
+    const clusterIP = `${formatAddress(service.clusterIP)}/32`;
+    for (const port of service.ports) {
+      const label = portLabel(service, port);
+      const proto = port.protocol.toLowerCase();
+      const match = (dport: number) => ['-m', proto, '--dport', String(dport)];
+      const endpoints = service.endpoints.map((ip) => `${formatAddress(ip)}:${port.targetPort}`);
+      if (endpoints.length === 0) {
+        rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+        if (port.nodePort !== undefined) {
+          rejectRules.push(['-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...match(port.nodePort), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+        }
+        continue;
+      }
+      const chain = serviceChain(service, port);
+      serviceRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', chain]);
+      if (port.nodePort !== undefined) {
+        nodePortRules.push(
+          ['-p', proto, ...comment(`${label} node port`), ...match(port.nodePort), '-j', MARK_MASQ_CHAIN],
+          ['-p', proto, ...comment(`${label} node port`), ...match(port.nodePort), '-j', chain],
+        );
+      }
+      const affinity = service.sessionAffinity === 'ClientIP';
+      const seconds = String(service.sessionAffinityTimeout);
+      const sepOf = (endpoint: string) => endpointChain(service, port, endpoint);
+      const recent = (endpoint: string, ...how: string[]) => ['-m', 'recent', ...how, '--name', sepOf(endpoint), '--mask', '255.255.255.255', '--rsource'];
+      const rules: string[][] = [
+        ['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
+      ];
+      if (affinity) {
+        for (const endpoint of endpoints) {
+          rules.push([...comment(`${label} -> ${endpoint}`), ...recent(endpoint, '--rcheck', '--seconds', seconds, '--reap'), '-j', sepOf(endpoint)]);
+        }
+      }
+      endpoints.forEach((endpoint, i) => {
+        const left = endpoints.length - i;
+        const pick = left > 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(left)] : [];
+        rules.push([...comment(`${label} -> ${endpoint}`), ...pick, '-j', sepOf(endpoint)]);
+      });
+      chains.push(...ownChain('nat', chain, undefined, rules));
+      for (const endpoint of endpoints) {
+        const ip = endpoint.slice(0, endpoint.indexOf(':'));
+        chains.push(...ownChain('nat', sepOf(endpoint), undefined, [
+          ['-s', `${ip}/32`, ...comment(`${label} -> ${endpoint}`), '-j', MARK_MASQ_CHAIN],
+          ['-p', proto, ...comment(`${label} -> ${endpoint}`), ...(affinity ? recent(endpoint, '--set') : []), '-m', proto, '-j', 'DNAT', '--to-destination', endpoint],
+        ]));
+      }
+    }
+  }
+  serviceRules.push([...comment('node ports'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN]);
+
+  return [
+    // Replies of pods on one bridge to a service client on the same bridge must pass iptables to be un-NATed.
+    ...(cluster.mode === 'underlay' ? [] : [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'} as const]),
+    ...ownChain('nat', SERVICES_CHAIN, ['PREROUTING', 'OUTPUT'], serviceRules),
+    ...ownChain('nat', NODEPORTS_CHAIN, undefined, nodePortRules),
+    ...ownChain('nat', MARK_MASQ_CHAIN, undefined, [['-j', 'MARK', '--set-xmark', MASQ_MARK]]),
+    ...ownChain('nat', SERVICE_POSTROUTING_CHAIN, ['POSTROUTING'], [
+      ['-m', 'mark', '!', '--mark', MASQ_MARK, '-j', 'RETURN'],
+      ['-j', 'MARK', '--set-xmark', '0x4000/0x0'],
+      [...comment('masquerade service traffic'), '-j', 'MASQUERADE', '--random-fully'],
+    ]),
+    ...ownChain('filter', REJECT_CHAIN, ['INPUT', 'OUTPUT'], rejectRules),
+    ...chains,
+  ];
+}

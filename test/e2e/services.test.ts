@@ -1,0 +1,155 @@
+/** Services on a 3-node overlay lab: 3 pods answer with their own name behind ClusterIP and NodePort. */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {execa} from 'execa';
+import {formatAddress} from '../../src/net/ipv4.js';
+import {checkSpecText} from '../../src/spec/check.js';
+import type {ClusterNetwork} from '../../src/spec/types.js';
+import {Lab, labSpec, labUnavailable, netctl, nodeAddress, tcpClient} from './lab.js';
+
+const unavailable = labUnavailable();
+if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
+const suite = unavailable === undefined ? describe : describe.skip;
+
+const WEB = ['web-1', 'web-2', 'web-3'];
+
+function spec(web3Label = 'web'): string {
+  return labSpec({
+    mode: 'overlay',
+    clusterCIDR: '10.244.0.0/16',
+    extra: '  serviceCIDR: 10.96.0.0/16\n',
+    nodes: [1, 2, 3].map((n) => `    - {name: node${n}, address: ${nodeAddress(n)}/24, podCIDR: 10.244.${n}.0/24}\n`).join(''),
+    pods: [
+      '    - {name: web-1, node: node1, labels: {app: web, pod: web-1}}\n',
+      '    - {name: web-2, node: node2, labels: {app: web, pod: web-2}}\n',
+      `    - {name: web-3, node: node3, labels: {app: ${web3Label}, pod: web-3}}\n`,
+      '    - {name: client-1, node: node1}\n',
+    ].join(''),
+  }) + `  services:
+    - name: web
+      clusterIP: 10.96.0.10
+      selector: {app: web}
+      ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
+    - name: sticky
+      clusterIP: 10.96.0.11
+      selector: {app: web}
+      sessionAffinity: ClientIP
+      sessionAffinityTimeout: 600
+      ports: [{name: http, port: 80, targetPort: 8080}]
+    - name: names
+      clusterIP: 10.96.0.53
+      selector: {app: web}
+      ports: [{name: dns, protocol: UDP, port: 53, targetPort: 5353}]
+    - name: self
+      clusterIP: 10.96.0.12
+      selector: {pod: web-1}
+      ports: [{name: http, port: 80, targetPort: 8080}]
+    - name: nothing
+      clusterIP: 10.96.0.13
+      selector: {app: none}
+      ports: [{name: http, port: 80, targetPort: 8080}]
+`;
+}
+
+suite('services on a 3-node lab', () => {
+  let lab: Lab;
+  let file: string;
+  let cluster: ClusterNetwork;
+
+  const fromClient = (ip: string, port: number) => lab.connectFromPod(1, 'client-1', ip, port);
+  const requests = async (count: number, ip: string, port: number) => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const name = await fromClient(ip, port);
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+    }
+    return seen;
+  };
+
+  beforeAll(async () => {
+    lab = await Lab.up(3);
+    file = lab.writeSpec('services', spec());
+    cluster = checkSpecText(spec()).cluster!;
+    await lab.onNode(1, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '9', '-j', 'RETURN']);
+    const apply = await netctl(['apply', '-f', file, '--auto-approve']);
+    expect(apply.exitCode).toBe(0);
+    for (const [i, pod] of WEB.entries()) {
+      await lab.serve(i + 1, pod, 8080, {answer: `echo ${pod}`});
+      await lab.serve(i + 1, pod, 5353, {protocol: 'UDP', answer: `echo ${pod}`});
+    }
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('plans nothing after apply', async () => {
+    expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
+  it('answers on the cluster IP from a pod on another node, a pod beside an endpoint, and a node', async () => {
+    // Service "self" has one endpoint, web-1 on node1: client-1 sits beside it, web-3 on another node.
+    expect(await lab.connectFromPod(1, 'client-1', '10.96.0.12', 80)).toBe('web-1');
+    expect(await lab.connectFromPod(3, 'web-3', '10.96.0.12', 80)).toBe('web-1');
+    const fromNode = await lab.onNode(2, tcpClient('10.96.0.10', 80));
+    expect(WEB).toContain(fromNode.stdout.trim());
+  });
+
+  it('spreads 60 requests over all 3 endpoints', async () => {
+    const seen = await requests(60, '10.96.0.10', 80);
+    expect([...seen.keys()].sort()).toEqual(WEB);
+  });
+
+  it('answers on the node port of every node, from outside the nodes', async () => {
+    for (const n of [1, 2, 3]) {
+      const {stdout} = await execa('socat', ['-u', '-T', '5', `TCP:${nodeAddress(n)}:30080,connect-timeout=5`, 'STDOUT']);
+      expect(WEB).toContain(stdout.trim());
+    }
+  });
+
+  it('keeps a client on one endpoint with ClientIP affinity', async () => {
+    const seen = await requests(20, '10.96.0.11', 80);
+    expect([...seen.values()]).toEqual([20]);
+  });
+
+  it('lets an endpoint reach itself through its service (hairpin)', async () => {
+    expect(await lab.connectFromPod(1, 'web-1', '10.96.0.12', 80)).toBe('web-1');
+  });
+
+  it('refuses connections to a service without endpoints at once', async () => {
+    const result = await lab.inPod(1, 'client-1', tcpClient('10.96.0.13', 80), {reject: false});
+    expect(result.exitCode).not.toBe(0);
+    // A hang would end in "Connection timed out" after connect-timeout; a refusal comes back at once.
+    expect(result.stderr).toContain('Connection refused');
+  });
+
+  it('answers on a UDP service', async () => {
+    expect(WEB).toContain(await lab.udpFromPod(1, 'client-1', '10.96.0.53', 53));
+  });
+
+  it('plans only the endpoint that leaves the selector, and sends it nothing after apply', async () => {
+    const changed = lab.writeSpec('changed', spec('other'));
+    const web3 = `${formatAddress(cluster.pods.find((p) => p.name === 'web-3')!.ip)}`;
+    const plan = await netctl(['plan', '-f', changed, '--json']);
+    const doc = JSON.parse(plan.stdout) as {nodes: {changes: {service: string | null}[]; services: {service: string; action: string; endpointsAdded: string[]; endpointsRemoved: string[]}[]}[]};
+    for (const node of doc.nodes) {
+      expect(node.changes.filter((c) => c.service === null)).toEqual([]);
+      expect(node.services).toEqual([
+        {service: 'names/dns', action: 'update', description: 'service names/dns', reason: `- endpoint ${web3}:5353`, endpointsAdded: [], endpointsRemoved: [`${web3}:5353`]},
+        {service: 'sticky/http', action: 'update', description: 'service sticky/http', reason: `- endpoint ${web3}:8080`, endpointsAdded: [], endpointsRemoved: [`${web3}:8080`]},
+        {service: 'web/http', action: 'update', description: 'service web/http', reason: `- endpoint ${web3}:8080`, endpointsAdded: [], endpointsRemoved: [`${web3}:8080`]},
+      ]);
+    }
+    expect((await netctl(['apply', '-f', changed, '--auto-approve'])).exitCode).toBe(0);
+    const seen = await requests(30, '10.96.0.10', 80);
+    expect([...seen.keys()].sort()).toEqual(['web-1', 'web-2']);
+  });
+
+  it('destroys every netctl chain and jump, and leaves the foreign nat rule', async () => {
+    expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    for (const n of [1, 2, 3]) {
+      const {stdout} = await lab.onNode(n, ['iptables-save']);
+      expect(stdout).not.toContain('NETCTL');
+    }
+    const {stdout} = await lab.onNode(1, ['iptables-save', '-t', 'nat']);
+    expect(stdout).toContain('-A PREROUTING -p tcp -m tcp --dport 9 -j RETURN');
+  });
+});
