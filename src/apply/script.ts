@@ -254,11 +254,17 @@ function iptablesRestore(changes: readonly Change[], desired: readonly Resource[
       }
     }
     const live = [...rewritten].filter((chain) => !dropped.has(chain)).sort();
-    const rules = desired.filter((r): r is IptablesRule => r.kind === 'iptables-rule' && r.table === table);
+    const rulesByChain = new Map<string, IptablesRule[]>();
+    for (const r of desired) {
+      if (r.kind !== 'iptables-rule' || r.table !== table || !rewritten.has(r.chain)) continue;
+      const list = rulesByChain.get(r.chain);
+      if (list === undefined) rulesByChain.set(r.chain, [r]);
+      else list.push(r);
+    }
     lines.push(`*${table}`);
     for (const chain of [...live, ...[...dropped].sort()]) lines.push(`:${chain} - [0:0]`);
     for (const chain of live) {
-      for (const rule of rules.filter((r) => r.chain === chain).sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) {
+      for (const rule of (rulesByChain.get(chain) ?? []).sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) {
         lines.push(`-A ${chain} ${joinWords(rule.rule)}`);
       }
     }

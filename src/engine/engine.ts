@@ -21,8 +21,8 @@ export interface ClusterPlan {
   readonly nodes: readonly NodeOutcome[];
 }
 
-export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent): Promise<NodeObservation> {
-  const result = await transport.run(observeScript(observeOptions(cluster, node, intent)));
+export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, iptablesScope?: ReadonlySet<string>): Promise<NodeObservation> {
+  const result = await transport.run(observeScript(observeOptions(cluster, node, intent, iptablesScope)));
   if (result.exitCode !== 0 && !result.stdout.includes('@@netctl end')) {
     throw new ObservationError(`reading the node's state failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').pop() ?? ''}`);
   }
@@ -47,6 +47,22 @@ export async function planCluster(session: Session, cluster: ClusterNetwork, int
 
 export class ApplyError extends Error {}
 
+/** Beyond this many changed chains, verification reads the whole ruleset at once. */
+const MAX_CHAINS_READ_ONE_BY_ONE = 200;
+
+/**
+ * The iptables chains verification re-reads: those the apply changed. Everything else on the node
+ * (links, addresses, routes, ...) is always re-read in full.
+ */
+export function verificationScope(changes: readonly Change[]): ReadonlySet<string> | undefined {
+  const chains = new Set<string>();
+  for (const change of changes) {
+    const r = (change.after ?? change.before)!;
+    if (r.kind === 'iptables-chain' || r.kind === 'iptables-rule') chains.add(`${r.table} ${r.chain}`);
+  }
+  return chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? chains : undefined;
+}
+
 /** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
@@ -54,7 +70,8 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   if (result.exitCode !== 0) {
     throw new ApplyError(`applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
-  const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent), intent);
+  const scope = verificationScope(plan.changes);
+  const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
   const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
   if (left.length > 0) throw new ApplyError(`the node still differs from the spec after applying: ${left.join('; ')}`);
 }

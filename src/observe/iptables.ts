@@ -14,6 +14,9 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
       tables.set(line.slice(1).trim(), current);
     } else if (current !== undefined && line.startsWith(':')) {
       current.chains.push(line.slice(1).split(' ')[0] ?? '');
+    } else if (current !== undefined && line.startsWith('-N ')) {
+      // `iptables -S CHAIN` declares a chain this way.
+      current.chains.push(line.slice(3).trim());
     } else if (current !== undefined && line.startsWith('-A ')) {
       const [, chain = '', ...words] = splitWords(line);
       current.rules.push({chain, words});

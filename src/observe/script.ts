@@ -11,12 +11,29 @@ export interface ObserveOptions {
   readonly routeTargets: readonly string[];
   /** Link types whose kernel support is probed in a throwaway network namespace. */
   readonly probeLinkTypes: readonly ('ipvlan' | 'macvlan')[];
+  /**
+   * Read only these iptables chains (`table chain`), in iptables-save format, instead of the whole
+   * ruleset: with the nf_tables backend, iptables-save costs about 1 s per 30,000 rules, listing one
+   * chain a few milliseconds. Apply verifies what it changed this way.
+   */
+  readonly iptablesChains?: readonly string[];
 }
 
 const PROBES = {
   ipvlan: 'type ipvlan mode l2',
   macvlan: 'type macvlan mode bridge',
 } as const;
+
+function iptablesDump(chains: readonly string[] | undefined): string[] {
+  if (chains === undefined) return ['sec iptables; iptables-save 2>/dev/null'];
+  const lines = ['sec iptables'];
+  for (const table of ['filter', 'nat']) {
+    const inTable = chains.filter((c) => c.startsWith(`${table} `)).map((c) => c.slice(table.length + 1));
+    if (inTable.length === 0) continue;
+    lines.push(`echo '*${table}'`, ...inTable.map((chain) => `iptables -t ${table} -S ${shellQuote(chain)} 2>/dev/null`), "echo 'COMMIT'");
+  }
+  return lines;
+}
 
 export function observeScript(options: ObserveOptions): string {
   const lines = [
@@ -29,7 +46,7 @@ export function observeScript(options: ObserveOptions): string {
     'sec neighbours; ip -j neigh show nud permanent',
     'sec fdb; bridge -j fdb show',
     'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp /proc/sys/net/ipv4/neigh/*/proxy_delay /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null',
-    'sec iptables; iptables-save 2>/dev/null',
+    ...iptablesDump(options.iptablesChains),
     // netctl works through the backend `iptables` uses; rules of its own in the other one are reported.
     'case "$(iptables --version 2>/dev/null)" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',
     'if command -v "$other" >/dev/null 2>&1; then sec iptables-other "$other"; "$other" 2>/dev/null | grep -c "^:NETCTL-"; fi',

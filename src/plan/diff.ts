@@ -152,17 +152,16 @@ function compareRank(a: readonly (number | string)[], b: readonly (number | stri
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i] ?? 0;
     const y = b[i] ?? 0;
-    const d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-    if (d !== 0) return d;
+    if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
 }
 
 /** Deletions first, children before parents; then creations, parents before children. */
 export function order(changes: readonly Change[]): Change[] {
-  const resourceOf = (c: Change) => (c.after ?? c.before)!;
-  const byRank = (a: Change, b: Change) => compareRank(createRank(resourceOf(a)), createRank(resourceOf(b))) || a.key.localeCompare(b.key);
-  const deletions = changes.filter((c) => c.action === 'delete').sort((a, b) => byRank(b, a));
-  const others = changes.filter((c) => c.action !== 'delete').sort(byRank);
-  return [...deletions, ...others];
+  const ranked = changes.map((change) => ({change, rank: [...createRank((change.after ?? change.before)!), change.key]}));
+  const byRank = (a: {rank: (number | string)[]}, b: {rank: (number | string)[]}) => compareRank(a.rank, b.rank);
+  const deletions = ranked.filter((c) => c.change.action === 'delete').sort((a, b) => byRank(b, a));
+  const others = ranked.filter((c) => c.change.action !== 'delete').sort(byRank);
+  return [...deletions, ...others].map((c) => c.change);
 }

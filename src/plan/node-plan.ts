@@ -6,6 +6,7 @@ import {desiredState, type NodeFacts} from '../desired/index.js';
 import {peersOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
 import type {NodeObservation} from '../observe/parse.js';
+import type {ObserveOptions} from '../observe/script.js';
 import type {Resource} from '../resources/model.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {diff, type Change} from './diff.js';
@@ -24,7 +25,11 @@ export interface NodePlan {
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
 
-export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent): NodePlan {
+/**
+ * `iptablesScope` (`table chain` entries) limits the iptables part of the plan to those chains, for
+ * an observation that read only them.
+ */
+export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent, iptablesScope?: ReadonlySet<string>): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
@@ -38,7 +43,8 @@ export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObse
   }
   const facts = nodeFacts(cluster, node, observed, errors);
   if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: []};
-  const desired = desiredState({cluster, node, facts});
+  const desired = desiredState({cluster, node, facts}).filter((r) =>
+    iptablesScope === undefined || (r.kind !== 'iptables-rule' && r.kind !== 'iptables-chain') || iptablesScope.has(`${r.table} ${r.chain}`));
   const {changes, conflicts} = diff(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
@@ -94,10 +100,12 @@ function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservatio
 }
 
 /** What the observe script must ask the node, given the spec. */
-export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Intent) {
-  if (intent === 'destroy') return {routeTargets: [], probeLinkTypes: []};
+export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Intent, iptablesScope?: ReadonlySet<string>): ObserveOptions {
+  const scope = iptablesScope === undefined ? {} : {iptablesChains: [...iptablesScope].sort()};
+  if (intent === 'destroy') return {routeTargets: [], probeLinkTypes: [], ...scope};
   const driver = cluster.underlay.driver;
   return {
+    ...scope,
     routeTargets: cluster.mode === 'overlay' ? [] : peersOf(cluster, node).map((p) => formatAddress(p.address)),
     probeLinkTypes: cluster.mode === 'underlay' && driver !== 'routed' ? [driver] : [],
   };

@@ -54,3 +54,14 @@ describe('applyNode', () => {
     await expect(applyNode(failing, cluster, plan, 'apply')).rejects.toThrow(new ApplyError('applying changes failed (exit 1): Error: Unknown device type.\nCommand failed -:3'));
   });
 });
+
+describe('verificationScope', () => {
+  it('re-reads only the iptables chains an apply changed', async () => {
+    const {verificationScope} = await import('../../src/engine/engine.js');
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    expect([...verificationScope(plan.changes)!].sort()).toEqual([
+      'filter FORWARD', 'filter NETCTL-FORWARD', 'nat NETCTL-POSTROUTING', 'nat POSTROUTING',
+    ]);
+    expect(verificationScope([])).toEqual(new Set());
+  });
+});
