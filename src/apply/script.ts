@@ -30,7 +30,16 @@ function batchWord(word: string): string {
   return /^[^\s"\\]+$/.test(word) ? word : `"${word.replace(/"/g, '')}"`;
 }
 
-export function applyScript(changes: readonly Change[], desired: readonly Resource[]): string {
+export interface ScriptOptions {
+  /**
+   * For rollback scripts: go on past failing commands (`ip -force -batch`, `|| true`), because after a
+   * failed apply some of the objects the script expects may or may not be there.
+   */
+  readonly tolerant?: boolean;
+}
+
+export function applyScript(changes: readonly Change[], desired: readonly Resource[], options: ScriptOptions = {}): string {
+  const tolerant = options.tolerant === true;
   const steps: Step[] = [];
   const removed = removedTogether(changes);
   const iptables: Change[] = [];
@@ -46,9 +55,25 @@ export function applyScript(changes: readonly Change[], desired: readonly Resour
     if (change.action === 'create' || change.action === 'replace') steps.push(...createSteps(change.after!));
     if (change.action === 'update') steps.push(...updateSteps(change.before!, change.after!));
   }
-  const restore = iptablesRestore(iptables, desired);
-  const parts = ['set -e', ...batches(steps)];
-  if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables));
+  if (!tolerant) {
+    const restore = iptablesRestore(iptables, desired, true);
+    const parts = ['set -e', ...batches(steps, false)];
+    if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables));
+    return `${parts.join('\n')}\n`;
+  }
+  // Jumps in built-in chains may or may not be there: check each one on its own, outside the restore.
+  const jumps = iptables.flatMap((c) => {
+    const r = (c.after ?? c.before)!;
+    return r.kind === 'iptables-rule' && isBuiltinChain(r.chain) ? [{change: c, rule: r}] : [];
+  });
+  const jumpCommand = (r: IptablesRule, flag: string) => ['iptables', '-t', r.table, flag, r.chain, ...r.rule].map(shellQuote).join(' ');
+  const restore = iptablesRestore(iptables, desired, false);
+  const parts = [
+    ...batches(steps, true),
+    ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D')} 2>/dev/null || true`),
+    ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore, ' || true')]),
+    ...jumps.filter((j) => j.change.action === 'create').map((j) => `${jumpCommand(j.rule, '-C')} 2>/dev/null || ${jumpCommand(j.rule, '-I')} 1 || true`),
+  ];
   return `${parts.join('\n')}\n`;
 }
 
@@ -185,7 +210,9 @@ function sameTool(a: Tool, b: Tool): boolean {
   return a.tool === b.tool && (a.tool !== 'ip' || b.tool !== 'ip' || a.ns === b.ns);
 }
 
-function batches(steps: readonly Step[]): string[] {
+function batches(steps: readonly Step[], tolerant: boolean): string[] {
+  const force = tolerant ? ' -force' : '';
+  const shell = (line: string) => (tolerant ? `{ ${line}; } 2>/dev/null || true` : line);
   const out: string[] = [];
   let i = 0;
   while (i < steps.length) {
@@ -193,9 +220,10 @@ function batches(steps: readonly Step[]): string[] {
     const lines: string[] = [];
     while (i < steps.length && sameTool(steps[i]!.via, first.via)) lines.push(steps[i++]!.line);
     const via = first.via;
-    if (via.tool === 'shell') out.push(...lines);
-    else if (via.tool === 'bridge') out.push(heredoc('bridge -batch -', lines));
-    else out.push(heredoc(via.ns === '' ? 'ip -batch -' : `ip -n ${shellQuote(via.ns)} -batch -`, lines));
+    const ending = tolerant ? ' || true' : '';
+    if (via.tool === 'shell') out.push(...lines.map(shell));
+    else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines, ending));
+    else out.push(heredoc(via.ns === '' ? `ip${force} -batch -` : `ip -n ${shellQuote(via.ns)}${force} -batch -`, lines, ending));
   }
   return out;
 }
@@ -229,7 +257,7 @@ function forgetUdpEndpoints(changes: readonly Change[]): string[] {
  * written out whole from the desired state, jumps in built-in chains are inserted or deleted one by
  * one, and chains no longer wanted are flushed and removed after their jumps.
  */
-function iptablesRestore(changes: readonly Change[], desired: readonly Resource[]): string[] | undefined {
+function iptablesRestore(changes: readonly Change[], desired: readonly Resource[], withJumps: boolean): string[] | undefined {
   if (changes.length === 0) return undefined;
   const lines: string[] = [];
   for (const table of ['filter', 'nat'] as const satisfies readonly IptablesTable[]) {
@@ -247,6 +275,7 @@ function iptablesRestore(changes: readonly Change[], desired: readonly Resource[
         if (change.action === 'delete') dropped.add(r.chain);
         else rewritten.add(r.chain);
       } else if (r.kind === 'iptables-rule' && isBuiltinChain(r.chain)) {
+        if (!withJumps) continue;
         if (change.action === 'delete') jumps.push(`-D ${r.chain} ${joinWords(r.rule)}`);
         else if (change.action === 'create') jumps.push(`-I ${r.chain} 1 ${joinWords(r.rule)}`);
       } else if (r.kind === 'iptables-rule') {

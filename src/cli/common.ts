@@ -2,13 +2,29 @@
 import {Flags, type Command} from '@oclif/core';
 import {checkSpecFile} from '../spec/check.js';
 import {UnreadableFileError} from '../spec/load.js';
+import {suggest} from '../spec/suggest.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {renderValidation} from '../ui/validate-report.js';
 
 export const specFlags = {
   file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
   parallelism: Flags.integer({description: 'nodes worked on at once', default: 10, min: 1, env: 'NETCTL_PARALLELISM'}),
+  target: Flags.string({description: 'work on this node only (repeatable); other nodes are not contacted', multiple: true}),
 };
+
+/** The nodes a command works on: the targeted ones, or all. Exits 1 naming an unknown target. */
+export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, targets: readonly string[] | undefined): string[] {
+  const names = cluster.nodes.map((n) => n.name);
+  if (targets === undefined || targets.length === 0) return names;
+  for (const target of targets) {
+    if (!names.includes(target)) {
+      const hint = suggest(target, names);
+      process.stderr.write(`error: --target ${target}: the spec has no such node${hint === undefined ? '' : ` (did you mean ${hint}?)`}\n`);
+      command.exit(1);
+    }
+  }
+  return names.filter((n) => targets.includes(n));
+}
 
 /** Loads and checks the spec; on any error prints every problem and exits 1 (2 when unreadable). */
 export async function loadClusterOrExit(command: Command, file: string): Promise<ClusterNetwork> {

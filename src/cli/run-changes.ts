@@ -13,11 +13,13 @@ export interface RunOptions {
   readonly intent: Intent;
   readonly autoApprove: boolean;
   readonly parallelism: number;
+  readonly nodes: readonly string[];
+  readonly lockTimeoutSeconds: number;
 }
 
 export async function runChanges(command: Command, cluster: ClusterNetwork, options: RunOptions): Promise<void> {
   const colors = colorsFor(process.stdout);
-  const session = await Session.open(cluster);
+  const session = await Session.open(cluster, options.nodes, {timeoutSeconds: options.lockTimeoutSeconds});
   let failed = false;
   try {
     const plan = await planCluster(session, cluster, options.intent, options.parallelism);

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {loadClusterOrExit, specFlags} from '../cli/common.js';
+import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {planCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {colorsFor} from '../ui/colors.js';
@@ -24,7 +24,7 @@ export default class Plan extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan);
     const cluster = await loadClusterOrExit(this, flags.file);
-    const session = await Session.open(cluster);
+    const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target));
     let doc;
     try {
       doc = planDocument(await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism));

@@ -2,19 +2,19 @@
  * The I/O around the pure core: observe every node in one round trip each, plan, apply a node's
  * script in one round trip, then observe again and require an empty diff.
  */
-import {applyScript} from '../apply/script.js';
+import {ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
 import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
-import {UnreachableError, type Transport} from '../transport/transport.js';
+import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
 import type {Session} from './session.js';
 
 export type NodeOutcome =
   | ({readonly status: 'planned'} & NodePlan)
-  | {readonly status: 'unreachable'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: readonly Change[]};
+  | {readonly status: 'unreachable' | 'locked'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: readonly Change[]};
 
 export interface ClusterPlan {
   readonly intent: Intent;
@@ -35,13 +35,16 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
     return {status: 'planned', ...planNode(cluster, node, observed, intent)};
   } catch (error) {
     if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
-    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: []};
+    if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
+    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: [], observed: []};
     throw error;
   }
 }
 
+/** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
 export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number): Promise<ClusterPlan> {
-  const nodes = await mapLimit(cluster.nodes, parallelism, (node) => planOne(session, cluster, node, intent));
+  const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
+  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent));
   return {intent, nodes};
 }
 
@@ -66,12 +69,18 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
 /** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
-  const result = await transport.run(applyScript(plan.changes, plan.desired));
-  if (result.exitCode !== 0) {
+  const result = await transport.run(transactionScript(plan));
+  if (result.exitCode === ROLLED_BACK_EXIT) {
+    throw new ApplyError(`applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`);
+  }
+  if (result.exitCode !== 0 || !result.stdout.includes(`${TX_MARK} applied`)) {
     throw new ApplyError(`applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
   const scope = verificationScope(plan.changes);
   const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
   const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
-  if (left.length > 0) throw new ApplyError(`the node still differs from the spec after applying: ${left.join('; ')}`);
+  if (left.length > 0) {
+    await transport.run(ROLLBACK_LAST);
+    throw new ApplyError(`the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`);
+  }
 }

@@ -6,19 +6,21 @@ import {formatAddress} from '../net/ipv4.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {SshTransport} from '../transport/ssh.js';
+import type {LockRequest} from '../transport/lock.js';
 import type {Transport} from '../transport/transport.js';
 
 export class Session {
   private constructor(readonly transports: ReadonlyMap<string, Transport>, private readonly controlDir: string) {}
 
-  static async open(cluster: ClusterNetwork): Promise<Session> {
+  /** Transports to the given nodes only: the others are never contacted. */
+  static async open(cluster: ClusterNetwork, nodes: readonly string[], lock?: LockRequest): Promise<Session> {
     // ControlPath must fit a unix socket path (about 100 bytes): a short private directory.
     const controlDir = await mkdtemp(join(tmpdir(), 'netctl-'));
     const transports = new Map<string, Transport>();
-    for (const node of cluster.nodes) {
+    for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) {
       transports.set(node.name, node.transport === 'local'
-        ? new LocalTransport()
-        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir));
+        ? new LocalTransport(node.name, lock)
+        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, lock));
     }
     return new Session(transports, controlDir);
   }

@@ -21,6 +21,8 @@ export interface NodePlan {
   /** What the operator should know, which does not stop the apply. */
   readonly warnings: readonly string[];
   readonly desired: readonly Resource[];
+  /** netctl's objects on the node when it was planned: the state a rollback returns to. */
+  readonly observed: readonly Resource[];
 }
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
@@ -35,21 +37,21 @@ export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObse
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
-  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: []};
+  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: [], observed: observed.resources};
 
   if (intent === 'destroy') {
     const {changes} = diff([], observed);
-    return {node: node.name, changes, errors, warnings, desired: []};
+    return {node: node.name, changes, errors, warnings, desired: [], observed: observed.resources};
   }
   const facts = nodeFacts(cluster, node, observed, errors);
-  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: []};
+  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: [], observed: observed.resources};
   const desired = desiredState({cluster, node, facts}).filter((r) =>
     iptablesScope === undefined || (r.kind !== 'iptables-rule' && r.kind !== 'iptables-chain') || iptablesScope.has(`${r.table} ${r.chain}`));
   const {changes, conflicts} = diff(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
-  return {node: node.name, changes, errors, warnings, desired};
+  return {node: node.name, changes, errors, warnings, desired, observed: observed.resources};
 }
 
 function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {

@@ -4,9 +4,11 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A heredoc whose terminator cannot occur in the body (bodies are generated, never user text). */
-export function heredoc(command: string, lines: readonly string[]): string {
-  const terminator = 'NETCTL_EOF';
+/**
+ * A heredoc whose terminator cannot occur in the body (bodies are generated, never user text);
+ * `rest` continues the command line after the redirection (`|| true`).
+ */
+export function heredoc(command: string, lines: readonly string[], rest = '', terminator = 'NETCTL_EOF'): string {
   if (lines.some((line) => line === terminator)) throw new Error(`heredoc body contains its terminator ${terminator}`);
-  return `${command} <<'${terminator}'\n${lines.join('\n')}\n${terminator}`;
+  return `${command} <<'${terminator}'${rest}\n${lines.join('\n')}\n${terminator}`;
 }

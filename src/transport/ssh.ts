@@ -7,12 +7,11 @@ import {execa} from 'execa';
 import type {Writable} from 'node:stream';
 import {homedir} from 'node:os';
 import type {SshSettings} from '../spec/types.js';
-import {UnreachableError, type ScriptResult, type Transport} from './transport.js';
+import {LOCKED_EXIT, READY, sessionCommand, type LockRequest} from './lock.js';
+import {LockedError, UnreachableError, type ScriptResult, type Transport} from './transport.js';
 
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
 const SSH_FAILED = 255;
-/** What the shared connection's own session prints once it is up, and then idles on. */
-const READY = 'netctl-connection-ready';
 
 export function expandHome(path: string): string {
   return path.startsWith('~/') ? `${homedir()}/${path.slice(2)}` : path;
@@ -40,6 +39,7 @@ export function sshOptions(settings: SshSettings): string[] {
  * One SSH connection per node, shared by every script netctl runs there. The connection is a
  * ControlMaster that netctl starts as its own child: its session idles on `cat` until netctl closes
  * its stdin, so close() ends it deterministically, and if netctl dies the closed pipe ends it too.
+ * For apply and destroy that session also holds the node's lock.
  */
 export class SshTransport implements Transport {
   readonly description: string;
@@ -52,6 +52,7 @@ export class SshTransport implements Transport {
     private readonly destination: string,
     settings: SshSettings,
     controlDir: string,
+    private readonly lock?: LockRequest,
   ) {
     this.options = sshOptions(settings);
     this.controlPath = `${controlDir}/${node}`;
@@ -80,7 +81,7 @@ export class SshTransport implements Transport {
         '-o', 'ControlMaster=yes',
         '-o', `ControlPath=${this.controlPath}`,
         '-o', 'ControlPersist=no',
-        '--', this.destination, `echo ${READY}; exec cat >/dev/null`,
+        '--', this.destination, sessionCommand(this.lock),
       ], {stdin: 'pipe', reject: false});
       const ready = new Promise<void>((resolve, reject) => {
         let seen = '';
@@ -89,7 +90,9 @@ export class SshTransport implements Transport {
           if (seen.includes(READY)) resolve();
         });
         void process.then((result) => {
-          reject(new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${result.exitCode ?? '?'}`));
+          const detail = lastLine(result.stderr);
+          if (result.exitCode === LOCKED_EXIT) reject(new LockedError(this.node, detail.replace(/^held by /, 'held by '), this.lock?.timeoutSeconds ?? 0));
+          else reject(new UnreachableError(this.node, detail || `ssh exited ${result.exitCode ?? '?'}`));
         });
       });
       this.master = {stdin: process.stdin, ended: process, ready};

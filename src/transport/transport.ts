@@ -20,3 +20,10 @@ export class UnreachableError extends Error {
     super(`cannot reach node ${node}: ${detail}`);
   }
 }
+
+/** Another netctl holds the node's lock (apply and destroy take it for their whole run). */
+export class LockedError extends Error {
+  constructor(readonly node: string, readonly holder: string, waitedSeconds: number) {
+    super(`node ${node} is locked by another netctl run, ${holder}; waited ${waitedSeconds} s (--lock-timeout)`);
+  }
+}

@@ -15,7 +15,7 @@ export interface PlanDocument {
   readonly intent: 'apply' | 'destroy';
   readonly nodes: readonly {
     readonly node: string;
-    readonly status: 'ok' | 'error' | 'unreachable';
+    readonly status: 'ok' | 'error' | 'unreachable' | 'locked';
     readonly errors: readonly string[];
     readonly warnings: readonly string[];
     readonly changes: readonly {
@@ -64,7 +64,7 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
     for (const s of services) count(s.action);
     return {
       node: outcome.node,
-      status: outcome.status === 'unreachable' ? 'unreachable' as const : outcome.errors.length > 0 ? 'error' as const : 'ok' as const,
+      status: outcome.status === 'planned' ? (outcome.errors.length > 0 ? 'error' as const : 'ok' as const) : outcome.status,
       errors: outcome.errors,
       warnings: outcome.warnings,
       changes: outcome.changes.map((c) => ({
@@ -94,7 +94,8 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
   const out: string[] = [];
   for (const node of doc.nodes) {
     if (node.errors.length > 0) {
-      out.push(colors.bold(`${node.node}:`) + ` ${colors.red(node.status === 'unreachable' ? 'unreachable' : 'cannot be planned')}`);
+      const status = node.status === 'unreachable' || node.status === 'locked' ? node.status : 'cannot be planned';
+      out.push(colors.bold(`${node.node}:`) + ` ${colors.red(status)}`);
       for (const error of node.errors) out.push(`  ${colors.red('error:')} ${error}`);
       if (node.changes.length === 0) continue;
     } else if (node.changes.length === 0) {

@@ -102,11 +102,11 @@ LogLevel VERBOSE
 MaxSessions 100
 MaxStartups 100:30:200
 CONF
-    # The node's own mount namespace gives it its own /run/netns, so pod namespaces of different
-    # nodes never meet. sshd -D stays in the foreground of this background job; its log says when
-    # it listens.
+    # The node's own mount namespace gives it its own /run (so its own /run/netns and /run/netctl), so
+    # pod namespaces and locks of different nodes never meet. sshd -D stays in the foreground of this
+    # background job; its log says when it listens.
     ip netns exec "$ns" unshare --mount --propagation private -- sh -c \
-      "mount -t tmpfs -o mode=755 tmpfs /run/netns && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
+      "mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/netns /run/sshd && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
       >"$DIR/node${i}.log" 2>&1 &
     echo "${address} $(cut -d' ' -f1,2 "$DIR/host_key.pub")" >>"$DIR/known_hosts"
   done

@@ -34,24 +34,38 @@ const ok = (stdout: string): ScriptResult => ({stdout, stderr: '', exitCode: 0})
 describe('applyNode', () => {
   it('sends one script and accepts the node when the re-read shows no difference', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const transport = new ScriptedNode([ok(''), ok(applied)]);
+    const transport = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied)]);
     await applyNode(transport, cluster, plan, 'apply');
     expect(transport.received).toHaveLength(2);
     expect(transport.received[0]).toContain('ip -batch -');
+    expect(transport.received[0]).toContain('cat >/run/netctl/tx/rollback.sh');
   });
 
-  it('fails the node with the remaining differences when the re-read is not clean', async () => {
+  it('rolls the node back and names the remaining differences when the re-read is not clean', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const stillEmpty = new ScriptedNode([ok(''), ok(empty)]);
+    const stillEmpty = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(empty), ok('@@netctl-tx rolled-back\n')]);
     await expect(applyNode(stillEmpty, cluster, plan, 'apply')).rejects.toThrow(
-      /^the node still differs from the spec after applying: .*create link netctl0 \(missing on the node\)/,
+      /^the node still differed from the spec after applying, so it was rolled back to its state before this apply: .*create link netctl0 \(missing on the node\)/,
     );
+    expect(stillEmpty.received[2]).toBe('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo "@@netctl-tx rolled-back"\n');
   });
 
-  it('fails the node with what the command said when the script fails', async () => {
+  it('says what failed and that the node was rolled back when a command fails', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const failing = new ScriptedNode([{stdout: '', stderr: 'Error: Unknown device type.\nCommand failed -:3', exitCode: 1}]);
-    await expect(applyNode(failing, cluster, plan, 'apply')).rejects.toThrow(new ApplyError('applying changes failed (exit 1): Error: Unknown device type.\nCommand failed -:3'));
+    const failing = new ScriptedNode([{stdout: '@@netctl-tx rolled-back\n', stderr: 'Error: Unknown device type.\nCommand failed -:3', exitCode: 3}]);
+    await expect(applyNode(failing, cluster, plan, 'apply')).rejects.toThrow(new ApplyError(
+      'applying changes failed, and the node was rolled back to its state before this apply: Error: Unknown device type.\nCommand failed -:3'));
+  });
+
+  it('rolls back from the planned state to the observed one, going past what fails', async () => {
+    const {rollbackScript} = await import('../../src/apply/transaction.js');
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const script = rollbackScript(plan);
+    expect(script).not.toContain('set -e');
+    expect(script).toContain("ip -force -batch - <<'NETCTL_EOF' || true\nlink del dev");
+    expect(script).toContain("iptables -t filter -D FORWARD -m comment --comment netctl -j NETCTL-FORWARD 2>/dev/null || true");
+    expect(script).toContain(':NETCTL-FORWARD - [0:0]\n');
+    expect(script).toContain('-X NETCTL-FORWARD');
   });
 });
 

@@ -1,0 +1,42 @@
+/**
+ * A node's apply as a transaction that runs on the node by itself: the apply script and its rollback
+ * are written under /run/netctl/tx, and a job in its own session (so a lost SSH connection or a killed
+ * netctl cannot stop it half-way) runs the apply and, if any command fails, the rollback.
+ */
+import {LOCK_DIR} from '../transport/lock.js';
+import {diff} from '../plan/diff.js';
+import type {NodePlan} from '../plan/node-plan.js';
+import {heredoc} from '../shell/quote.js';
+import {applyScript} from './script.js';
+
+export const TX_DIR = `${LOCK_DIR}/tx`;
+export const TX_MARK = '@@netctl-tx';
+/** Exit status of a transaction whose apply failed and was rolled back. */
+export const ROLLED_BACK_EXIT = 3;
+
+/**
+ * The script that takes the node from the planned state back to the state it had when planned. After
+ * a failed apply the node is somewhere in between, so the script goes on past commands that fail.
+ */
+export function rollbackScript(plan: NodePlan): string {
+  const {changes} = diff(plan.observed, {resources: plan.desired, foreign: new Map()});
+  return applyScript(changes, plan.observed, {tolerant: true});
+}
+
+export function transactionScript(plan: NodePlan): string {
+  return [
+    `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
+    heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes, plan.desired).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
+    heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd().split('\n'), '', 'NETCTL_ROLLBACK_EOF'),
+    // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
+    `setsid -w sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
+    `status=$(cat ${TX_DIR}/status)`,
+    `echo "${TX_MARK} $status"`,
+    `cat ${TX_DIR}/apply.log >&2`,
+    `[ "$status" = applied ] || exit ${ROLLED_BACK_EXIT}`,
+    '',
+  ].join('\n');
+}
+
+/** Rolls back the last transaction, after an apply that ran but did not verify. */
+export const ROLLBACK_LAST = `sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo "${TX_MARK} rolled-back"\n`;
