@@ -2,7 +2,7 @@
 import type {Command} from '@oclif/core';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
-import {applyNode, planCluster} from '../engine/engine.js';
+import {ApplyError, applyNode, planCluster, type NodeOutcome} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {Intent} from '../plan/node-plan.js';
 import type {ClusterNetwork} from '../spec/types.js';
@@ -15,6 +15,18 @@ export interface RunOptions {
   readonly parallelism: number;
   readonly nodes: readonly string[];
   readonly lockTimeoutSeconds: number;
+  /** Start no further node once one fails. */
+  readonly failFast: boolean;
+}
+
+function initialOutcome(node: NodeOutcome): string {
+  if (node.status !== 'planned') return node.status;
+  if (node.errors.length > 0) return 'not changed: it cannot be planned';
+  return node.changes.length === 0 ? 'unchanged' : 'not started';
+}
+
+function stoppedBy(failFast: boolean, failed: boolean): string {
+  return failFast && failed ? 'skipped (--fail-fast)' : 'skipped (interrupted)';
 }
 
 export async function runChanges(command: Command, cluster: ClusterNetwork, options: RunOptions): Promise<void> {
@@ -47,14 +59,33 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
       }
     }
     const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
-    const outcomes = new Map<string, string>();
+    const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
+    // Ctrl-C or SIGTERM: start no further node; nodes in flight finish (or roll back) and are reported.
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      process.stderr.write('\ninterrupted: no further node is started; nodes in flight finish or roll back\n');
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const tasks = new Listr(
       work.map((node) => ({
         title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
         task: async () => {
           if (node.status !== 'planned') return;
-          await applyNode(session.transport(node.node), cluster, node, options.intent);
-          outcomes.set(node.node, 'applied and verified');
+          if (stopping) {
+            outcomes.set(node.node, stoppedBy(options.failFast, failed));
+            return;
+          }
+          try {
+            await applyNode(session.transport(node.node), cluster, node, options.intent);
+            outcomes.set(node.node, 'applied');
+          } catch (error) {
+            failed = true;
+            if (options.failFast) stopping = true;
+            outcomes.set(node.node, error instanceof ApplyError && error.rolledBack ? 'failed and rolled back' : 'failed');
+            throw error;
+          }
         },
       })),
       {
@@ -66,13 +97,13 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
       },
     );
     await tasks.run().catch(() => undefined);
-    for (const error of tasks.errors) {
-      failed = true;
-      process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
-    }
-    const appliedCount = outcomes.size;
-    process.stdout.write(`\n${options.intent === 'destroy' ? 'Destroy' : 'Apply'} ${failed || planErrors ? 'finished with errors' : 'complete'}: ${appliedCount} of ${plan.nodes.length} nodes changed and verified.\n`);
-    if (planErrors) failed = true;
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    for (const error of tasks.errors) process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
+    const name = options.intent === 'destroy' ? 'Destroy' : 'Apply';
+    if (planErrors || stopping) failed = true;
+    process.stdout.write(`\n${name} ${failed ? 'finished with errors' : 'complete'}:\n`);
+    for (const [node, outcome] of outcomes) process.stdout.write(`  ${node}: ${outcome}\n`);
   } finally {
     await session.close();
     if (failed) command.exit(1);

@@ -10,12 +10,13 @@ export default class Apply extends Command {
   static override flags = {
     ...specFlags,
     'lock-timeout': Flags.integer({description: 'seconds to wait for another netctl run holding a node (0: fail at once)', default: 0, min: 0}),
+    'fail-fast': Flags.boolean({description: 'start no further node once one fails'}),
     'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Apply);
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout']});
+    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
   }
 }

@@ -48,7 +48,11 @@ export async function planCluster(session: Session, cluster: ClusterNetwork, int
   return {intent, nodes};
 }
 
-export class ApplyError extends Error {}
+export class ApplyError extends Error {
+  constructor(message: string, readonly rolledBack: boolean) {
+    super(message);
+  }
+}
 
 /** Beyond this many changed chains, verification reads the whole ruleset at once. */
 const MAX_CHAINS_READ_ONE_BY_ONE = 200;
@@ -71,16 +75,16 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
   const result = await transport.run(transactionScript(plan));
   if (result.exitCode === ROLLED_BACK_EXIT) {
-    throw new ApplyError(`applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`);
+    throw new ApplyError(`${plan.node}: applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`, true);
   }
   if (result.exitCode !== 0 || !result.stdout.includes(`${TX_MARK} applied`)) {
-    throw new ApplyError(`applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
   const scope = verificationScope(plan.changes);
   const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
   const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
   if (left.length > 0) {
     await transport.run(ROLLBACK_LAST);
-    throw new ApplyError(`the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`);
+    throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
   }
 }

@@ -68,6 +68,8 @@ export class SshTransport implements Transport {
       input: script,
       reject: false,
       stripFinalNewline: false,
+      // Its own process group: Ctrl-C in the terminal reaches netctl, which lets node work finish.
+      detached: true,
     });
     const exitCode = result.exitCode ?? 1;
     if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
@@ -82,7 +84,7 @@ export class SshTransport implements Transport {
         '-o', `ControlPath=${this.controlPath}`,
         '-o', 'ControlPersist=no',
         '--', this.destination, sessionCommand(this.lock),
-      ], {stdin: 'pipe', reject: false});
+      ], {stdin: 'pipe', reject: false, detached: true});
       const ready = new Promise<void>((resolve, reject) => {
         let seen = '';
         process.stdout.on('data', (chunk: Buffer) => {

@@ -40,7 +40,7 @@ suite('plan and apply at the edges', () => {
     expect(plan.stdout).toContain('node2: cannot be planned\n  error: link netctl0 (bridge, not created by netctl) is in the way of link netctl0; netctl never changes what it did not create: remove or rename it');
     expect(plan.exitCode).toBe(1);
     const apply = await netctl(['apply', '-f', file, '--auto-approve']);
-    expect(apply.stdout).toContain('2 of 3 nodes changed and verified');
+    expect(apply.stdout).toContain('Apply finished with errors:\n  node1: applied\n  node2: not changed: it cannot be planned\n  node3: applied\n');
     expect(apply.exitCode).toBe(1);
     const {stdout: bridge} = await lab.onNode(2, ['ip', '-d', '-j', 'link', 'show', 'netctl0']);
     expect((JSON.parse(bridge) as {ifalias?: string}[])[0]?.ifalias).toBeUndefined();

@@ -102,7 +102,7 @@ export function tcpClient(ip: string, port: number): string[] {
 }
 
 export function netctl(args: string[], options: {reject?: boolean} = {}) {
-  return execa(bin, args, {reject: options.reject ?? false, env: {NO_COLOR: '1'}});
+  return execa(bin, args, {reject: options.reject ?? false, env: {NO_COLOR: '1'}, stripFinalNewline: false});
 }
 
 /** Spec text for the lab: its nodes, over the lab's own SSH configuration. */

@@ -105,7 +105,7 @@ suite.each(modes)('$name mode on a 3-node lab', (mode) => {
   it('applies from empty and verifies', async () => {
     const result = await netctl(['apply', '-f', file, '--auto-approve']);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Apply complete: 3 of 3 nodes changed and verified.');
+    expect(result.stdout).toContain('Apply complete:\n  node1: applied\n  node2: applied\n  node3: applied\n');
     expect(result.exitCode).toBe(0);
     const clients = await import('execa').then(({execa}) => execa('pgrep', ['-f', 'ControlPath=/tmp/netctl-'], {reject: false}));
     expect(clients.stdout).toBe('');

@@ -45,7 +45,7 @@ describe('applyNode', () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const stillEmpty = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(empty), ok('@@netctl-tx rolled-back\n')]);
     await expect(applyNode(stillEmpty, cluster, plan, 'apply')).rejects.toThrow(
-      /^the node still differed from the spec after applying, so it was rolled back to its state before this apply: .*create link netctl0 \(missing on the node\)/,
+      /^node1: the node still differed from the spec after applying, so it was rolled back to its state before this apply: .*create link netctl0 \(missing on the node\)/,
     );
     expect(stillEmpty.received[2]).toBe('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo "@@netctl-tx rolled-back"\n');
   });
@@ -54,7 +54,7 @@ describe('applyNode', () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const failing = new ScriptedNode([{stdout: '@@netctl-tx rolled-back\n', stderr: 'Error: Unknown device type.\nCommand failed -:3', exitCode: 3}]);
     await expect(applyNode(failing, cluster, plan, 'apply')).rejects.toThrow(new ApplyError(
-      'applying changes failed, and the node was rolled back to its state before this apply: Error: Unknown device type.\nCommand failed -:3'));
+      'node1: applying changes failed, and the node was rolled back to its state before this apply: Error: Unknown device type.\nCommand failed -:3', true));
   });
 
   it('rolls back from the planned state to the observed one, going past what fails', async () => {

@@ -1,0 +1,124 @@
+/** Safe changes on live hosts: targeting, locks, rollback on failure, a killed netctl, a dead sshd. */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {execa} from 'execa';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {LAB_DIR, Lab, bin, labSpec, labUnavailable, netctl, nodeAddress} from './lab.js';
+
+const unavailable = labUnavailable();
+if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
+const suite = unavailable === undefined ? describe : describe.skip;
+
+const spec = labSpec({
+  mode: 'overlay',
+  clusterCIDR: '10.244.0.0/16',
+  nodes: [1, 2, 3].map((n) => `    - {name: node${n}, address: ${nodeAddress(n)}/24}\n`).join(''),
+  pods: [1, 2, 3].map((n) => `    - {name: p${n}, node: node${n}}\n`).join(''),
+});
+
+/** What a node holds, as text that changes when anything netctl could touch changes. */
+async function snapshot(lab: Lab, node: number): Promise<string> {
+  const parts = await Promise.all([
+    ['ip', '-d', 'link', 'show'], ['ip', '-4', 'addr', 'show'], ['ip', '-4', 'route', 'show', 'table', 'all'],
+    ['ip', 'neigh', 'show', 'nud', 'permanent'], ['bridge', 'fdb', 'show', 'dynamic'], ['ip', 'netns', 'list'],
+    ['iptables-save'], ['cat', '/proc/sys/net/ipv4/ip_forward'],
+  ].map((command) => lab.onNode(node, command)));
+  return parts.map((p) => p.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n')).join('\n---\n');
+}
+
+const sessions = (node: number) => (readFileSync(join(LAB_DIR, `node${node}.log`), 'utf8').match(/Accepted publickey/g) ?? []).length;
+
+suite('safe changes on live hosts', () => {
+  let lab: Lab;
+  let file: string;
+
+  beforeAll(async () => {
+    lab = await Lab.up(3);
+    file = lab.writeSpec('spec', spec);
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('touches only the targeted node: the others are not even contacted', async () => {
+    const before = [await snapshot(lab, 2), await snapshot(lab, 3)];
+    const logins = [sessions(2), sessions(3)];
+    const result = await netctl(['apply', '-f', file, '--target', 'node1', '--auto-approve']);
+    expect(result.stdout).toContain('Apply complete:\n  node1: applied\n');
+    expect(result.stdout).not.toContain('node2');
+    expect(result.exitCode).toBe(0);
+    expect([await snapshot(lab, 2), await snapshot(lab, 3)]).toEqual(before);
+    expect([sessions(2), sessions(3)]).toEqual(logins);
+    expect((await netctl(['plan', '-f', file, '--target', 'node1', '--detailed-exitcode'])).exitCode).toBe(0);
+    const unknown = await netctl(['plan', '-f', file, '--target', 'node9']);
+    expect(unknown.stderr).toContain('error: --target node9: the spec has no such node');
+    expect(unknown.exitCode).toBe(1);
+  });
+
+  it('rolls a node back exactly when a command of its batch fails, and applies the others', async () => {
+    // A failing iptables-restore earlier on node2's PATH (/usr/local/sbin), only in node2's mount namespace.
+    const faulty = join(LAB_DIR, 'faulty-bin');
+    await execa('sh', ['-c', `mkdir -p ${faulty} && printf '#!/bin/sh\\necho "injected failure" >&2\\nexit 1\\n' >${faulty}/iptables-restore && chmod +x ${faulty}/iptables-restore`]);
+    await lab.onNode(2, ['mount', '--bind', faulty, '/usr/local/sbin']);
+    const before = await snapshot(lab, 2);
+    const result = await netctl(['apply', '-f', file, '--auto-approve']);
+    expect(result.stderr).toContain('node2: applying changes failed, and the node was rolled back to its state before this apply: injected failure');
+    expect(result.stdout).toContain('Apply finished with errors:\n  node1: unchanged\n  node2: failed and rolled back\n  node3: applied\n');
+    expect(result.exitCode).toBe(1);
+    expect(await snapshot(lab, 2)).toBe(before);
+    expect((await netctl(['plan', '-f', file, '--target', 'node1', '--target', 'node3', '--detailed-exitcode'])).exitCode).toBe(0);
+    await lab.onNode(2, ['umount', '/usr/local/sbin']);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
+  it('lets one netctl change a node at a time: the second fails naming the holder, or waits for it', async () => {
+    const changed = lab.writeSpec('changed', spec.replace('    - {name: p1, node: node1}\n', '    - {name: p1, node: node1}\n    - {name: p4, node: node1}\n'));
+    // The first run holds the locks while it waits at its confirmation prompt (a pseudo-terminal).
+    const first = execa('script', ['-qfec', `${bin} apply -f ${changed}`, '/dev/null'], {reject: false, env: {NO_COLOR: '1'}});
+    await new Promise<void>((resolve) => {
+      let out = '';
+      first.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("Only 'yes' will be accepted")) resolve();
+      });
+    });
+    const second = await netctl(['apply', '-f', changed, '--auto-approve']);
+    expect(second.stdout).toMatch(/node1: locked\n {2}error: node node1 is locked by another netctl run, held by netctl on \S+ \(pid \d+\) since \d{4}-/);
+    expect(second.exitCode).toBe(1);
+    const waiting = netctl(['apply', '-f', changed, '--auto-approve', '--lock-timeout', '60']);
+    first.stdin.write('yes\n');
+    expect((await first).exitCode).toBe(0);
+    const third = await waiting;
+    expect(third.stdout).toContain('No changes. The hosts match the spec.');
+    expect(third.exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
+  it('converges after netctl is killed in the middle of a multi-node apply', async () => {
+    const changed = lab.writeSpec('killed', spec.replace(/ {4}- \{name: p(\d), node: node(\d)\}\n/g, '    - {name: p$1, node: node$2}\n    - {name: q$1, node: node$2}\n'));
+    const run = execa(bin, ['apply', '-f', changed, '--auto-approve'], {reject: false, env: {NO_COLOR: '1'}});
+    await new Promise<void>((resolve) => {
+      run.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('changes')) resolve();
+      });
+    });
+    run.kill('SIGKILL');
+    await run;
+    const again = await netctl(['apply', '-f', changed, '--auto-approve']);
+    expect(again.exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', changed, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
+  it('reports a node whose sshd does not answer, handles the others, and exits 1', async () => {
+    // As a stopped sshd does: connections to port 22 are refused.
+    await lab.onNode(3, ['iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    const plan = await netctl(['plan', '-f', file]);
+    expect(plan.stdout).toContain('node3: unreachable\n  error: cannot reach node node3: ssh: connect to host 203.0.113.3 port 22: Connection refused');
+    expect(plan.stdout).toMatch(/node1:/);
+    expect(plan.exitCode).toBe(1);
+    const apply = await netctl(['apply', '-f', file, '--auto-approve']);
+    expect(apply.stdout).toMatch(/Apply finished with errors:\n {2}node1: (applied|unchanged)\n {2}node2: (applied|unchanged)\n {2}node3: unreachable\n/);
+    expect(apply.exitCode).toBe(1);
+    await lab.onNode(3, ['iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+  });
+});
