@@ -28,12 +28,17 @@ export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, tar
 
 /** Loads and checks the spec; on any error prints every problem and exits 1 (2 when unreadable). */
 export async function loadClusterOrExit(command: Command, file: string): Promise<ClusterNetwork> {
+  return (await loadSpecOrExit(command, file)).cluster;
+}
+
+/** As loadClusterOrExit, with the SHA-256 of the bytes the cluster was compiled from. */
+export async function loadSpecOrExit(command: Command, file: string): Promise<{cluster: ClusterNetwork; sha256: string}> {
   try {
-    const {cluster, diagnostics} = await checkSpecFile(file);
+    const {cluster, diagnostics, sha256} = await checkSpecFile(file);
     if (cluster !== undefined) {
       const warnings = diagnostics.filter((d) => d.severity === 'warning');
       if (warnings.length > 0) process.stderr.write(renderValidation([{file, readable: true, diagnostics: warnings}], 'text', false).split('\n').slice(0, -2).join('\n') + '\n');
-      return cluster;
+      return {cluster, sha256: sha256 ?? ''};
     }
     process.stderr.write(renderValidation([{file, readable: true, diagnostics}], 'text', false));
     return command.exit(1);

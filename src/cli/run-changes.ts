@@ -2,7 +2,7 @@
 import type {Command} from '@oclif/core';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
-import {ApplyError, applyNode, planCluster, type NodeOutcome} from '../engine/engine.js';
+import {ApplyError, applyNode, planCluster, type ClusterPlan, type NodeOutcome} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {Intent} from '../plan/node-plan.js';
 import type {ClusterNetwork} from '../spec/types.js';
@@ -39,7 +39,8 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
     process.stdout.write(renderPlanText(doc, colors));
     const planErrors = doc.summary.errors > 0;
     if (!hasChanges(doc)) {
-      if (planErrors) failed = true;
+      // Nothing to do; when some nodes could not be planned, say so node by node.
+      if (planErrors) failed = await applyPlanned(session, cluster, plan, options);
       return;
     }
     const verb = options.intent === 'destroy' ? 'destroy everything netctl owns on these nodes' : 'perform these actions';
@@ -58,6 +59,27 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
         return;
       }
     }
+    failed = await applyPlanned(session, cluster, plan, options);
+    if (planErrors) failed = true;
+  } finally {
+    await session.close();
+    if (failed) command.exit(1);
+  }
+}
+
+export interface ApplyOptions {
+  readonly intent: Intent;
+  readonly parallelism: number;
+  readonly failFast: boolean;
+}
+
+/**
+ * Applies every planned node that has changes and no errors, in parallel with a task each, then
+ * lists each node's outcome. Returns whether anything failed.
+ */
+export async function applyPlanned(session: Session, cluster: ClusterNetwork, plan: ClusterPlan, options: ApplyOptions): Promise<boolean> {
+  const colors = colorsFor(process.stdout);
+  let failed = plan.nodes.some((n) => n.errors.length > 0);
     const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
     const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
     // Ctrl-C or SIGTERM: start no further node; nodes in flight finish (or roll back) and are reported.
@@ -101,11 +123,8 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
     process.off('SIGTERM', stop);
     for (const error of tasks.errors) process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
     const name = options.intent === 'destroy' ? 'Destroy' : 'Apply';
-    if (planErrors || stopping) failed = true;
+    if (stopping) failed = true;
     process.stdout.write(`\n${name} ${failed ? 'finished with errors' : 'complete'}:\n`);
     for (const [node, outcome] of outcomes) process.stdout.write(`  ${node}: ${outcome}\n`);
-  } finally {
-    await session.close();
-    if (failed) command.exit(1);
-  }
+    return failed;
 }

@@ -1,11 +1,20 @@
-import {Command, Flags} from '@oclif/core';
+import {Args, Command, Flags} from '@oclif/core';
+import {applySavedPlan} from '../cli/apply-saved.js';
 import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 
 export default class Apply extends Command {
   static override summary = 'Make the nodes match the spec, then verify they do.';
   static override description = 'Shows the plan and asks for "yes" (or --auto-approve), applies every node in one round trip, re-reads it and requires an empty diff. Nodes with plan errors are left untouched. Exit status 0 on success, 1 on any error.';
-  static override examples = ['<%= config.bin %> apply -f cluster.yaml', '<%= config.bin %> apply -f cluster.yaml --auto-approve'];
+  static override examples = [
+    '<%= config.bin %> apply -f cluster.yaml',
+    '<%= config.bin %> apply -f cluster.yaml --auto-approve',
+    '<%= config.bin %> plan -f cluster.yaml --out cluster.plan && <%= config.bin %> apply cluster.plan',
+  ];
+
+  static override args = {
+    plan: Args.string({description: 'a plan saved by `netctl plan --out`: apply exactly its changes, without asking, if nothing changed since'}),
+  };
 
   static override flags = {
     ...specFlags,
@@ -15,7 +24,11 @@ export default class Apply extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Apply);
+    const {args, flags} = await this.parse(Apply);
+    if (args.plan !== undefined) {
+      await applySavedPlan(this, args.plan, {parallelism: flags.parallelism, lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
+      return;
+    }
     const cluster = await loadClusterOrExit(this, flags.file);
     await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
   }

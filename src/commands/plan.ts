@@ -1,5 +1,8 @@
 import {Command, Flags} from '@oclif/core';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {writeFile} from 'node:fs/promises';
+import {resolve} from 'node:path';
+import {loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {savePlan, unsavable} from '../plan/saved-plan.js';
 import {planCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {colorsFor} from '../ui/colors.js';
@@ -19,19 +22,30 @@ export default class Plan extends Command {
     json: Flags.boolean({description: 'print the plan as a JSON document (docs/plan-json.md)'}),
     destroy: Flags.boolean({description: 'plan the removal of everything netctl owns on the nodes'}),
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
+    out: Flags.string({description: 'save the plan to this file, for `netctl apply PLAN` and `netctl show PLAN`'}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan);
-    const cluster = await loadClusterOrExit(this, flags.file);
+    const {cluster, sha256} = await loadSpecOrExit(this, flags.file);
     const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target));
-    let doc;
+    let plan;
     try {
-      doc = planDocument(await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism));
+      plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism);
     } finally {
       await session.close();
     }
+    const doc = planDocument(plan);
     process.stdout.write(flags.json ? `${JSON.stringify(doc, null, 2)}\n` : renderPlanText(doc, colorsFor(process.stdout)));
+    if (flags.out !== undefined) {
+      const why = unsavable(plan);
+      if (why !== undefined) {
+        process.stderr.write(`error: not saving the plan to ${flags.out}: ${why}\n`);
+        this.exit(1);
+      }
+      await writeFile(flags.out, `${JSON.stringify(savePlan(plan, doc, resolve(flags.file), sha256))}\n`, {mode: 0o600});
+      if (!flags.json) process.stdout.write(`\nSaved the plan to ${flags.out}. Apply exactly these changes with: netctl apply ${flags.out}\n`);
+    }
     if (doc.summary.errors > 0) this.exit(1);
     if (flags['detailed-exitcode'] && hasChanges(doc)) this.exit(2);
   }

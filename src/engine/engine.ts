@@ -36,7 +36,7 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
   } catch (error) {
     if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
     if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
-    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: [], observed: []};
+    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: [], observed: [], fingerprint: ''};
     throw error;
   }
 }
@@ -87,4 +87,17 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
     await transport.run(ROLLBACK_LAST);
     throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
   }
+}
+
+/** Reads what every node of the session holds, without planning (for `netctl show`). */
+export async function observeCluster(session: Session, cluster: ClusterNetwork, parallelism: number): Promise<{node: string; observation?: NodeObservation; error?: string}[]> {
+  const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
+  return mapLimit(reached, parallelism, async (node) => {
+    try {
+      return {node: node.name, observation: await observeNode(session.transport(node.name), cluster, node, 'destroy')};
+    } catch (error) {
+      if (error instanceof UnreachableError || error instanceof ObservationError) return {node: node.name, error: error.message};
+      throw error;
+    }
+  });
 }

@@ -10,6 +10,7 @@ import type {ObserveOptions} from '../observe/script.js';
 import type {Resource} from '../resources/model.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {diff, type Change} from './diff.js';
+import {fingerprint} from './fingerprint.js';
 
 export type Intent = 'apply' | 'destroy';
 
@@ -23,6 +24,8 @@ export interface NodePlan {
   readonly desired: readonly Resource[];
   /** netctl's objects on the node when it was planned: the state a rollback returns to. */
   readonly observed: readonly Resource[];
+  /** Digest of everything observed on the node; a saved plan applies only while it holds. */
+  readonly fingerprint: string;
 }
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
@@ -34,24 +37,25 @@ const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
 export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent, iptablesScope?: ReadonlySet<string>): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
+  const seen = {observed: observed.resources, fingerprint: fingerprint(observed)};
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
-  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: [], observed: observed.resources};
+  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
 
   if (intent === 'destroy') {
     const {changes} = diff([], observed);
-    return {node: node.name, changes, errors, warnings, desired: [], observed: observed.resources};
+    return {node: node.name, changes, errors, warnings, desired: [], ...seen};
   }
   const facts = nodeFacts(cluster, node, observed, errors);
-  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: [], observed: observed.resources};
+  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
   const desired = desiredState({cluster, node, facts}).filter((r) =>
     iptablesScope === undefined || (r.kind !== 'iptables-rule' && r.kind !== 'iptables-chain') || iptablesScope.has(`${r.table} ${r.chain}`));
   const {changes, conflicts} = diff(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
-  return {node: node.name, changes, errors, warnings, desired, observed: observed.resources};
+  return {node: node.name, changes, errors, warnings, desired, ...seen};
 }
 
 function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {

@@ -9,10 +9,13 @@ export interface SpecCheck {
   readonly cluster: ClusterNetwork | undefined;
   /** Every problem, located in the file and ordered by position. */
   readonly diagnostics: readonly Diagnostic[];
+  /** SHA-256 of the spec file as read. */
+  readonly sha256?: string;
 }
 
 export async function checkSpecFile(file: string): Promise<SpecCheck> {
-  return checkLoaded(await readSpecFile(file));
+  const loaded = await readSpecFile(file);
+  return {...checkLoaded(loaded), ...(loaded.sha256 === undefined ? {} : {sha256: loaded.sha256})};
 }
 
 export function checkSpecText(text: string): SpecCheck {

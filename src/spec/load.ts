@@ -1,4 +1,5 @@
 /** Reads a spec file into a YAML document that remembers where every value came from. */
+import {createHash} from 'node:crypto';
 import {open} from 'node:fs/promises';
 import {LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node} from 'yaml';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
@@ -17,6 +18,8 @@ export interface SourceFile {
 export interface LoadResult {
   readonly source: SourceFile;
   readonly diagnostics: Diagnostic[];
+  /** SHA-256 of the file's bytes, which a saved plan records. */
+  readonly sha256?: string;
 }
 
 /** Raised when a file cannot be read at all (missing, a directory, no permission). */
@@ -40,7 +43,7 @@ export async function readSpecFile(file: string): Promise<LoadResult> {
   } catch (cause) {
     throw new UnreadableFileError(file, describeFsError(cause));
   }
-  return parseSpec(bytes);
+  return {...parseSpec(bytes), sha256: createHash('sha256').update(bytes).digest('hex')};
 }
 
 export function parseSpec(bytes: Uint8Array): LoadResult {
