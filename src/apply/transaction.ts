@@ -6,7 +6,7 @@
 import {LOCK_DIR} from '../transport/lock.js';
 import {diff} from '../plan/diff.js';
 import type {NodePlan} from '../plan/node-plan.js';
-import {heredoc} from '../shell/quote.js';
+import {heredoc, shellQuote} from '../shell/quote.js';
 import {applyScript} from './script.js';
 
 export const TX_DIR = `${LOCK_DIR}/tx`;
@@ -23,11 +23,21 @@ export function rollbackScript(plan: NodePlan): string {
   return applyScript(changes, plan.observed, {tolerant: true});
 }
 
-export function transactionScript(plan: NodePlan): string {
+/**
+ * With `confirmSeconds`, a watchdog in its own session rolls the node back unless netctl confirms,
+ * over a new SSH connection, within that time (commit-confirm, as netplan try does): a change that
+ * cuts netctl off from the node undoes itself.
+ */
+export function transactionScript(plan: NodePlan, confirmSeconds?: number): string {
+  const watchdog = confirmSeconds === undefined ? [] : [
+    `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; flock ${TX_DIR}/confirm.lock sh -c '[ -e ${TX_DIR}/confirmed ] || [ "$(cat ${TX_DIR}/status)" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
+    `echo $! >${TX_DIR}/watchdog.pid`,
+  ];
   return [
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
     heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes, plan.desired).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
     heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd().split('\n'), '', 'NETCTL_ROLLBACK_EOF'),
+    ...watchdog,
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
     `setsid -w sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
     `status=$(cat ${TX_DIR}/status)`,
@@ -38,5 +48,8 @@ export function transactionScript(plan: NodePlan): string {
   ].join('\n');
 }
 
-/** Rolls back the last transaction, after an apply that ran but did not verify. */
-export const ROLLBACK_LAST = `sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo "${TX_MARK} rolled-back"\n`;
+/** Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down. */
+export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c 'sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back >${TX_DIR}/status'; echo "${TX_MARK} rolled-back"\n`;
+
+/** Confirms the last transaction, unless its watchdog already rolled it back. */
+export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '[ "$(cat ${TX_DIR}/status)" = applied ] && touch ${TX_DIR}/confirmed' && echo "${TX_MARK} confirmed"\n`;

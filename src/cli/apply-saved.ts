@@ -18,6 +18,7 @@ export interface SavedRunOptions {
   readonly parallelism: number;
   readonly lockTimeoutSeconds: number;
   readonly failFast: boolean;
+  readonly confirmSeconds: number | undefined;
 }
 
 export async function applySavedPlan(command: Command, planFile: string, options: SavedRunOptions): Promise<void> {
@@ -64,7 +65,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
       process.stdout.write('No changes. The saved plan has nothing to do.\n');
       return;
     }
-    failed = await applyPlanned(session, cluster, plan, {intent: saved.intent, parallelism: options.parallelism, failFast: options.failFast});
+    failed = await applyPlanned(session, cluster, plan, {intent: saved.intent, parallelism: options.parallelism, failFast: options.failFast, confirmSeconds: options.confirmSeconds});
   } finally {
     await session.close();
     if (failed) command.exit(1);

@@ -12,6 +12,18 @@ export const specFlags = {
   target: Flags.string({description: 'work on this node only (repeatable); other nodes are not contacted', multiple: true}),
 };
 
+/** Flags of the commands that change nodes: apply and destroy. */
+export const changeFlags = {
+  'lock-timeout': Flags.integer({description: 'seconds to wait for another netctl run holding a node (0: fail at once)', default: 0, min: 0}),
+  'fail-fast': Flags.boolean({description: 'start no further node once one fails'}),
+  'confirm-timeout': Flags.integer({description: 'seconds a node waits for netctl to confirm, over a new connection, before it undoes the apply by itself', default: 60, min: 1}),
+  'no-confirm': Flags.boolean({description: 'no confirmation and no watchdog on the nodes'}),
+};
+
+export function confirmSeconds(flags: {'confirm-timeout': number; 'no-confirm': boolean}): number | undefined {
+  return flags['no-confirm'] ? undefined : flags['confirm-timeout'];
+}
+
 /** The nodes a command works on: the targeted ones, or all. Exits 1 naming an unknown target. */
 export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, targets: readonly string[] | undefined): string[] {
   const names = cluster.nodes.map((n) => n.name);

@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly lockTimeoutSeconds: number;
   /** Start no further node once one fails. */
   readonly failFast: boolean;
+  /** Seconds the node's watchdog waits for netctl's confirmation; undefined: no watchdog. */
+  readonly confirmSeconds: number | undefined;
 }
 
 function initialOutcome(node: NodeOutcome): string {
@@ -71,6 +73,7 @@ export interface ApplyOptions {
   readonly intent: Intent;
   readonly parallelism: number;
   readonly failFast: boolean;
+  readonly confirmSeconds: number | undefined;
 }
 
 /**
@@ -100,7 +103,7 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
             return;
           }
           try {
-            await applyNode(session.transport(node.node), cluster, node, options.intent);
+            await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirmSeconds);
             outcomes.set(node.node, 'applied');
           } catch (error) {
             failed = true;

@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
 import {applySavedPlan} from '../cli/apply-saved.js';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, confirmSeconds, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 
 export default class Apply extends Command {
@@ -18,18 +18,17 @@ export default class Apply extends Command {
 
   static override flags = {
     ...specFlags,
-    'lock-timeout': Flags.integer({description: 'seconds to wait for another netctl run holding a node (0: fail at once)', default: 0, min: 0}),
-    'fail-fast': Flags.boolean({description: 'start no further node once one fails'}),
+    ...changeFlags,
     'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply);
     if (args.plan !== undefined) {
-      await applySavedPlan(this, args.plan, {parallelism: flags.parallelism, lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
+      await applySavedPlan(this, args.plan, {parallelism: flags.parallelism, lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
       return;
     }
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
+    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
   }
 }

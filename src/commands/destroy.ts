@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, confirmSeconds, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 
 export default class Destroy extends Command {
@@ -9,14 +9,13 @@ export default class Destroy extends Command {
 
   static override flags = {
     ...specFlags,
-    'lock-timeout': Flags.integer({description: 'seconds to wait for another netctl run holding a node (0: fail at once)', default: 0, min: 0}),
-    'fail-fast': Flags.boolean({description: 'start no further node once one fails'}),
+    ...changeFlags,
     'auto-approve': Flags.boolean({description: 'destroy without asking for confirmation'}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy);
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast']});
+    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
   }
 }

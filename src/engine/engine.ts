@@ -2,7 +2,7 @@
  * The I/O around the pure core: observe every node in one round trip each, plan, apply a node's
  * script in one round trip, then observe again and require an empty diff.
  */
-import {ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
+import {CONFIRM_LAST, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
 import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
@@ -71,9 +71,13 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
 }
 
 /** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
-export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent): Promise<void> {
+/**
+ * Applies one node's planned changes as a transaction, verifies, and with `confirmSeconds` confirms
+ * over a new connection before the node's watchdog would roll it back.
+ */
+export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirmSeconds?: number): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
-  const result = await transport.run(transactionScript(plan));
+  const result = await transport.run(transactionScript(plan, confirmSeconds));
   if (result.exitCode === ROLLED_BACK_EXIT) {
     throw new ApplyError(`${plan.node}: applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`, true);
   }
@@ -86,6 +90,19 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   if (left.length > 0) {
     await transport.run(ROLLBACK_LAST);
     throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
+  }
+  if (confirmSeconds === undefined) return;
+  let confirmed = false;
+  let why: string;
+  try {
+    const answer = await transport.runFresh(CONFIRM_LAST);
+    confirmed = answer.stdout.includes(`${TX_MARK} confirmed`);
+    why = confirmed ? '' : 'its watchdog had already rolled it back';
+  } catch (error) {
+    why = error instanceof Error ? error.message : String(error);
+  }
+  if (!confirmed) {
+    throw new ApplyError(`${plan.node}: applied and verified, but netctl could not confirm over a new connection (${why}); the node's watchdog restores its previous state within ${confirmSeconds} s of the apply`, true);
   }
 }
 

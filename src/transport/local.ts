@@ -16,6 +16,10 @@ export class LocalTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 
+  runFresh(script: string): Promise<ScriptResult> {
+    return this.run(script);
+  }
+
   private hold(lock: LockRequest): Promise<void> {
     if (this.holder === undefined) {
       const process = execa('sh', ['-c', sessionCommand(lock)], {stdin: 'pipe', reject: false});

@@ -76,6 +76,18 @@ export class SshTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode};
   }
 
+  async runFresh(script: string): Promise<ScriptResult> {
+    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', this.destination, 'sh -s'], {
+      input: script,
+      reject: false,
+      stripFinalNewline: false,
+      detached: true,
+    });
+    const exitCode = result.exitCode ?? 1;
+    if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
+    return {stdout: result.stdout, stderr: result.stderr, exitCode};
+  }
+
   private connect(): Promise<void> {
     if (this.master === undefined) {
       const process = execa('ssh', [

@@ -24,6 +24,9 @@ class ScriptedNode implements Transport {
     if (answer === undefined) throw new Error('unexpected script');
     return Promise.resolve(answer);
   }
+  runFresh(script: string): Promise<ScriptResult> {
+    return this.run(`fresh connection: ${script}`);
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -47,7 +50,7 @@ describe('applyNode', () => {
     await expect(applyNode(stillEmpty, cluster, plan, 'apply')).rejects.toThrow(
       /^node1: the node still differed from the spec after applying, so it was rolled back to its state before this apply: .*create link netctl0 \(missing on the node\)/,
     );
-    expect(stillEmpty.received[2]).toBe('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo "@@netctl-tx rolled-back"\n');
+    expect(stillEmpty.received[2]).toContain('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo rolled-back >/run/netctl/tx/status');
   });
 
   it('says what failed and that the node was rolled back when a command fails', async () => {
@@ -55,6 +58,21 @@ describe('applyNode', () => {
     const failing = new ScriptedNode([{stdout: '@@netctl-tx rolled-back\n', stderr: 'Error: Unknown device type.\nCommand failed -:3', exitCode: 3}]);
     await expect(applyNode(failing, cluster, plan, 'apply')).rejects.toThrow(new ApplyError(
       'node1: applying changes failed, and the node was rolled back to its state before this apply: Error: Unknown device type.\nCommand failed -:3', true));
+  });
+
+  it('confirms over a new connection when a watchdog guards the node', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const node = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied), ok('@@netctl-tx confirmed\n')]);
+    await applyNode(node, cluster, plan, 'apply', 60);
+    expect(node.received[0]).toContain('sleep 60; flock /run/netctl/tx/confirm.lock');
+    expect(node.received[2]).toMatch(/^fresh connection: flock \/run\/netctl\/tx\/confirm.lock/);
+  });
+
+  it('says the watchdog will restore the node when the confirmation does not get through', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const node = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied), ok('')]);
+    await expect(applyNode(node, cluster, plan, 'apply', 60)).rejects.toThrow(
+      "node1: applied and verified, but netctl could not confirm over a new connection (its watchdog had already rolled it back); the node's watchdog restores its previous state within 60 s of the apply");
   });
 
   it('rolls back from the planned state to the observed one, going past what fails', async () => {
