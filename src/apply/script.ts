@@ -66,13 +66,13 @@ export function applyScript(changes: readonly Change[], desired: readonly Resour
     const r = (c.after ?? c.before)!;
     return r.kind === 'iptables-rule' && isBuiltinChain(r.chain) ? [{change: c, rule: r}] : [];
   });
-  const jumpCommand = (r: IptablesRule, flag: string) => ['iptables', '-t', r.table, flag, r.chain, ...r.rule].map(shellQuote).join(' ');
+  const jumpCommand = (r: IptablesRule, ...flag: string[]) => ['iptables', '-t', r.table, ...flag, ...r.rule].map(shellQuote).join(' ');
   const restore = iptablesRestore(iptables, desired, false);
   const parts = [
     ...batches(steps, true),
-    ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D')} 2>/dev/null || true`),
+    ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D', j.rule.chain)} 2>/dev/null || true`),
     ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore, ' || true')]),
-    ...jumps.filter((j) => j.change.action === 'create').map((j) => `${jumpCommand(j.rule, '-C')} 2>/dev/null || ${jumpCommand(j.rule, '-I')} 1 || true`),
+    ...jumps.filter((j) => j.change.action === 'create').map((j) => `${jumpCommand(j.rule, '-C', j.rule.chain)} 2>/dev/null || ${jumpCommand(j.rule, '-I', j.rule.chain, '1')} || true`),
   ];
   return `${parts.join('\n')}\n`;
 }

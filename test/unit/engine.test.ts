@@ -85,6 +85,13 @@ describe('applyNode', () => {
     expect(script).toContain(':NETCTL-FORWARD - [0:0]\n');
     expect(script).toContain('-X NETCTL-FORWARD');
   });
+
+  it('puts back a jump a failed destroy removed, at the head of its chain, unless it is there', async () => {
+    const {rollbackScript} = await import('../../src/apply/transaction.js');
+    const observed = await observeNode(new ScriptedNode([ok(applied)]), cluster, node1, 'destroy');
+    const script = rollbackScript(planNode(cluster, node1, observed, 'destroy'));
+    expect(script).toContain('iptables -t nat -C POSTROUTING -m comment --comment netctl -j NETCTL-POSTROUTING 2>/dev/null || iptables -t nat -I POSTROUTING 1 -m comment --comment netctl -j NETCTL-POSTROUTING || true');
+  });
 });
 
 describe('verificationScope', () => {
