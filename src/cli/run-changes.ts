@@ -116,6 +116,8 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
       {
         concurrent: options.parallelism,
         exitOnError: false,
+        // netctl handles SIGINT itself: nodes in flight must finish, not be abandoned.
+        registerSignalListeners: false,
         collectErrors: 'minimal',
         renderer: process.stdout.isTTY === true ? 'default' : 'simple',
         fallbackRenderer: 'simple',

@@ -110,6 +110,24 @@ suite('safe changes on live hosts', () => {
     expect((await netctl(['plan', '-f', changed, '--detailed-exitcode'])).exitCode).toBe(0);
   });
 
+  it('on SIGINT starts no further node, lets the running one finish, reports, and the next apply converges', async () => {
+    const changed = lab.writeSpec('interrupted', spec.replace(/ {4}- \{name: p(\d), node: node(\d)\}\n/g, '    - {name: p$1, node: node$2}\n    - {name: i$1, node: node$2}\n'));
+    const run = execa(bin, ['apply', '-f', changed, '--auto-approve', '--parallelism', '1'], {reject: false, env: {NO_COLOR: '1'}});
+    await new Promise<void>((resolve) => {
+      run.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('changes')) resolve();
+      });
+    });
+    run.kill('SIGINT');
+    const result = await run;
+    expect(result.stderr).toContain('interrupted: no further node is started; nodes in flight finish or roll back');
+    expect(result.stdout).toMatch(/Apply finished with errors:\n {2}node1: applied\n {2}node2: skipped \(interrupted\)\n {2}node3: skipped \(interrupted\)/);
+    expect(result.exitCode).toBe(1);
+    expect((await netctl(['plan', '-f', changed, '--target', 'node1', '--detailed-exitcode'])).exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', changed, '--auto-approve'])).exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', changed, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
   it('applies a saved plan exactly, and refuses a stale one without changing anything', async () => {
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     const planFile = join(LAB_DIR, 'saved.plan');
