@@ -1,13 +1,13 @@
 /**
  * The end-to-end lab from the tests' side: nodes are network namespaces with their own sshd and mount
- * namespace (see lab.sh). Commands run inside a node or a pod through nsenter into the node's sshd.
+ * namespace (see lab/netctl-lab.sh). Commands run inside a node or a pod through nsenter into the node's sshd.
  */
 import {execa} from 'execa';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const script = join(import.meta.dirname, 'lab.sh');
+const script = join(root, 'lab', 'netctl-lab.sh');
 export const LAB_DIR = '/tmp/netctl-lab';
 export const bin = join(root, 'bin', 'run.js');
 

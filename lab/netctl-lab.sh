@@ -3,8 +3,11 @@
 # namespace (its own /run/netns) and its own sshd, joined by a bridge in a switch namespace. The machine
 # running the tests reaches them through a veth on the same bridge.
 #
-#   lab.sh up N     create N nodes (203.0.113.1..N), print the lab directory
-#   lab.sh down     remove everything `up` made, and only that (safe to run at any time)
+#   netctl-lab.sh up N     create N nodes (203.0.113.1..N), print the lab directory
+#   netctl-lab.sh down     remove everything `up` made, and only that (safe to run at any time)
+#   netctl-lab.sh status   list the lab's nodes
+# NETCTL_LAB_PREFIX and NETCTL_LAB_DIR name a lab (`netctl lab --name`); one lab runs at a time, since
+# every lab uses 203.0.113.0/24.
 #
 # Addresses come from TEST-NET-3 (203.0.113.0/24), which nothing on these machines routes (checked);
 # each node's default gateway is 203.0.113.253, which nothing answers, so no packet leaves the lab.
@@ -124,8 +127,22 @@ CONF
   echo "$DIR"
 }
 
+status() {
+  [ -d "$DIR" ] || { echo "no lab at $DIR"; return 0; }
+  echo "lab directory: $DIR (ssh config: $DIR/ssh_config)"
+  for pidfile in "$DIR"/node*.pid; do
+    [ -f "$pidfile" ] || continue
+    local node pid state
+    node=$(basename "$pidfile" .pid)
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then state="sshd running (pid $pid)"; else state="sshd not running"; fi
+    echo "${node}: ${SUBNET}.${node#node} ${state}"
+  done
+}
+
 case "${1:-}" in
   up) up "${2:-3}" ;;
   down) down ;;
-  *) echo "usage: $0 up N | down" >&2; exit 2 ;;
+  status) status ;;
+  *) echo "usage: $0 up N | down | status" >&2; exit 2 ;;
 esac
