@@ -25,8 +25,14 @@ down() {
       [ -f "$pidfile" ] || continue
       # Everything living in a node's mount namespace goes with it: its sshd and sessions, and any
       # process a test started inside the node or one of its pods.
-      local mnt p
-      mnt=$(readlink "/proc/$(cat "$pidfile")/ns/mnt" 2>/dev/null) || continue
+      local mnt p pod node_pid
+      node_pid=$(cat "$pidfile")
+      mnt=$(readlink "/proc/$node_pid/ns/mnt" 2>/dev/null) || continue
+      # Processes in pod namespaces (started with `ip netns exec`, which gives them a mount namespace
+      # of their own) are found through the node's list of namespaces.
+      for pod in $(nsenter -t "$node_pid" -m ip netns list 2>/dev/null | cut -d' ' -f1); do
+        for p in $(nsenter -t "$node_pid" -m ip netns pids "$pod" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+      done
       for p in /proc/[0-9]*; do
         [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$mnt" ] && kill -9 "${p#/proc/}" 2>/dev/null
       done

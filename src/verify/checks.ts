@@ -1,0 +1,96 @@
+/**
+ * The connectivity checks of `netctl verify`, computed from the spec alone: pod to pod (one pod on
+ * every other node and one on the same node), pod to node, node to pod, every service port on its
+ * cluster IP (and node port) from a pod on another node, and a don't-fragment ping at the pod MTU
+ * between nodes, the classic VXLAN MTU failure.
+ */
+import {formatAddress} from '../net/ipv4.js';
+import {portLabel} from '../desired/services.js';
+import type {ClusterNetwork, Pod} from '../spec/types.js';
+
+export type CheckKind = 'ping' | 'mtu' | 'tcp';
+
+export interface Check {
+  readonly id: string;
+  readonly kind: CheckKind;
+  /** The node the check runs on. */
+  readonly node: string;
+  /** The pod it runs in, or undefined for the node itself. */
+  readonly pod: string | undefined;
+  readonly target: string;
+  readonly port?: number;
+  /** Payload size for the MTU ping: pod MTU less 28 bytes of IPv4 and ICMP headers. */
+  readonly size?: number;
+  readonly description: string;
+}
+
+/** ICMP echo header (8) + IPv4 header (20). */
+const PING_OVERHEAD = 28;
+
+export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly string[]): Check[] {
+  const checks: Check[] = [];
+  const podsOn = (node: string) => cluster.pods.filter((p) => p.node === node);
+  const ip = (pod: Pod) => formatAddress(pod.ip);
+  const add = (check: Omit<Check, 'id'>) => checks.push({...check, id: `c${checks.length + 1}`});
+  // ipvlan and macvlan children cannot talk to their parent: there, pods and their node do not meet.
+  const podsReachNode = !(cluster.mode === 'underlay' && cluster.underlay.driver !== 'routed');
+
+  for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) {
+    const address = formatAddress(node.address);
+    for (const pod of podsOn(node.name)) {
+      for (const other of cluster.nodes.filter((n) => n.name !== node.name)) {
+        const peer = podsOn(other.name)[0];
+        if (peer === undefined) continue;
+        add({kind: 'ping', node: node.name, pod: pod.name, target: ip(peer), description: `pod ${pod.name} → pod ${peer.name} (${ip(peer)}) on ${other.name}`});
+      }
+      const neighbour = podsOn(node.name).find((p) => p.name !== pod.name);
+      if (neighbour !== undefined) {
+        add({kind: 'ping', node: node.name, pod: pod.name, target: ip(neighbour), description: `pod ${pod.name} → pod ${neighbour.name} (${ip(neighbour)}) on the same node`});
+      }
+      if (podsReachNode) {
+        add({kind: 'ping', node: node.name, pod: pod.name, target: address, description: `pod ${pod.name} → its node ${node.name} (${address})`});
+        add({kind: 'ping', node: node.name, pod: undefined, target: ip(pod), description: `node ${node.name} → its pod ${pod.name} (${ip(pod)})`});
+      }
+    }
+    const first = podsOn(node.name)[0];
+    for (const other of cluster.nodes.filter((n) => n.name !== node.name)) {
+      const peer = podsOn(other.name)[0];
+      if (first === undefined || peer === undefined) continue;
+      add({
+        kind: 'mtu', node: node.name, pod: first.name, target: ip(peer), size: cluster.podMTU - PING_OVERHEAD,
+        description: `path MTU ${cluster.podMTU}: pod ${first.name} → pod ${peer.name} on ${other.name}, don't fragment`,
+      });
+    }
+  }
+
+  for (const service of cluster.services) {
+    const endpointNodes = new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node));
+    // A client pod on a node without an endpoint, when there is one; else any pod.
+    const client = cluster.pods.find((p) => !endpointNodes.has(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+    if (client === undefined) continue;
+    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+      const label = portLabel(service, port);
+      const clusterIP = formatAddress(service.clusterIP);
+      add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
+      if (port.nodePort !== undefined) {
+        const other = cluster.nodes.find((n) => n.name !== client.node) ?? cluster.nodes[0]!;
+        const address = formatAddress(other.address);
+        add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
+      }
+    }
+  }
+  return checks;
+}
+
+/** TCP ports each pod must listen on for the service checks to find a listener (`--serve`). */
+export function servedPorts(cluster: ClusterNetwork): Map<string, number[]> {
+  const served = new Map<string, Set<number>>();
+  for (const service of cluster.services) {
+    for (const pod of cluster.pods.filter((p) => service.endpoints.includes(p.ip))) {
+      const ports = served.get(pod.name) ?? new Set<number>();
+      for (const port of service.ports.filter((p) => p.protocol === 'TCP')) ports.add(port.targetPort);
+      served.set(pod.name, ports);
+    }
+  }
+  return new Map([...served].map(([pod, ports]) => [pod, [...ports].sort((a, b) => a - b)]));
+}

@@ -1,0 +1,50 @@
+/** Node-side scripts of `netctl verify`: run a node's checks in one round trip; serve and stop responders. */
+import {shellQuote} from '../shell/quote.js';
+import type {Check} from './checks.js';
+
+export const CHECK_MARK = '@@check';
+const PIDS = '/run/netctl/verify-serve.pids';
+/** Seconds a check waits for an answer. */
+export const CHECK_TIMEOUT = 3;
+
+function command(check: Check): string {
+  const inPod = check.pod === undefined ? '' : `ip netns exec ${shellQuote(check.pod)} `;
+  switch (check.kind) {
+    case 'ping':
+      return `${inPod}ping -n -c 1 -W ${CHECK_TIMEOUT} ${check.target}`;
+    case 'mtu':
+      return `${inPod}ping -n -c 1 -W ${CHECK_TIMEOUT} -M do -s ${check.size ?? 0} ${check.target}`;
+    case 'tcp':
+      return `${inPod}timeout ${CHECK_TIMEOUT} bash -c ${shellQuote(`exec 3<>/dev/tcp/${check.target}/${check.port ?? 0}`)}`;
+  }
+}
+
+/** Prints `@@check ID EXIT LAST-LINE-OF-OUTPUT` per check. */
+export function checksScript(checks: readonly Check[]): string {
+  return `${checks.map((check) =>
+    `out=$(${command(check)} 2>&1); rc=$?; printf '${CHECK_MARK} %s %s %s\\n' ${check.id} "$rc" "$(printf '%s' "$out" | tail -n 1 | tr -d '\\n')"`).join('\n')}\n`;
+}
+
+/** Starts a TCP responder per pod and port, each in its own session, and waits until all listen. */
+export function serveScript(ports: ReadonlyMap<string, readonly number[]>): string {
+  const lines = [
+    'mkdir -p /run/netctl',
+    `: >${PIDS}`,
+    'command -v socat >/dev/null 2>&1 || { echo "@@serve missing socat"; exit 0; }',
+  ];
+  for (const [pod, list] of ports) {
+    for (const port of list) {
+      lines.push(`setsid ip netns exec ${shellQuote(pod)} socat TCP-LISTEN:${port},fork,reuseaddr SYSTEM:'echo netctl verify' </dev/null >/dev/null 2>&1 & echo $! >>${PIDS}`);
+    }
+  }
+  for (const [pod, list] of ports) {
+    for (const port of list) {
+      lines.push(`n=0; until ip netns exec ${shellQuote(pod)} ss -Hltn "sport = :${port}" | grep -q .; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done`);
+    }
+  }
+  lines.push('echo "@@serve ready"');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Ends every responder serveScript started (each leads its own process group). */
+export const STOP_SERVING = `[ -f ${PIDS} ] && for pid in $(cat ${PIDS}); do kill -- -"$pid" 2>/dev/null; done; rm -f ${PIDS}\n`;

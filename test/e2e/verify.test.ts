@@ -1,0 +1,68 @@
+/** `netctl lab`, `netctl verify` and the demo spec on this machine. */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {LAB_DIR, Lab, bin, labUnavailable, netctl} from './lab.js';
+
+const unavailable = labUnavailable();
+if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
+const suite = unavailable === undefined ? describe : describe.skip;
+const demo = join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml');
+
+suite('netctl lab and netctl verify', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await Lab.up(3);
+    expect((await netctl(['apply', '-f', demo, '--auto-approve'])).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it('passes every check of the demo network with --serve, and writes JUnit', async () => {
+    const junit = join(LAB_DIR, 'verify.xml');
+    const result = await netctl(['verify', '-f', demo, '--serve', '--junit', junit]);
+    expect(result.stdout).toContain('Verify: 38 passed, 0 failed.');
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="netctl verify" tests="38" failures="0">');
+  });
+
+  it('says "no listener" without --serve, and exits 1', async () => {
+    const result = await netctl(['verify', '-f', demo, '--json']);
+    const doc = JSON.parse(result.stdout) as {checks: {kind: string; passed: boolean; outcome: string}[]};
+    expect(doc.checks.filter((c) => !c.passed).map((c) => `${c.kind} ${c.outcome}`)).toEqual([
+      'tcp no listener (nothing listens on the endpoints; --serve starts a responder)',
+      'tcp no listener (nothing listens on the endpoints; --serve starts a responder)',
+    ]);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('catches a node network whose MTU is too small for the overlay', async () => {
+    await lab.onNode(2, ['ip', 'link', 'set', 'eth0', 'mtu', '1400']);
+    const result = await netctl(['verify', '-f', demo, '--serve', '--json']);
+    const doc = JSON.parse(result.stdout) as {checks: {kind: string; description: string; passed: boolean}[]};
+    const failed = doc.checks.filter((c) => !c.passed);
+    // Full-size overlay packets no longer pass node2's uplink, in either direction; all else works.
+    expect(failed.map((c) => c.description).sort()).toEqual([
+      "path MTU 1450: pod web-1 → pod web-2 on node2, don't fragment",
+      "path MTU 1450: pod web-2 → pod web-1 on node1, don't fragment",
+      "path MTU 1450: pod web-2 → pod web-3 on node3, don't fragment",
+      "path MTU 1450: pod web-3 → pod web-2 on node2, don't fragment",
+    ]);
+    expect(result.exitCode).toBe(1);
+    await lab.onNode(2, ['ip', 'link', 'set', 'eth0', 'mtu', '1500']);
+  });
+
+  it('leaves no responder running after --serve', async () => {
+    for (const n of [1, 2, 3]) {
+      const {stdout} = await lab.onNode(n, ['pgrep', '-f', 'socat TCP-LISTEN'], {reject: false});
+      expect(stdout).toBe('');
+    }
+  });
+
+  it('reports the lab with netctl lab status', async () => {
+    const result = await netctl(['lab', 'status']);
+    expect(result.stdout).toContain('node1: 203.0.113.1 sshd running');
+    expect(bin).toContain('run.js');
+  });
+});
