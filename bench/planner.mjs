@@ -4,13 +4,15 @@
 // nodes x rules; SAMPLE nodes (default 25) are planned and the time for all nodes is extrapolated
 // (SAMPLE=all plans every node). Prints times and peak memory. Run after `npm run build`.
 import {execFileSync} from 'node:child_process';
+import {cpus} from 'node:os';
+import {fileURLToPath} from 'node:url';
 import {performance} from 'node:perf_hooks';
 import {desiredState} from '../dist/desired/index.js';
 import {diff} from '../dist/plan/diff.js';
 import {checkSpecText} from '../dist/spec/check.js';
 
 const env = {...process.env, NODES: process.env.NODES ?? '1000', PODS: process.env.PODS ?? '10000', SERVICES: process.env.SERVICES ?? '2000'};
-const text = execFileSync(process.execPath, [new URL('./lib/generate-spec.mjs', import.meta.url).pathname], {env, maxBuffer: 1 << 30}).toString();
+const text = execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('./lib/generate-spec.mjs'))], {env, maxBuffer: 1 << 30}).toString();
 
 const t0 = performance.now();
 const {cluster} = checkSpecText(text);
@@ -33,7 +35,7 @@ for (const node of sample) {
   resources += desired.length;
 }
 const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-console.log(`machine: ${(await import('node:os')).cpus().length} cores, ${process.version}`);
+console.log(`machine: ${cpus().length} cores, ${process.version}`);
 console.log(`spec: ${cluster.nodes.length} nodes, ${cluster.pods.length} pods, ${cluster.services.length} services`);
 console.log(`compile (parse, validate, allocate): ${Math.round(t1 - t0)} ms`);
 const scale = cluster.nodes.length / sample.length;
