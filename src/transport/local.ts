@@ -1,12 +1,11 @@
 import {execa} from 'execa';
-import type {Writable} from 'node:stream';
-import {LOCKED_EXIT, READY, sessionCommand, type LockRequest} from './lock.js';
+import {LOCKED_EXIT, holder, sessionCommand, type Holder, type LockRequest} from './lock.js';
 import {LockedError, type ScriptResult, type Transport} from './transport.js';
 
 /** Runs scripts on the machine netctl runs on (`transport: local`); a holder process keeps the lock. */
 export class LocalTransport implements Transport {
   readonly description = 'local';
-  private holder: {readonly stdin: Writable; readonly ended: Promise<unknown>; readonly ready: Promise<void>} | undefined;
+  private holder: Holder | undefined;
 
   constructor(private readonly node: string, private readonly lock?: LockRequest) {}
 
@@ -21,19 +20,9 @@ export class LocalTransport implements Transport {
   }
 
   private hold(lock: LockRequest): Promise<void> {
-    if (this.holder === undefined) {
-      const process = execa('sh', ['-c', sessionCommand(lock)], {stdin: 'pipe', reject: false});
-      const ready = new Promise<void>((resolve, reject) => {
-        process.stdout.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes(READY)) resolve();
-        });
-        void process.then((result) => {
-          if (result.exitCode === LOCKED_EXIT) reject(new LockedError(this.node, result.stderr.trim(), lock.timeoutSeconds));
-          else reject(new Error(`could not hold the lock of node ${this.node}: ${result.stderr.trim()}`));
-        });
-      });
-      this.holder = {stdin: process.stdin, ended: process, ready};
-    }
+    this.holder ??= holder(execa('sh', ['-c', sessionCommand(lock)], {stdin: 'pipe', reject: false}), (exitCode, last) => exitCode === LOCKED_EXIT
+      ? new LockedError(this.node, last, lock.timeoutSeconds)
+      : new Error(`could not hold the lock of node ${this.node}: ${last}`));
     return this.holder.ready;
   }
 

@@ -3,6 +3,7 @@
  * netctl keeps open on the node for its whole run, so it is released when netctl ends or dies.
  */
 import {hostname} from 'node:os';
+import type {Readable, Writable} from 'node:stream';
 import {shellQuote} from '../shell/quote.js';
 
 export const LOCK_DIR = '/run/netctl';
@@ -29,4 +30,33 @@ export function sessionCommand(lock: LockRequest | undefined): string {
     `echo "held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')" >&2`,
     `exit ${LOCKED_EXIT}`,
   ].join('; ');
+}
+
+/** A process running sessionCommand: ready once it printed READY, ended when its stdin is closed. */
+export interface Holder {
+  readonly stdin: Writable;
+  readonly ended: Promise<unknown>;
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Watches a process running sessionCommand. `failure` turns its exit before READY (and its last line
+ * of stderr) into the error that `ready` rejects with.
+ */
+export function holder(
+  process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown}>,
+  failure: (exitCode: number | undefined, lastLine: string) => Error,
+): Holder {
+  const ready = new Promise<void>((resolve, reject) => {
+    let seen = '';
+    process.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(READY)) resolve();
+    });
+    process.then((result) => {
+      const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
+      reject(failure(result.exitCode, last));
+    });
+  });
+  return {stdin: process.stdin, ended: Promise.resolve(process), ready};
 }

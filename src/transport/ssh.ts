@@ -4,10 +4,9 @@
  * node through a ControlMaster socket in a private directory, and closed by close().
  */
 import {execa} from 'execa';
-import type {Writable} from 'node:stream';
 import {homedir} from 'node:os';
 import type {SshSettings} from '../spec/types.js';
-import {LOCKED_EXIT, READY, sessionCommand, type LockRequest} from './lock.js';
+import {LOCKED_EXIT, holder, sessionCommand, type Holder, type LockRequest} from './lock.js';
 import {LockedError, UnreachableError, type ScriptResult, type Transport} from './transport.js';
 
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
@@ -45,7 +44,7 @@ export class SshTransport implements Transport {
   readonly description: string;
   private readonly options: string[];
   private readonly controlPath: string;
-  private master: {readonly stdin: Writable; readonly ended: Promise<unknown>; readonly ready: Promise<void>} | undefined;
+  private master: Holder | undefined;
 
   constructor(
     private readonly node: string,
@@ -63,8 +62,17 @@ export class SshTransport implements Transport {
 
   async run(script: string): Promise<ScriptResult> {
     await this.connect();
+    return this.script(`ControlPath=${this.controlPath}`, script);
+  }
+
+  runFresh(script: string): Promise<ScriptResult> {
+    return this.script('ControlPath=none', script);
+  }
+
+  /** Runs a script through `sh -s` on the node, over the shared connection or (ControlPath=none) a new one. */
+  private async script(controlPath: string, script: string): Promise<ScriptResult> {
     // `--` ends ssh's options; the destination is schema-checked and never starts with '-'.
-    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '--', this.destination, 'sh -s'], {
+    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', controlPath, '--', this.destination, 'sh -s'], {
       input: script,
       reject: false,
       stripFinalNewline: false,
@@ -76,41 +84,16 @@ export class SshTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode};
   }
 
-  async runFresh(script: string): Promise<ScriptResult> {
-    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', this.destination, 'sh -s'], {
-      input: script,
-      reject: false,
-      stripFinalNewline: false,
-      detached: true,
-    });
-    const exitCode = result.exitCode ?? 1;
-    if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
-    return {stdout: result.stdout, stderr: result.stderr, exitCode};
-  }
-
   private connect(): Promise<void> {
-    if (this.master === undefined) {
-      const process = execa('ssh', [
-        ...this.options,
-        '-o', 'ControlMaster=yes',
-        '-o', `ControlPath=${this.controlPath}`,
-        '-o', 'ControlPersist=no',
-        '--', this.destination, sessionCommand(this.lock),
-      ], {stdin: 'pipe', reject: false, detached: true});
-      const ready = new Promise<void>((resolve, reject) => {
-        let seen = '';
-        process.stdout.on('data', (chunk: Buffer) => {
-          seen += chunk.toString();
-          if (seen.includes(READY)) resolve();
-        });
-        void process.then((result) => {
-          const detail = lastLine(result.stderr);
-          if (result.exitCode === LOCKED_EXIT) reject(new LockedError(this.node, detail.replace(/^held by /, 'held by '), this.lock?.timeoutSeconds ?? 0));
-          else reject(new UnreachableError(this.node, detail || `ssh exited ${result.exitCode ?? '?'}`));
-        });
-      });
-      this.master = {stdin: process.stdin, ended: process, ready};
-    }
+    this.master ??= holder(execa('ssh', [
+      ...this.options,
+      '-o', 'ControlMaster=yes',
+      '-o', `ControlPath=${this.controlPath}`,
+      '-o', 'ControlPersist=no',
+      '--', this.destination, sessionCommand(this.lock),
+    ], {stdin: 'pipe', reject: false, detached: true}), (exitCode, last) => exitCode === LOCKED_EXIT
+      ? new LockedError(this.node, last, this.lock?.timeoutSeconds ?? 0)
+      : new UnreachableError(this.node, last || `ssh exited ${exitCode ?? '?'}`));
     return this.master.ready;
   }
 
