@@ -31,7 +31,7 @@ export default class Plan extends Command {
     const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target));
     let plan;
     try {
-      plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism);
+      plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism, flags.out !== undefined);
     } finally {
       await session.close();
     }

@@ -29,10 +29,10 @@ export async function observeNode(transport: Transport, cluster: ClusterNetwork,
   return parseObservation(result.stdout);
 }
 
-async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent): Promise<NodeOutcome> {
+async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, withFingerprint: boolean): Promise<NodeOutcome> {
   try {
     const observed = await observeNode(session.transport(node.name), cluster, node, intent);
-    return {status: 'planned', ...planNode(cluster, node, observed, intent)};
+    return {status: 'planned', ...planNode(cluster, node, observed, intent, undefined, withFingerprint)};
   } catch (error) {
     if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
     if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
@@ -42,9 +42,9 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
 }
 
 /** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
-export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number): Promise<ClusterPlan> {
+export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, withFingerprints = false): Promise<ClusterPlan> {
   const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
-  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent));
+  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent, withFingerprints));
   return {intent, nodes};
 }
 

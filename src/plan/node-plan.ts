@@ -24,7 +24,10 @@ export interface NodePlan {
   readonly desired: readonly Resource[];
   /** netctl's objects on the node when it was planned: the state a rollback returns to. */
   readonly observed: readonly Resource[];
-  /** Digest of everything observed on the node; a saved plan applies only while it holds. */
+  /**
+   * Digest of everything observed on the node, for saved plans (which apply only while it holds);
+   * empty unless asked for, since it costs a pass over every object.
+   */
   readonly fingerprint: string;
 }
 
@@ -34,10 +37,17 @@ const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
  * `iptablesScope` (`table chain` entries) limits the iptables part of the plan to those chains, for
  * an observation that read only them.
  */
-export function planNode(cluster: ClusterNetwork, node: Node, observed: NodeObservation, intent: Intent, iptablesScope?: ReadonlySet<string>): NodePlan {
+export function planNode(
+  cluster: ClusterNetwork,
+  node: Node,
+  observed: NodeObservation,
+  intent: Intent,
+  iptablesScope?: ReadonlySet<string>,
+  withFingerprint = false,
+): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
-  const seen = {observed: observed.resources, fingerprint: fingerprint(observed)};
+  const seen = {observed: observed.resources, fingerprint: withFingerprint ? fingerprint(observed) : ''};
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
