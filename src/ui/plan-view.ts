@@ -5,7 +5,7 @@
 import type {ClusterPlan} from '../engine/engine.js';
 import {describe} from '../plan/describe.js';
 import {MISSING} from '../plan/diff.js';
-import {groupServiceChanges} from '../plan/service-changes.js';
+import {groupServiceChanges, type ServiceChange} from '../plan/service-changes.js';
 import type {Action} from '../plan/diff.js';
 import type {Resource} from '../resources/model.js';
 import {noColors, type Colors} from './colors.js';
@@ -30,14 +30,7 @@ export interface PlanDocument {
       readonly service: string | null;
     }[];
     /** Service ports whose rules change, each as one change. */
-    readonly services: readonly {
-      readonly service: string;
-      readonly action: Action;
-      readonly description: string;
-      readonly reason: string;
-      readonly endpointsAdded: readonly string[];
-      readonly endpointsRemoved: readonly string[];
-    }[];
+    readonly services: readonly Omit<ServiceChange, 'keys'>[];
   }[];
   readonly summary: {readonly add: number; readonly change: number; readonly destroy: number; readonly errors: number};
 }
