@@ -282,7 +282,7 @@ function iptablesRestore(changes: readonly Change[], desired: readonly Resource[
         rewritten.add(r.chain);
       }
     }
-    const live = [...rewritten].filter((chain) => !dropped.has(chain)).sort();
+    const live = creationOrder([...rewritten].filter((chain) => !dropped.has(chain)));
     const rulesByChain = new Map<string, IptablesRule[]>();
     for (const r of desired) {
       if (r.kind !== 'iptables-rule' || r.table !== table || !rewritten.has(r.chain)) continue;
@@ -304,3 +304,21 @@ function iptablesRestore(changes: readonly Change[], desired: readonly Resource[
   return lines;
 }
 
+/** Chains declared in one iptables-restore payload are interleaved by this stride (see creationOrder). */
+const CREATION_STRIDE = 64;
+
+/**
+ * The order in which a payload declares, and so creates, chains. iptables-nft keeps chains in a list
+ * sorted by name and inserts into it one by one, so the kernel's creation order decides how fast every
+ * later iptables-save is: with 11,000 chains created in name order it takes 1.3 s, in random order
+ * 0.3 s; but a restore creating them in random order takes 5 s instead of 2 s. Sorted names taken in
+ * strides of 64 get both: 0.3 s reads and a 2.6 s first restore (measured with iptables 1.8.9).
+ */
+export function creationOrder(chains: readonly string[]): string[] {
+  const sorted = [...chains].sort();
+  const order: string[] = [];
+  for (let start = 0; start < CREATION_STRIDE; start++) {
+    for (let i = start; i < sorted.length; i += CREATION_STRIDE) order.push(sorted[i]!);
+  }
+  return order;
+}

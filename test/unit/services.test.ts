@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {applyScript} from '../../src/apply/script.js';
+import {applyScript, creationOrder} from '../../src/apply/script.js';
 import {desiredState} from '../../src/desired/index.js';
 import {endpointChain, probability, serviceChain} from '../../src/desired/services.js';
 import {diff} from '../../src/plan/diff.js';
@@ -19,6 +19,13 @@ const desired = (c = cluster) => desiredState({cluster: c, node: c.nodes[0]!, fa
 describe('service rules', () => {
   it('give every endpoint an equal share: 1/n, 1/(n-1), ... as iptables prints them back', () => {
     expect([4, 3, 2].map(probability)).toEqual(['0.25000000000', '0.33333333349', '0.50000000000']);
+  });
+
+  it('create many chains in strides of the sorted names, never in name order (iptables-nft reads those slowly)', () => {
+    const names = Array.from({length: 130}, (_, i) => `NETCTL-SEP-${String(i).padStart(16, '0')}`);
+    const order = creationOrder([...names].reverse());
+    expect(order.slice(0, 4)).toEqual([names[0], names[64], names[128], names[1]]);
+    expect([...order].sort()).toEqual(names);
   });
 
   it('name chains after the identity of the service port and endpoint, within 28 characters', () => {
