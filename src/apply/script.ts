@@ -11,6 +11,7 @@ import {
   aliasFor,
   isBuiltinChain,
   parentLink,
+  type IptablesChain,
   type IptablesRule,
   type IptablesTable,
   type Link,
@@ -38,7 +39,7 @@ export interface ScriptOptions {
   readonly tolerant?: boolean;
 }
 
-export function applyScript(changes: readonly Change[], desired: readonly Resource[], options: ScriptOptions = {}): string {
+export function applyScript(changes: readonly Change[], options: ScriptOptions = {}): string {
   const tolerant = options.tolerant === true;
   const steps: Step[] = [];
   const removed = removedTogether(changes);
@@ -56,7 +57,7 @@ export function applyScript(changes: readonly Change[], desired: readonly Resour
     if (change.action === 'update') steps.push(...updateSteps(change.before!, change.after!));
   }
   if (!tolerant) {
-    const restore = iptablesRestore(iptables, desired, true);
+    const restore = iptablesRestore(iptables, true);
     const parts = ['set -e', ...batches(steps, false)];
     if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables));
     return `${parts.join('\n')}\n`;
@@ -67,7 +68,7 @@ export function applyScript(changes: readonly Change[], desired: readonly Resour
     return r.kind === 'iptables-rule' && isBuiltinChain(r.chain) ? [{change: c, rule: r}] : [];
   });
   const jumpCommand = (r: IptablesRule, ...flag: string[]) => ['iptables', '-t', r.table, ...flag, ...r.rule].map(shellQuote).join(' ');
-  const restore = iptablesRestore(iptables, desired, false);
+  const restore = iptablesRestore(iptables, false);
   const parts = [
     ...batches(steps, true),
     ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D', j.rule.chain)} 2>/dev/null || true`),
@@ -228,19 +229,27 @@ function batches(steps: readonly Step[], tolerant: boolean): string[] {
   return out;
 }
 
+/** `ip:port` of the UDP endpoints a chain DNATs to. */
+function udpTargets(chain: IptablesChain): string[] {
+  return chain.rules.flatMap((rule) => {
+    if (!rule.includes('DNAT') || rule[rule.indexOf('-p') + 1] !== 'udp') return [];
+    const target = rule[rule.indexOf('--to-destination') + 1];
+    return target !== undefined && /^[\d.]+:\d+$/.test(target) ? [target] : [];
+  });
+}
+
 /**
  * UDP has no connection to break: clients keep their conntrack entry to an endpoint that went away.
  * As kube-proxy does, delete the entries whose replies would come from a removed UDP endpoint.
  */
 function forgetUdpEndpoints(changes: readonly Change[]): string[] {
-  const gone = new Set<string>();
+  const before = new Set<string>();
+  const after = new Set<string>();
   for (const change of changes) {
-    const r = change.before;
-    if (change.action !== 'delete' || r?.kind !== 'iptables-rule' || !r.rule.includes('DNAT')) continue;
-    if (r.rule[r.rule.indexOf('-p') + 1] !== 'udp') continue;
-    const target = r.rule[r.rule.indexOf('--to-destination') + 1];
-    if (target !== undefined && /^[\d.]+:\d+$/.test(target)) gone.add(target);
+    if (change.before?.kind === 'iptables-chain' && change.action !== 'create') udpTargets(change.before).forEach((t) => before.add(t));
+    if (change.after?.kind === 'iptables-chain') udpTargets(change.after).forEach((t) => after.add(t));
   }
+  const gone = new Set([...before].filter((target) => !after.has(target)));
   if (gone.size === 0) return [];
   return [
     'if command -v conntrack >/dev/null 2>&1; then',
@@ -253,52 +262,38 @@ function forgetUdpEndpoints(changes: readonly Change[]): string[] {
 }
 
 /**
- * One iptables-restore payload: every netctl chain with a change is declared (which flushes it) and
- * written out whole from the desired state, jumps in built-in chains are inserted or deleted one by
- * one, and chains no longer wanted are flushed and removed after their jumps.
+ * One iptables-restore payload: every netctl chain created or changed is declared (which flushes it)
+ * and written out whole, jumps in built-in chains are inserted or deleted one by one, and chains no
+ * longer wanted are flushed and removed after their jumps.
  */
-function iptablesRestore(changes: readonly Change[], desired: readonly Resource[], withJumps: boolean): string[] | undefined {
+function iptablesRestore(changes: readonly Change[], withJumps: boolean): string[] | undefined {
   if (changes.length === 0) return undefined;
   const lines: string[] = [];
   for (const table of ['filter', 'nat'] as const satisfies readonly IptablesTable[]) {
-    const inTable = changes.filter((c) => {
-      const r = (c.after ?? c.before)!;
-      return (r.kind === 'iptables-rule' || r.kind === 'iptables-chain') && r.table === table;
-    });
-    if (inTable.length === 0) continue;
-    const rewritten = new Set<string>();
-    const dropped = new Set<string>();
+    const written = new Map<string, IptablesChain>();
+    const dropped: string[] = [];
     const jumps: string[] = [];
-    for (const change of inTable) {
+    for (const change of changes) {
       const r = (change.after ?? change.before)!;
+      if ((r.kind !== 'iptables-chain' && r.kind !== 'iptables-rule') || r.table !== table) continue;
       if (r.kind === 'iptables-chain') {
-        if (change.action === 'delete') dropped.add(r.chain);
-        else rewritten.add(r.chain);
-      } else if (r.kind === 'iptables-rule' && isBuiltinChain(r.chain)) {
-        if (!withJumps) continue;
+        if (change.action === 'delete') dropped.push(r.chain);
+        else written.set(r.chain, r);
+      } else if (withJumps) {
         if (change.action === 'delete') jumps.push(`-D ${r.chain} ${joinWords(r.rule)}`);
         else if (change.action === 'create') jumps.push(`-I ${r.chain} 1 ${joinWords(r.rule)}`);
-      } else if (r.kind === 'iptables-rule') {
-        rewritten.add(r.chain);
       }
     }
-    const live = creationOrder([...rewritten].filter((chain) => !dropped.has(chain)));
-    const rulesByChain = new Map<string, IptablesRule[]>();
-    for (const r of desired) {
-      if (r.kind !== 'iptables-rule' || r.table !== table || !rewritten.has(r.chain)) continue;
-      const list = rulesByChain.get(r.chain);
-      if (list === undefined) rulesByChain.set(r.chain, [r]);
-      else list.push(r);
-    }
+    if (written.size + dropped.length + jumps.length === 0) continue;
+    const live = creationOrder([...written.keys()]);
+    dropped.sort();
     lines.push(`*${table}`);
-    for (const chain of [...live, ...[...dropped].sort()]) lines.push(`:${chain} - [0:0]`);
+    for (const chain of [...live, ...dropped]) lines.push(`:${chain} - [0:0]`);
     for (const chain of live) {
-      for (const rule of (rulesByChain.get(chain) ?? []).sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) {
-        lines.push(`-A ${chain} ${joinWords(rule.rule)}`);
-      }
+      for (const rule of written.get(chain)!.rules) lines.push(`-A ${chain} ${joinWords(rule)}`);
     }
     lines.push(...jumps);
-    for (const chain of [...dropped].sort()) lines.push(`-X ${chain}`);
+    for (const chain of dropped) lines.push(`-X ${chain}`);
     lines.push('COMMIT');
   }
   return lines;

@@ -20,7 +20,7 @@ export const ROLLED_BACK_EXIT = 3;
  */
 export function rollbackScript(plan: NodePlan): string {
   const {changes} = diff(plan.observed, {resources: plan.desired, foreign: new Map()});
-  return applyScript(changes, plan.observed, {tolerant: true});
+  return applyScript(changes, {tolerant: true});
 }
 
 /**
@@ -35,7 +35,7 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
   ];
   return [
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
-    heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes, plan.desired).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
+    heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
     heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd().split('\n'), '', 'NETCTL_ROLLBACK_EOF'),
     ...watchdog,
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.

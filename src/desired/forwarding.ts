@@ -6,15 +6,17 @@
  *   SNATed to the node it leaves; pod-to-pod traffic returns first and is never NATed.
  */
 import {formatCidr} from '../net/ipv4.js';
-import type {Resource} from '../resources/model.js';
-import type {NodeContext} from './context.js';
+import type {IptablesResource} from '../resources/iptables.js';
+import type {Sysctl} from '../resources/model.js';
+import type {ClusterNetwork} from '../spec/types.js';
 import {comment, ownChain} from './iptables.js';
 import {REJECT_CHAIN, hasServices} from './services.js';
 
-export function forwarding({cluster}: NodeContext): Resource[] {
+export const IP_FORWARD: Sysctl = {kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'};
+
+export function forwarding(cluster: ClusterNetwork): IptablesResource[] {
   const pods = formatCidr(cluster.clusterCIDR);
   return [
-    {kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'},
     ...ownChain('filter', 'NETCTL-FORWARD', ['FORWARD'], [
       // Connections to services without endpoints are refused before pod traffic is accepted.
       ...(hasServices(cluster) ? [[...comment('netctl: services without endpoints'), '-j', REJECT_CHAIN]] : []),
@@ -24,7 +26,7 @@ export function forwarding({cluster}: NodeContext): Resource[] {
   ];
 }
 
-export function masquerade({cluster}: NodeContext): Resource[] {
+export function masquerade(cluster: ClusterNetwork): IptablesResource[] {
   if (!cluster.masquerade) return [];
   const pods = formatCidr(cluster.clusterCIDR);
   return ownChain('nat', 'NETCTL-POSTROUTING', ['POSTROUTING'], [

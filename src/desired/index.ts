@@ -1,16 +1,36 @@
 /** The desired state of one node: pure, from the resolved spec and the node's facts. */
+import {iptablesState, type IptablesState} from '../resources/iptables.js';
 import type {Resource} from '../resources/model.js';
+import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
 import type {NodeContext} from './context.js';
-import {forwarding, masquerade} from './forwarding.js';
+import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay} from './overlay.js';
 import {routing} from './routing.js';
-import {services} from './services.js';
+import {serviceSysctls, services} from './services.js';
 import {underlay} from './underlay.js';
 
 export type {NodeContext, NodeFacts} from './context.js';
 
-export function desiredState(context: NodeContext): Resource[] {
+export interface DesiredState {
+  /** What is particular to the node. */
+  readonly node: readonly Resource[];
+  /** netctl's iptables chains and jumps: the same on every node of a cluster, so built once and shared. */
+  readonly iptables: IptablesState;
+}
+
+const clusterIptables = new WeakMap<ClusterNetwork, IptablesState>();
+
+function iptablesOf(cluster: ClusterNetwork): IptablesState {
+  let state = clusterIptables.get(cluster);
+  if (state === undefined) {
+    state = iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster)]);
+    clusterIptables.set(cluster, state);
+  }
+  return state;
+}
+
+export function desiredState(context: NodeContext): DesiredState {
   const byMode = (): Resource[] => {
     switch (context.cluster.mode) {
       case 'overlay': return [...bridgeAndPods(context), ...overlay(context)];
@@ -18,5 +38,10 @@ export function desiredState(context: NodeContext): Resource[] {
       case 'underlay': return underlay(context);
     }
   };
-  return [...forwarding(context), ...byMode(), ...masquerade(context), ...services(context)];
+  return {node: [IP_FORWARD, ...serviceSysctls(context.cluster), ...byMode()], iptables: iptablesOf(context.cluster)};
+}
+
+/** Every desired object of the node in one list. */
+export function desiredResources(state: DesiredState): Resource[] {
+  return [...state.node, ...state.iptables.resources];
 }

@@ -15,9 +15,9 @@
  */
 import {createHash} from 'node:crypto';
 import {formatAddress, formatCidr} from '../net/ipv4.js';
-import type {Resource} from '../resources/model.js';
+import type {IptablesResource} from '../resources/iptables.js';
+import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
-import type {NodeContext} from './context.js';
 import {ownChain} from './iptables.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
@@ -59,13 +59,19 @@ export function hasServices(cluster: ClusterNetwork): boolean {
   return cluster.services.length > 0;
 }
 
-export function services({cluster}: NodeContext): Resource[] {
+/** Replies of pods on one bridge to a service client on the same bridge must pass iptables to be un-NATed. */
+export function serviceSysctls(cluster: ClusterNetwork): Sysctl[] {
+  if (!hasServices(cluster) || cluster.mode === 'underlay') return [];
+  return [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'}];
+}
+
+export function services(cluster: ClusterNetwork): IptablesResource[] {
   if (!hasServices(cluster)) return [];
   const pods = formatCidr(cluster.clusterCIDR);
   const serviceRules: string[][] = [];
   const nodePortRules: string[][] = [];
   const rejectRules: string[][] = [];
-  const chains: Resource[] = [];
+  const chains: IptablesResource[] = [];
 
   for (const service of cluster.services) {
     const clusterIP = `${formatAddress(service.clusterIP)}/32`;
@@ -119,8 +125,6 @@ export function services({cluster}: NodeContext): Resource[] {
   serviceRules.push([...comment('node ports'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN]);
 
   return [
-    // Replies of pods on one bridge to a service client on the same bridge must pass iptables to be un-NATed.
-    ...(cluster.mode === 'underlay' ? [] : [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'} as const]),
     ...ownChain('nat', SERVICES_CHAIN, ['PREROUTING', 'OUTPUT'], serviceRules),
     ...ownChain('nat', NODEPORTS_CHAIN, undefined, nodePortRules),
     ...ownChain('nat', MARK_MASQ_CHAIN, undefined, [['-j', 'MARK', '--set-xmark', MASQ_MARK]]),

@@ -13,6 +13,7 @@ import {
   type LinkType,
   type Resource,
 } from '../resources/model.js';
+import {iptablesState, type IptablesResource, type IptablesState} from '../resources/iptables.js';
 import {parseIptablesSave} from './iptables.js';
 import {SECTION} from './script.js';
 
@@ -23,8 +24,10 @@ export interface RouteToPeer {
 }
 
 export interface NodeObservation {
-  /** Objects netctl owns on the node. */
+  /** Objects netctl owns on the node, but for its iptables objects. */
   readonly resources: Resource[];
+  /** netctl's iptables chains and jumps on the node. */
+  readonly iptables: IptablesState;
   /** Objects netctl does not own, by the key a netctl object of the same identity would have. */
   readonly foreign: Map<string, string>;
   /** IPv4 addresses of the node's own interfaces, by interface. */
@@ -102,7 +105,7 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: [], foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
+    return {resources: [], iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
   }
   const resources: Resource[] = [];
   const foreign = new Map<string, string>();
@@ -159,7 +162,7 @@ export function parseObservation(output: string): NodeObservation {
     if (match !== null) keep({kind: 'sysctl', ns: '', key: match[1] ?? '', value: match[2] ?? ''});
   }
 
-  parseIptables(sections.get('iptables') ?? '', keep);
+  const iptables = iptablesState(parseIptables(sections.get('iptables') ?? ''));
 
   // Pod namespaces: netctl's carry its alias on their loopback device.
   for (const row of netnsRows) {
@@ -215,6 +218,7 @@ export function parseObservation(output: string): NodeObservation {
 
   return {
     resources,
+    iptables,
     foreign,
     hostAddresses,
     hostLinks: new Set(hostLinks.map((l) => l.ifname)),
@@ -289,23 +293,31 @@ function describeForeignLink(raw: IpLink): string {
   return `link ${raw.ifname} (${type}${raw.ifalias === undefined ? '' : `, alias "${raw.ifalias}"`}, not created by netctl)`;
 }
 
-function parseIptables(text: string, keep: (r: Resource) => void): void {
+function parseIptables(text: string): IptablesResource[] {
+  const found: IptablesResource[] = [];
   for (const [table, saved] of parseIptablesSave(text)) {
     if (table !== 'filter' && table !== 'nat') continue;
     const t: IptablesTable = table;
+    const rulesOf = new Map<string, string[][]>();
     for (const chain of saved.chains) {
-      if (chain.startsWith(CHAIN_PREFIX)) keep({kind: 'iptables-chain', ns: '', table: t, chain});
+      if (!chain.startsWith(CHAIN_PREFIX)) continue;
+      const rules: string[][] = [];
+      rulesOf.set(chain, rules);
+      found.push({kind: 'iptables-chain', ns: '', table: t, chain, rules});
     }
-    const positions = new Map<string, number>();
     for (const {chain, words} of saved.rules) {
       if (!isBuiltinChain(chain)) {
-        const position = positions.get(chain) ?? 0;
-        positions.set(chain, position + 1);
-        keep({kind: 'iptables-rule', ns: '', table: t, chain, rule: words, position});
+        rulesOf.get(chain)?.push(words);
       } else {
         const target = words[words.indexOf('-j') + 1];
-        if (words.includes('-j') && target?.startsWith(CHAIN_PREFIX)) keep({kind: 'iptables-rule', ns: '', table: t, chain, rule: words});
+        if (words.includes('-j') && target?.startsWith(CHAIN_PREFIX)) found.push({kind: 'iptables-rule', ns: '', table: t, chain, rule: words});
       }
     }
   }
+  return found;
+}
+
+/** Every object netctl owns on the node, its iptables objects last. */
+export function observedResources(observation: NodeObservation): Resource[] {
+  return [...observation.resources, ...observation.iptables.resources];
 }

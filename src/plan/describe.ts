@@ -27,7 +27,7 @@ export function describe(r: Resource): string {
     case 'fdb':
       return `fdb ${r.mac} dst ${r.dst} on ${r.dev}`;
     case 'iptables-chain':
-      return `iptables ${r.table} chain ${r.chain}`;
+      return `iptables ${r.table} chain ${r.chain} (${r.rules.length} rule${r.rules.length === 1 ? '' : 's'})`;
     case 'iptables-rule':
       return `iptables ${r.table} ${r.chain}: ${joinWords(r.rule)}`;
   }

@@ -2,7 +2,8 @@
  * The generic diff: desired and observed resources of one node in, ordered changes out.
  * Apply branches only on `action`; `reason` is for people.
  */
-import {createRank, keyOf, parentLink, type Kind, type Link, type Resource} from '../resources/model.js';
+import {chainText, ruleText} from '../resources/iptables.js';
+import {compareRank, createRank, keyOf, parentLink, type IptablesChain, type Kind, type Link, type Resource} from '../resources/model.js';
 
 /**
  * - create: `after` is missing on the node;
@@ -101,18 +102,35 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
     case 'sysctl':
       check(updated, 'value', (before as typeof after).value, after.value);
       break;
-    case 'iptables-rule':
-      check(updated, 'position', (before as typeof after).position, after.position);
+    case 'iptables-chain': {
+      const rules = compareRules(before as IptablesChain, after);
+      if (rules !== undefined) updated.push(rules);
       break;
+    }
     case 'netns':
     case 'address':
     case 'fdb':
-    case 'iptables-chain':
+    case 'iptables-rule':
       break;
   }
   if (replaced.length > 0) return {action: 'replace', reason: `${[...replaced, ...updated].join(', ')} (cannot change in place)`};
   if (updated.length > 0) return {action: 'update', reason: updated.join(', ')};
   return undefined;
+}
+
+/** `rules +1 -2`, or `rules reordered`; undefined when the chain holds exactly the wanted rules. */
+function compareRules(before: IptablesChain, after: IptablesChain): string | undefined {
+  if (chainText(before) === chainText(after)) return undefined;
+  const count = new Map<string, number>();
+  for (const rule of before.rules) count.set(ruleText(rule), (count.get(ruleText(rule)) ?? 0) + 1);
+  let added = 0;
+  for (const rule of after.rules) {
+    const left = count.get(ruleText(rule)) ?? 0;
+    if (left > 0) count.set(ruleText(rule), left - 1);
+    else added++;
+  }
+  const removed = [...count.values()].reduce((sum, n) => sum + n, 0);
+  return added + removed === 0 ? 'rules reordered' : `rules +${added} -${removed}`;
 }
 
 function show(value: unknown): string {
@@ -148,20 +166,14 @@ function cascade(changes: Change[], wanted: ReadonlyMap<string, Resource>, actua
   return [...changed.values()];
 }
 
-function compareRank(a: readonly (number | string)[], b: readonly (number | string)[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-/** Deletions first, children before parents; then creations, parents before children. */
+/**
+ * Deletions first, children before parents; then creations, parents before children. Within a rank,
+ * changes keep the order they came in (the spec's, or the node's), so sorting an already ordered list
+ * costs one pass.
+ */
 export function order(changes: readonly Change[]): Change[] {
-  const ranked = changes.map((change) => ({change, rank: [...createRank((change.after ?? change.before)!), change.key]}));
-  const byRank = (a: {rank: (number | string)[]}, b: {rank: (number | string)[]}) => compareRank(a.rank, b.rank);
-  const deletions = ranked.filter((c) => c.change.action === 'delete').sort((a, b) => byRank(b, a));
-  const others = ranked.filter((c) => c.change.action !== 'delete').sort(byRank);
+  const ranked = changes.map((change) => ({change, rank: createRank((change.after ?? change.before)!)}));
+  const deletions = ranked.filter((c) => c.change.action === 'delete').sort((a, b) => compareRank(b.rank, a.rank));
+  const others = ranked.filter((c) => c.change.action !== 'delete').sort((a, b) => compareRank(a.rank, b.rank));
   return [...deletions, ...others].map((c) => c.change);
 }

@@ -2,14 +2,16 @@
  * The plan of one node, built before any host is touched: the desired state from the spec and the
  * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
  */
-import {desiredState, type NodeFacts} from '../desired/index.js';
+import {desiredResources, desiredState, type DesiredState, type NodeFacts} from '../desired/index.js';
 import {peersOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
-import type {NodeObservation} from '../observe/parse.js';
+import {observedResources, type NodeObservation} from '../observe/parse.js';
 import type {ObserveOptions} from '../observe/script.js';
+import {iptablesState} from '../resources/iptables.js';
 import type {Resource} from '../resources/model.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {diff, type Change} from './diff.js';
+import {diffNode} from './node-diff.js';
 import {fingerprint} from './fingerprint.js';
 
 export type Intent = 'apply' | 'destroy';
@@ -47,25 +49,29 @@ export function planNode(
 ): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
-  const seen = {observed: observed.resources, fingerprint: withFingerprint ? fingerprint(observed) : ''};
+  const seen = {observed: observedResources(observed), fingerprint: withFingerprint ? fingerprint(observed) : ''};
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
   if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
 
   if (intent === 'destroy') {
-    const {changes} = diff([], observed);
+    const {changes} = diff([], {resources: seen.observed, foreign: observed.foreign});
     return {node: node.name, changes, errors, warnings, desired: [], ...seen};
   }
   const facts = nodeFacts(cluster, node, observed, errors);
   if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
-  const desired = desiredState({cluster, node, facts}).filter((r) =>
-    iptablesScope === undefined || (r.kind !== 'iptables-rule' && r.kind !== 'iptables-chain') || iptablesScope.has(`${r.table} ${r.chain}`));
-  const {changes, conflicts} = diff(desired, observed);
+  const desired = scoped(desiredState({cluster, node, facts}), iptablesScope);
+  const {changes, conflicts} = diffNode(desired, {node: observed.resources, iptables: observed.iptables, foreign: observed.foreign});
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
-  return {node: node.name, changes, errors, warnings, desired, ...seen};
+  return {node: node.name, changes, errors, warnings, desired: desiredResources(desired), ...seen};
+}
+
+function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {
+  if (iptablesScope === undefined) return desired;
+  return {node: desired.node, iptables: iptablesState(desired.iptables.resources.filter((r) => iptablesScope.has(`${r.table} ${r.chain}`)))};
 }
 
 function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {

@@ -1,10 +1,11 @@
 /**
- * Service rules read as services: the iptables changes of one service port are gathered into one
- * change that names the service, the port and the endpoints that come or go, from the comments netctl
- * writes on every service rule (`netctl: web/http -> 10.244.1.5:8080`).
+ * Service rules read as services: the rules that come and go in netctl's chains are gathered per
+ * service port into one change that names the service, the port and the endpoints that come or go,
+ * from the comments netctl writes on every service rule (`netctl: web/http -> 10.244.1.5:8080`).
  */
 import {HASHED_CHAIN} from '../desired/services.js';
-import type {IptablesRule, Resource} from '../resources/model.js';
+import {ruleText} from '../resources/iptables.js';
+import type {IptablesChain} from '../resources/model.js';
 import type {Action, Change} from './diff.js';
 
 export interface ServiceChange {
@@ -15,79 +16,115 @@ export interface ServiceChange {
   readonly reason: string;
   readonly endpointsAdded: readonly string[];
   readonly endpointsRemoved: readonly string[];
-  /** Keys of the iptables changes this gathers. */
+  /** Keys of the chain changes this takes part in. */
   readonly keys: readonly string[];
 }
 
 const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|node port|has no endpoints))$/;
 
-function labelOf(rule: IptablesRule): {service: string; endpoint?: string; role?: string} | undefined {
-  const at = rule.rule.indexOf('--comment');
-  const match = at < 0 ? null : LABEL.exec(rule.rule[at + 1] ?? '');
+interface Label {
+  readonly service: string;
+  readonly endpoint?: string;
+  readonly role?: string;
+}
+
+/** A rule that comes or goes in one of netctl's chains. */
+interface RuleDelta {
+  readonly chain: string;
+  readonly rule: readonly string[];
+  readonly label: Label | undefined;
+}
+
+function labelOf(rule: readonly string[]): Label | undefined {
+  const at = rule.indexOf('--comment');
+  const match = at < 0 ? null : LABEL.exec(rule[at + 1] ?? '');
   if (match === null) return undefined;
   return {service: match[1]!, ...(match[2] === undefined ? {} : {endpoint: match[2]}), ...(match[3] === undefined ? {} : {role: match[3]})};
 }
 
-function word(rule: IptablesRule, flag: string): string | undefined {
-  const at = rule.rule.indexOf(flag);
-  return at < 0 ? undefined : rule.rule[at + 1];
+function word(rule: readonly string[], flag: string): string | undefined {
+  const at = rule.indexOf(flag);
+  return at < 0 ? undefined : rule[at + 1];
 }
 
+/** Rules of `from` that `to` does not hold (as many times). */
+function missingIn(from: IptablesChain | undefined, to: IptablesChain | undefined): RuleDelta[] {
+  if (from === undefined) return [];
+  const left = new Map<string, number>();
+  for (const rule of to?.rules ?? []) left.set(ruleText(rule), (left.get(ruleText(rule)) ?? 0) + 1);
+  const missing: RuleDelta[] = [];
+  for (const rule of from.rules) {
+    const n = left.get(ruleText(rule)) ?? 0;
+    if (n > 0) left.set(ruleText(rule), n - 1);
+    else missing.push({chain: from.chain, rule, label: labelOf(rule)});
+  }
+  return missing;
+}
+
+interface ServiceDeltas {
+  readonly keys: Set<string>;
+  readonly added: RuleDelta[];
+  readonly removed: RuleDelta[];
+}
+
+/**
+ * Service changes, and the changes they do not explain. A chain change is explained when every rule
+ * that comes or goes in it belongs to a service; the chains of the service ports and endpoints
+ * (NETCTL-SVC-*, NETCTL-SEP-*) are explained even when they are created or deleted.
+ */
 export function groupServiceChanges(changes: readonly Change[]): {services: ServiceChange[]; others: Change[]} {
-  const byService = new Map<string, Change[]>();
-  const chainService = new Map<string, string>();
+  const byService = new Map<string, ServiceDeltas>();
   const others: Change[] = [];
-  const resourceOf = (c: Change): Resource => (c.after ?? c.before)!;
+  const groupOf = (service: string): ServiceDeltas => {
+    let group = byService.get(service);
+    if (group === undefined) {
+      group = {keys: new Set(), added: [], removed: []};
+      byService.set(service, group);
+    }
+    return group;
+  };
 
   for (const change of changes) {
-    const r = resourceOf(change);
-    if (r.kind !== 'iptables-rule') continue;
-    const label = labelOf(r);
-    if (label === undefined) continue;
-    if (HASHED_CHAIN.test(r.chain)) chainService.set(r.chain, label.service);
-    byService.set(label.service, [...(byService.get(label.service) ?? []), change]);
-  }
-  for (const change of changes) {
-    const r = resourceOf(change);
-    if (r.kind === 'iptables-rule' && labelOf(r) !== undefined) continue;
-    const service = r.kind === 'iptables-chain' ? chainService.get(r.chain) : undefined;
-    if (service === undefined) others.push(change);
-    else byService.set(service, [...(byService.get(service) ?? []), change]);
+    const r = (change.after ?? change.before)!;
+    if (r.kind !== 'iptables-chain') {
+      others.push(change);
+      continue;
+    }
+    const before = change.before?.kind === 'iptables-chain' ? change.before : undefined;
+    const after = change.after?.kind === 'iptables-chain' ? change.after : undefined;
+    const added = missingIn(after, before);
+    const removed = missingIn(before, after);
+    const labelled = (d: RuleDelta) => d.label !== undefined;
+    for (const d of added.filter(labelled)) groupOf(d.label!.service).added.push(d);
+    for (const d of removed.filter(labelled)) groupOf(d.label!.service).removed.push(d);
+    for (const d of [...added, ...removed].filter(labelled)) groupOf(d.label!.service).keys.add(change.key);
+    const deltas = added.length + removed.length;
+    const explained = deltas > 0 && added.every(labelled) && removed.every(labelled) && (change.action === 'update' || HASHED_CHAIN.test(r.chain));
+    if (!explained) others.push(change);
   }
 
   const services = [...byService].map(([service, group]) => summarize(service, group));
   return {services: services.sort((a, b) => a.service.localeCompare(b.service)), others};
 }
 
-function summarize(service: string, group: readonly Change[]): ServiceChange {
-  const rules = group.filter((c) => (c.after ?? c.before)!.kind === 'iptables-rule');
-  const endpoints = (action: Action) => rules
-    .filter((c) => c.action === action && (c.after ?? c.before)!.kind === 'iptables-rule')
-    .map((c) => (c.after ?? c.before) as IptablesRule)
-    .filter((r) => r.rule.includes('DNAT'))
-    .map((r) => labelOf(r)?.endpoint ?? '?')
-    .sort();
-  const added = endpoints('create');
-  const removed = endpoints('delete');
-  const front = (action: Action) => rules.some((c) => {
-    const r = (c.after ?? c.before) as IptablesRule;
-    const role = labelOf(r)?.role;
-    return c.action === action && (role === 'cluster IP' || role === 'has no endpoints') && !HASHED_CHAIN.test(r.chain);
-  });
-  const action: Action = front('create') && !front('delete') && removed.length === 0 ? 'create'
-    : front('delete') && !front('create') && added.length === 0 ? 'delete'
+function summarize(service: string, group: ServiceDeltas): ServiceChange {
+  const endpoints = (deltas: readonly RuleDelta[]) => [...new Set(deltas.filter((d) => d.rule.includes('DNAT')).map((d) => d.label?.endpoint ?? '?'))].sort();
+  const isFront = (d: RuleDelta) => (d.label?.role === 'cluster IP' || d.label?.role === 'has no endpoints') && !HASHED_CHAIN.test(d.chain);
+  const added = endpoints(group.added);
+  const removed = endpoints(group.removed);
+  const frontAdded = group.added.some(isFront);
+  const frontRemoved = group.removed.some(isFront);
+  const action: Action = frontAdded && !frontRemoved && removed.length === 0 ? 'create'
+    : frontRemoved && !frontAdded && added.length === 0 ? 'delete'
       : 'update';
-  const after = rules.map((c) => c.after).filter((r): r is IptablesRule => r?.kind === 'iptables-rule');
-  const before = rules.map((c) => c.before).filter((r): r is IptablesRule => r?.kind === 'iptables-rule');
-  const shown = action === 'delete' ? before : after;
-  const front0 = shown.find((r) => ['cluster IP', 'has no endpoints'].includes(labelOf(r)?.role ?? '') && !HASHED_CHAIN.test(r.chain));
-  const nodePort = shown.find((r) => labelOf(r)?.role === 'node port' || (labelOf(r)?.role === 'has no endpoints' && r.rule.includes('addrtype')));
+  const shown = action === 'delete' ? group.removed : group.added;
+  const front = shown.find(isFront);
+  const nodePort = shown.find((d) => d.label?.role === 'node port' || (d.label?.role === 'has no endpoints' && d.rule.includes('addrtype')));
   const details: string[] = [];
-  if (front0 !== undefined) details.push(`${(word(front0, '-p') ?? '').toUpperCase()} ${(word(front0, '-d') ?? '').replace(/\/32$/, '')}:${word(front0, '--dport') ?? '?'}`);
-  if (nodePort !== undefined) details.push(`node port ${word(nodePort, '--dport') ?? '?'}`);
-  const allEndpoints = [...new Set(shown.filter((r) => r.rule.includes('DNAT')).map((r) => labelOf(r)?.endpoint ?? '?'))].sort();
-  if (front0 !== undefined && labelOf(front0)?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
-  else if (action === 'create') details.push(`endpoints ${allEndpoints.join(', ')}`);
+  if (front !== undefined) details.push(`${(word(front.rule, '-p') ?? '').toUpperCase()} ${(word(front.rule, '-d') ?? '').replace(/\/32$/, '')}:${word(front.rule, '--dport') ?? '?'}`);
+  if (nodePort !== undefined) details.push(`node port ${word(nodePort.rule, '--dport') ?? '?'}`);
+  if (front?.label?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
+  else if (action === 'create') details.push(`endpoints ${endpoints(shown).join(', ')}`);
   const reasons = [...added.map((e) => `+ endpoint ${e}`), ...removed.map((e) => `- endpoint ${e}`)];
   const reason = action === 'update'
     ? (reasons.length > 0 ? reasons.join(', ') : 'its rules change')
@@ -99,6 +136,6 @@ function summarize(service: string, group: readonly Change[]): ServiceChange {
     reason,
     endpointsAdded: added,
     endpointsRemoved: removed,
-    keys: group.map((c) => c.key),
+    keys: [...group.keys],
   };
 }

@@ -93,22 +93,26 @@ export interface FdbEntry {
 
 export type IptablesTable = 'filter' | 'nat';
 
+/**
+ * A chain of netctl's with its rules in order, each as iptables-save prints it (without `-A CHAIN`),
+ * split into words. netctl owns the chain whole, so the chain and its rules are one object: it is
+ * written out whole whenever any of its rules differs.
+ */
 export interface IptablesChain {
   readonly kind: 'iptables-chain';
   readonly ns: '';
   readonly table: IptablesTable;
   readonly chain: string;
+  readonly rules: readonly (readonly string[])[];
 }
 
-/** A rule as iptables-save prints it, without `-A CHAIN`, split into words. */
+/** netctl's jump from a built-in chain (PREROUTING, FORWARD...) to one of its chains, among foreign rules. */
 export interface IptablesRule {
   readonly kind: 'iptables-rule';
   readonly ns: '';
   readonly table: IptablesTable;
   readonly chain: string;
   readonly rule: readonly string[];
-  /** Place in a netctl chain (0-based); jumps in built-in chains have none. */
-  readonly position?: number;
 }
 
 export type Resource = Sysctl | Netns | Link | Address | Route | Neighbour | FdbEntry | IptablesChain | IptablesRule;
@@ -148,17 +152,30 @@ export const KIND_ORDER: readonly Kind[] = ['sysctl', 'netns', 'link', 'address'
 
 const LINK_ORDER: Record<LinkType, number> = {bridge: 0, vxlan: 1, veth: 2, ipvlan: 2, macvlan: 2};
 
+/** Where a resource goes in creation order: by `step`, then `ns`, then `within`. */
+export interface Rank {
+  readonly step: number;
+  readonly ns: string;
+  readonly within: number;
+}
+
+const LINK_STEP = KIND_ORDER.indexOf('link') * 4;
+
 /**
- * Sort rank of a resource for creation: kinds in order, parents before children. Everything inside a
- * pod's namespace is ranked right after the host's links (it needs the pod's veth) and grouped per
- * pod, so each pod's objects go in one batch.
+ * Creation rank of a resource: kinds in order, parents before children. Everything inside a pod's
+ * namespace is ranked right after the host's links (it needs the pod's veth) and grouped per pod, so
+ * each pod's objects go in one batch.
  */
-export function createRank(r: Resource): (number | string)[] {
-  const kind = KIND_ORDER.indexOf(r.kind);
-  if (r.ns !== '') return [KIND_ORDER.indexOf('link'), 1, r.ns, kind, 0];
-  if (r.kind === 'link') return [kind, 0, '', 0, LINK_ORDER[r.type]];
-  if (r.kind === 'iptables-rule') return [kind, 0, '', isBuiltinChain(r.chain) ? 1 : 0, r.position ?? 0];
-  return [kind, 0, '', 0, 0];
+export function createRank(r: Resource): Rank {
+  if (r.ns !== '') return {step: LINK_STEP + 3, ns: r.ns, within: KIND_ORDER.indexOf(r.kind)};
+  if (r.kind === 'link') return {step: LINK_STEP, ns: '', within: LINK_ORDER[r.type]};
+  return {step: KIND_ORDER.indexOf(r.kind) * 4, ns: '', within: 0};
+}
+
+export function compareRank(a: Rank, b: Rank): number {
+  if (a.step !== b.step) return a.step - b.step;
+  if (a.ns !== b.ns) return a.ns < b.ns ? -1 : 1;
+  return a.within - b.within;
 }
 
 export function isBuiltinChain(chain: string): boolean {

@@ -26,8 +26,10 @@ export interface PlanDocument {
       readonly reason: string;
       readonly before: Resource | null;
       readonly after: Resource | null;
-      /** The service port (`web/http`) an iptables change belongs to. */
-      readonly service: string | null;
+      /** Service ports (`web/http`) whose rules this change adds or removes. */
+      readonly services: readonly string[];
+      /** The service changes say all this change does, so the text view shows them instead. */
+      readonly explainedByServices: boolean;
     }[];
     /** Service ports whose rules change, each as one change. */
     readonly services: readonly Omit<ServiceChange, 'keys'>[];
@@ -52,7 +54,9 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
   const nodes = plan.nodes.map((outcome) => {
     errors += outcome.errors.length;
     const {services, others} = groupServiceChanges(outcome.changes);
-    const serviceOf = new Map(services.flatMap((s) => s.keys.map((key) => [key, s.service] as const)));
+    const servicesOf = new Map<string, string[]>();
+    for (const s of services) for (const key of s.keys) servicesOf.set(key, [...(servicesOf.get(key) ?? []), s.service]);
+    const shown = new Set(others);
     for (const c of others) count(c.action);
     for (const s of services) count(s.action);
     return {
@@ -68,7 +72,8 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
         reason: c.reason,
         before: c.before ?? null,
         after: c.after ?? null,
-        service: serviceOf.get(c.key) ?? null,
+        services: servicesOf.get(c.key) ?? [],
+        explainedByServices: !shown.has(c),
       })),
       services: services.map((s) => ({service: s.service, action: s.action, description: s.description, reason: s.reason, endpointsAdded: s.endpointsAdded, endpointsRemoved: s.endpointsRemoved})),
     };
@@ -101,7 +106,7 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
       const reason = c.action === 'create' && c.reason === MISSING ? '' : `  ${colors.bold('#')} ${c.reason}`;
       out.push(`${symbol} ${c.description}${reason}`);
     };
-    for (const c of node.changes) if (c.service === null) line(c);
+    for (const c of node.changes) if (!c.explainedByServices) line(c);
     for (const s of node.services) line(s);
     for (const warning of node.warnings) out.push(`  ${colors.yellow('warning:')} ${warning}`);
   }

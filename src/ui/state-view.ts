@@ -1,5 +1,5 @@
 /** What netctl owns on each node, for `netctl show -f FILE`: text for people, JSON for programs. */
-import type {NodeObservation} from '../observe/parse.js';
+import {observedResources, type NodeObservation} from '../observe/parse.js';
 import {describe} from '../plan/describe.js';
 import {order} from '../plan/diff.js';
 import {keyOf, type Resource} from '../resources/model.js';
@@ -19,7 +19,7 @@ export function stateDocument(observed: readonly {node: string; observation?: No
     formatVersion: '1',
     nodes: observed.map(({node, observation, error}) => {
       // Sysctls are read for planning, but they are no one's objects.
-      const owned = (observation?.resources ?? []).filter((r) => r.kind !== 'sysctl');
+      const owned = (observation === undefined ? [] : observedResources(observation)).filter((r) => r.kind !== 'sysctl');
       const sorted = order(owned.map((r) => ({action: 'create' as const, key: keyOf(r), kind: r.kind, after: r, reason: ''})));
       return {
         node,

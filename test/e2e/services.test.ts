@@ -129,9 +129,9 @@ suite('services on a 3-node lab', () => {
     const changed = lab.writeSpec('changed', spec('other'));
     const web3 = `${formatAddress(cluster.pods.find((p) => p.name === 'web-3')!.ip)}`;
     const plan = await netctl(['plan', '-f', changed, '--json']);
-    const doc = JSON.parse(plan.stdout) as {nodes: {changes: {service: string | null}[]; services: {service: string; action: string; endpointsAdded: string[]; endpointsRemoved: string[]}[]}[]};
+    const doc = JSON.parse(plan.stdout) as {nodes: {changes: {explainedByServices: boolean}[]; services: {service: string; action: string; endpointsAdded: string[]; endpointsRemoved: string[]}[]}[]};
     for (const node of doc.nodes) {
-      expect(node.changes.filter((c) => c.service === null)).toEqual([]);
+      expect(node.changes.filter((c) => !c.explainedByServices)).toEqual([]);
       expect(node.services).toEqual([
         {service: 'names/dns', action: 'update', description: 'service names/dns', reason: `- endpoint ${web3}:5353`, endpointsAdded: [], endpointsRemoved: [`${web3}:5353`]},
         {service: 'sticky/http', action: 'update', description: 'service sticky/http', reason: `- endpoint ${web3}:8080`, endpointsAdded: [], endpointsRemoved: [`${web3}:8080`]},

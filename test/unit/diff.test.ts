@@ -17,7 +17,7 @@ describe('diff', () => {
   it('updates what can change in place', () => {
     const {changes} = diff([bridge], {resources: [{...bridge, mtu: 1500}], foreign: noForeign});
     expect(changes).toEqual([expect.objectContaining({action: 'update', key: 'link netctl0', reason: 'mtu 1500 → 1450'})]);
-    expect(applyScript(changes, [bridge])).toContain('link set dev netctl0 mtu 1450 up');
+    expect(applyScript(changes)).toContain('link set dev netctl0 mtu 1450 up');
   });
 
   it('replaces what cannot, and creates again what hung on the replaced link', () => {
@@ -30,7 +30,7 @@ describe('diff', () => {
       'create address web-1:eth0 10.244.1.10/24',
       'create route web-1:default',
     ]);
-    const script = applyScript(changes, desired);
+    const script = applyScript(changes);
     expect(script).toContain('link del dev nc1\nlink add nc1 mtu 1450 type veth peer name eth0 netns web-1');
     expect(script).toContain('addr add 10.244.1.10/24 dev eth0');
   });
@@ -38,7 +38,7 @@ describe('diff', () => {
   it('deletes only what netctl owns, children with their parents', () => {
     const {changes} = diff([], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: new Map([['link eth9', 'link eth9']])});
     expect(changes.every((c) => c.action === 'delete')).toBe(true);
-    const script = applyScript(changes, []);
+    const script = applyScript(changes);
     expect(script).toBe("set -e\nip -batch - <<'NETCTL_EOF'\nlink del dev nc1\nlink del dev netctl0\nNETCTL_EOF\n");
   });
 
@@ -63,11 +63,11 @@ describe('diff', () => {
   });
 
   it('rewrites a netctl chain whole when one of its rules changes', () => {
-    const rule = (position: number, target: string): Resource => ({kind: 'iptables-rule', ns: '', table: 'nat', chain: 'NETCTL-X', rule: ['-j', target], position});
-    const chain: Resource = {kind: 'iptables-chain', ns: '', table: 'nat', chain: 'NETCTL-X'};
-    const desired = [chain, rule(0, 'RETURN'), rule(1, 'MASQUERADE')];
-    const {changes} = diff(desired, {resources: [chain, rule(0, 'RETURN')], foreign: noForeign});
-    expect(applyScript(changes, desired)).toBe("set -e\niptables-restore --noflush <<'NETCTL_EOF'\n*nat\n:NETCTL-X - [0:0]\n-A NETCTL-X -j RETURN\n-A NETCTL-X -j MASQUERADE\nCOMMIT\nNETCTL_EOF\n");
+    const chain = (...targets: string[]): Resource => ({kind: 'iptables-chain', ns: '', table: 'nat', chain: 'NETCTL-X', rules: targets.map((t) => ['-j', t])});
+    const {changes} = diff([chain('RETURN', 'MASQUERADE')], {resources: [chain('RETURN')], foreign: noForeign});
+    expect(changes).toEqual([expect.objectContaining({action: 'update', key: 'iptables-chain nat NETCTL-X', reason: 'rules +1 -0'})]);
+    expect(diff([chain('RETURN', 'MASQUERADE')], {resources: [chain('MASQUERADE', 'RETURN')], foreign: noForeign}).changes[0]?.reason).toBe('rules reordered');
+    expect(applyScript(changes)).toBe("set -e\niptables-restore --noflush <<'NETCTL_EOF'\n*nat\n:NETCTL-X - [0:0]\n-A NETCTL-X -j RETURN\n-A NETCTL-X -j MASQUERADE\nCOMMIT\nNETCTL_EOF\n");
   });
 });
 

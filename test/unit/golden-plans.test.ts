@@ -12,7 +12,7 @@ import {formatAddress} from '../../src/net/ipv4.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {planDocument, renderPlanText} from '../../src/ui/plan-view.js';
-import {emptyNode} from './observation-builders.js';
+import {emptyNode, nodeHolding} from './observation-builders.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'plans');
 
@@ -34,14 +34,14 @@ describe.each(readdirSync(dir).sort())('golden plan %s', (name) => {
     expect(plan.errors).toEqual([]);
     const clusterPlan: ClusterPlan = {intent: 'apply', nodes: [{status: 'planned', ...plan}]};
     golden(join(dir, name, `${nodeName}.plan.txt`), renderPlanText(planDocument(clusterPlan)));
-    golden(join(dir, name, `${nodeName}.apply.sh`), applyScript(plan.changes, plan.desired));
+    golden(join(dir, name, `${nodeName}.apply.sh`), applyScript(plan.changes));
 
     // Destroying what was applied removes every object, children with their parents.
-    const applied = {...emptyNode(formatAddress(node.address)), resources: [...plan.desired]};
+    const applied = nodeHolding(formatAddress(node.address), plan.desired);
     const destroy = planNode(cluster!, node, applied, 'destroy');
     expect(destroy.changes.every((c) => c.action === 'delete')).toBe(true);
     expect(destroy.changes.map((c) => c.kind)).not.toContain('sysctl');
-    golden(join(dir, name, `${nodeName}.destroy.sh`), applyScript(destroy.changes, []));
+    golden(join(dir, name, `${nodeName}.destroy.sh`), applyScript(destroy.changes));
 
     // A node that holds the desired state plans nothing.
     expect(planNode(cluster!, node, applied, 'apply').changes).toEqual([]);

@@ -1,9 +1,12 @@
 import type {NodeObservation} from '../../src/observe/parse.js';
+import {iptablesState, isIptables} from '../../src/resources/iptables.js';
+import type {Resource} from '../../src/resources/model.js';
 
 /** A node with nothing of netctl's on it: only its uplink holding its address. */
 export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
   return {
     resources: [],
+    iptables: iptablesState([]),
     foreign: new Map(),
     hostAddresses: [{dev: uplink, address}],
     hostLinks: new Set([uplink, 'ens3']),
@@ -13,4 +16,9 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     iptablesBackend: 'nf_tables',
     chainsInOtherBackend: undefined,
   };
+}
+
+/** A node that holds exactly these netctl objects. */
+export function nodeHolding(address: string, resources: readonly Resource[]): NodeObservation {
+  return {...emptyNode(address), resources: resources.filter((r) => !isIptables(r)), iptables: iptablesState(resources.filter(isIptables))};
 }

@@ -2,8 +2,8 @@
 import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {desiredState} from '../../src/desired/index.js';
-import {parseObservation, splitSections} from '../../src/observe/parse.js';
+import {desiredResources, desiredState} from '../../src/desired/index.js';
+import {observedResources, parseObservation, splitSections} from '../../src/observe/parse.js';
 import {diff} from '../../src/plan/diff.js';
 import {keyOf} from '../../src/resources/model.js';
 import {checkSpecText} from '../../src/spec/check.js';
@@ -19,8 +19,8 @@ describe('parseObservation', () => {
   const observed = parseObservation(output);
 
   it('reads back exactly the state netctl applied: the diff is empty', () => {
-    const desired = desiredState({cluster, node: node1, facts: {uplink: 'eth0'}});
-    const {changes, conflicts} = diff(desired, observed);
+    const desired = desiredResources(desiredState({cluster, node: node1, facts: {uplink: 'eth0'}}));
+    const {changes, conflicts} = diff(desired, {resources: observedResources(observed), foreign: observed.foreign});
     expect(conflicts).toEqual([]);
     expect(changes).toEqual([]);
   });
