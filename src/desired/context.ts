@@ -1,4 +1,5 @@
-import type {ClusterNetwork, Node} from '../spec/types.js';
+import {formatAddress, formatCidr} from '../net/ipv4.js';
+import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 
 /** Facts about a node that the desired state depends on, learnt by observing it. */
 export interface NodeFacts {
@@ -16,6 +17,37 @@ export function peersOf(cluster: ClusterNetwork, node: Node): readonly Node[] {
   return cluster.nodes.filter((n) => n.name !== node.name);
 }
 
-export function podsOf(cluster: ClusterNetwork, node: Node) {
-  return cluster.pods.filter((p) => p.node === node.name);
+/**
+ * A cluster-wide value computed once per cluster: every node's desired state asks for the same
+ * lookups (its pods, its peers' addresses), and a plan of 1,000 nodes must not redo them 1,000 times.
+ */
+export function perCluster<T>(compute: (cluster: ClusterNetwork) => T): (cluster: ClusterNetwork) => T {
+  const values = new WeakMap<ClusterNetwork, T>();
+  return (cluster) => {
+    let value = values.get(cluster);
+    if (value === undefined) {
+      value = compute(cluster);
+      values.set(cluster, value);
+    }
+    return value;
+  };
 }
+
+const podsByNode = perCluster((cluster) => {
+  const byNode = new Map<string, Pod[]>();
+  for (const pod of cluster.pods) byNode.set(pod.node, [...(byNode.get(pod.node) ?? []), pod]);
+  return byNode;
+});
+
+export function podsOf(cluster: ClusterNetwork, node: Node): readonly Pod[] {
+  return podsByNode(cluster).get(node.name) ?? [];
+}
+
+/** A node's address and pod CIDR as text, as its peers route to them. */
+export interface NodeAddresses {
+  readonly address: string;
+  readonly podCIDR: string;
+}
+
+export const nodeAddresses = perCluster((cluster) =>
+  new Map<string, NodeAddresses>(cluster.nodes.map((n) => [n.name, {address: formatAddress(n.address), podCIDR: formatCidr(n.podCIDR)}])));

@@ -1,11 +1,11 @@
 /** The desired state of one node: pure, from the resolved spec and the node's facts. */
 import {iptablesState, type IptablesState} from '../resources/iptables.js';
-import type {Resource} from '../resources/model.js';
+import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
 import type {NodeContext} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
-import {overlay} from './overlay.js';
+import {overlay, overlayPeers} from './overlay.js';
 import {routing} from './routing.js';
 import {serviceSysctls, services} from './services.js';
 import {underlay} from './underlay.js';
@@ -13,8 +13,8 @@ import {underlay} from './underlay.js';
 export type {NodeContext, NodeFacts} from './context.js';
 
 export interface DesiredState {
-  /** What is particular to the node. */
-  readonly node: readonly Resource[];
+  /** What is particular to the node, by key. */
+  readonly node: Keyed;
   /** netctl's iptables chains and jumps: the same on every node of a cluster, so built once and shared. */
   readonly iptables: IptablesState;
 }
@@ -31,17 +31,26 @@ function iptablesOf(cluster: ClusterNetwork): IptablesState {
 }
 
 export function desiredState(context: NodeContext): DesiredState {
+  const {cluster, node} = context;
   const byMode = (): Resource[] => {
-    switch (context.cluster.mode) {
+    switch (cluster.mode) {
       case 'overlay': return [...bridgeAndPods(context), ...overlay(context)];
       case 'routing': return [...bridgeAndPods(context), ...routing(context)];
       case 'underlay': return underlay(context);
     }
   };
-  return {node: [IP_FORWARD, ...serviceSysctls(context.cluster), ...byMode()], iptables: iptablesOf(context.cluster)};
+  const own = new Map<string, Resource>();
+  for (const r of [IP_FORWARD, ...serviceSysctls(cluster), ...byMode()]) own.set(keyOf(r), r);
+  if (cluster.mode === 'overlay') {
+    for (const [peer, entries] of overlayPeers(cluster)) {
+      if (peer === node.name) continue;
+      for (const [key, r] of entries) own.set(key, r);
+    }
+  }
+  return {node: own, iptables: iptablesOf(cluster)};
 }
 
 /** Every desired object of the node in one list. */
 export function desiredResources(state: DesiredState): Resource[] {
-  return [...state.node, ...state.iptables.resources];
+  return [...state.node.values(), ...state.iptables.resources];
 }

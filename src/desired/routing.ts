@@ -1,10 +1,11 @@
 /** Routing mode (flannel host-gw): a route to every other node's pod CIDR via that node's address. */
-import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {Resource} from '../resources/model.js';
-import {peersOf, type NodeContext} from './context.js';
+import {nodeAddresses, type NodeContext} from './context.js';
 
 export function routing({cluster, node, facts}: NodeContext): Resource[] {
-  return peersOf(cluster, node).map((peer) => ({
-    kind: 'route', ns: '', dst: formatCidr(peer.podCIDR), dev: facts.uplink, via: formatAddress(peer.address),
-  }));
+  const routes: Resource[] = [];
+  for (const [peer, {address, podCIDR}] of nodeAddresses(cluster)) {
+    if (peer !== node.name) routes.push({kind: 'route', ns: '', dst: podCIDR, dev: facts.uplink, via: address});
+  }
+  return routes;
 }

@@ -9,6 +9,7 @@ import {
   isOwnerAlias,
   keyOf,
   type IptablesTable,
+  type Keyed,
   type Link,
   type LinkType,
   type Resource,
@@ -24,8 +25,8 @@ export interface RouteToPeer {
 }
 
 export interface NodeObservation {
-  /** Objects netctl owns on the node, but for its iptables objects. */
-  readonly resources: Resource[];
+  /** Objects netctl owns on the node, but for its iptables objects, by key. */
+  readonly resources: Keyed;
   /** netctl's iptables chains and jumps on the node. */
   readonly iptables: IptablesState;
   /** Objects netctl does not own, by the key a netctl object of the same identity would have. */
@@ -105,11 +106,11 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: [], iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
+    return {resources: new Map(), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
   }
-  const resources: Resource[] = [];
+  const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
-  const keep = (r: Resource) => resources.push(r);
+  const keep = (r: Resource) => resources.set(keyOf(r), r);
 
   const netnsRows = json<NetnsRow>(sections, 'netns');
   const nsById = new Map(netnsRows.filter((n) => n.id !== undefined).map((n) => [n.id!, n.name]));
@@ -319,5 +320,5 @@ function parseIptables(text: string): IptablesResource[] {
 
 /** Every object netctl owns on the node, its iptables objects last. */
 export function observedResources(observation: NodeObservation): Resource[] {
-  return [...observation.resources, ...observation.iptables.resources];
+  return [...observation.resources.values(), ...observation.iptables.resources];
 }

@@ -3,7 +3,7 @@
  * Apply branches only on `action`; `reason` is for people.
  */
 import {chainText, ruleText} from '../resources/iptables.js';
-import {compareRank, createRank, keyOf, parentLink, type IptablesChain, type Kind, type Link, type Resource} from '../resources/model.js';
+import {byKey, compareRank, createRank, parentLink, type IptablesChain, type Keyed, type Kind, type Link, type Resource} from '../resources/model.js';
 
 /**
  * - create: `after` is missing on the node;
@@ -35,13 +35,13 @@ export interface Conflict {
 const NEVER_DELETED: ReadonlySet<Kind> = new Set(['sysctl']);
 
 export interface Observed {
-  readonly resources: readonly Resource[];
+  readonly resources: readonly Resource[] | Keyed;
   readonly foreign: ReadonlyMap<string, string>;
 }
 
-export function diff(desired: readonly Resource[], observed: Observed): {changes: Change[]; conflicts: Conflict[]} {
-  const actual = new Map(observed.resources.map((r) => [keyOf(r), r]));
-  const wanted = new Map(desired.map((r) => [keyOf(r), r]));
+export function diff(desired: readonly Resource[] | Keyed, observed: Observed): {changes: Change[]; conflicts: Conflict[]} {
+  const actual = byKey(observed.resources);
+  const wanted = byKey(desired);
   const changes: Change[] = [];
   const conflicts: Conflict[] = [];
   const blockedNamespaces = new Set<string>();
@@ -66,45 +66,50 @@ export function diff(desired: readonly Resource[], observed: Observed): {changes
       changes.push({action: 'delete', key, kind: before.kind, before, reason: 'not in the spec'});
     }
   }
-  const unblocked = changes.filter((c) => c.after === undefined || !blockedNamespaces.has(c.after.ns));
+  const unblocked = blockedNamespaces.size === 0 ? changes : changes.filter((c) => c.after === undefined || !blockedNamespaces.has(c.after.ns));
   return {changes: order(cascade(unblocked, wanted, actual)), conflicts};
 }
 
 function compare(before: Resource, after: Resource): {action: 'update' | 'replace'; reason: string} | undefined {
-  const replaced: string[] = [];
-  const updated: string[] = [];
-  const check = (list: string[], field: string, was: unknown, is: unknown) => {
-    if (JSON.stringify(was) !== JSON.stringify(is)) list.push(`${field} ${show(was)} → ${show(is)}`);
+  let replaced: string[] | undefined;
+  let updated: string[] | undefined;
+  const differs = (was: unknown, is: unknown) =>
+    was !== is && (typeof was !== 'object' || typeof is !== 'object' || JSON.stringify(was) !== JSON.stringify(is));
+  const check = (list: 'replaced' | 'updated', field: string, was: unknown, is: unknown) => {
+    if (!differs(was, is)) return;
+    const line = `${field} ${show(was)} → ${show(is)}`;
+    if (list === 'replaced') (replaced ??= []).push(line);
+    else (updated ??= []).push(line);
   };
   switch (after.kind) {
     case 'link': {
       const b = before as Link;
-      check(replaced, 'type', b.type, after.type);
-      check(replaced, 'mac', b.mac, after.mac);
-      check(replaced, 'vxlan', b.vxlan, after.vxlan);
-      check(replaced, 'peer', b.peer, after.peer);
-      check(updated, 'mtu', b.mtu, after.mtu);
-      check(updated, 'up', b.up, after.up);
-      check(updated, 'master', b.master, after.master);
-      check(updated, 'hairpin', b.hairpin ?? false, after.hairpin ?? false);
+      check('replaced', 'type', b.type, after.type);
+      check('replaced', 'mac', b.mac, after.mac);
+      check('replaced', 'vxlan', b.vxlan, after.vxlan);
+      check('replaced', 'peer', b.peer, after.peer);
+      check('updated', 'mtu', b.mtu, after.mtu);
+      check('updated', 'up', b.up, after.up);
+      check('updated', 'master', b.master, after.master);
+      check('updated', 'hairpin', b.hairpin ?? false, after.hairpin ?? false);
       break;
     }
     case 'route': {
       const b = before as typeof after;
-      check(updated, 'dev', b.dev, after.dev);
-      check(updated, 'via', b.via, after.via);
-      check(updated, 'onlink', b.onlink ?? false, after.onlink ?? false);
+      check('updated', 'dev', b.dev, after.dev);
+      check('updated', 'via', b.via, after.via);
+      check('updated', 'onlink', b.onlink ?? false, after.onlink ?? false);
       break;
     }
     case 'neighbour':
-      check(updated, 'lladdr', (before as typeof after).mac, after.mac);
+      check('updated', 'lladdr', (before as typeof after).mac, after.mac);
       break;
     case 'sysctl':
-      check(updated, 'value', (before as typeof after).value, after.value);
+      check('updated', 'value', (before as typeof after).value, after.value);
       break;
     case 'iptables-chain': {
       const rules = compareRules(before as IptablesChain, after);
-      if (rules !== undefined) updated.push(rules);
+      if (rules !== undefined) (updated ??= []).push(rules);
       break;
     }
     case 'netns':
@@ -113,8 +118,8 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
     case 'iptables-rule':
       break;
   }
-  if (replaced.length > 0) return {action: 'replace', reason: `${[...replaced, ...updated].join(', ')} (cannot change in place)`};
-  if (updated.length > 0) return {action: 'update', reason: updated.join(', ')};
+  if (replaced !== undefined) return {action: 'replace', reason: `${[...replaced, ...(updated ?? [])].join(', ')} (cannot change in place)`};
+  if (updated !== undefined) return {action: 'update', reason: updated.join(', ')};
   return undefined;
 }
 
@@ -145,7 +150,7 @@ function show(value: unknown): string {
  * Deleting a link takes its addresses, routes, neighbours and FDB entries with it (and a veth its
  * peer): when a link is replaced, the desired objects that hang on it are created again.
  */
-function cascade(changes: Change[], wanted: ReadonlyMap<string, Resource>, actual: ReadonlyMap<string, Resource>): Change[] {
+function cascade(changes: Change[], wanted: Keyed, actual: Keyed): Change[] {
   const replacedLinks = new Set<string>();
   for (const change of changes) {
     if (change.action !== 'replace' || change.after?.kind !== 'link') continue;

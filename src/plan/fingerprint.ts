@@ -4,7 +4,7 @@ import type {NodeObservation} from '../observe/parse.js';
 import {keyOf, type Resource} from '../resources/model.js';
 
 function canonical(observed: NodeObservation): string {
-  const resources = observed.resources.map((r) => [keyOf(r), JSON.stringify(r)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const resources = [...observed.resources].map(([key, r]) => [key, JSON.stringify(r)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return JSON.stringify({
     resources,
     iptables: observed.iptables.digest,

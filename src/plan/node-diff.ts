@@ -6,12 +6,12 @@
  */
 import type {DesiredState} from '../desired/index.js';
 import type {IptablesState} from '../resources/iptables.js';
-import type {Resource} from '../resources/model.js';
+import type {Keyed} from '../resources/model.js';
 import {diff, type Change, type Conflict} from './diff.js';
 
 export interface ObservedState {
   /** netctl's objects on the node other than iptables. */
-  readonly node: readonly Resource[];
+  readonly node: Keyed;
   readonly iptables: IptablesState;
   readonly foreign: ReadonlyMap<string, string>;
 }

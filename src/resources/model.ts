@@ -118,6 +118,16 @@ export interface IptablesRule {
 export type Resource = Sysctl | Netns | Link | Address | Route | Neighbour | FdbEntry | IptablesChain | IptablesRule;
 export type Kind = Resource['kind'];
 
+/** Resources by key, in the order they came in. */
+export type Keyed = ReadonlyMap<string, Resource>;
+
+export function byKey(resources: readonly Resource[] | Keyed): Keyed {
+  if (resources instanceof Map) return resources;
+  const keyed = new Map<string, Resource>();
+  for (const r of resources as readonly Resource[]) keyed.set(keyOf(r), r);
+  return keyed;
+}
+
 export function keyOf(r: Resource): string {
   const ns = r.ns === '' ? '' : `${r.ns}:`;
   switch (r.kind) {

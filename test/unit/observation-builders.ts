@@ -1,11 +1,11 @@
 import type {NodeObservation} from '../../src/observe/parse.js';
 import {iptablesState, isIptables} from '../../src/resources/iptables.js';
-import type {Resource} from '../../src/resources/model.js';
+import {byKey, type Resource} from '../../src/resources/model.js';
 
 /** A node with nothing of netctl's on it: only its uplink holding its address. */
 export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
   return {
-    resources: [],
+    resources: new Map(),
     iptables: iptablesState([]),
     foreign: new Map(),
     hostAddresses: [{dev: uplink, address}],
@@ -20,5 +20,5 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
 
 /** A node that holds exactly these netctl objects. */
 export function nodeHolding(address: string, resources: readonly Resource[]): NodeObservation {
-  return {...emptyNode(address), resources: resources.filter((r) => !isIptables(r)), iptables: iptablesState(resources.filter(isIptables))};
+  return {...emptyNode(address), resources: byKey(resources.filter((r) => !isIptables(r))), iptables: iptablesState(resources.filter(isIptables))};
 }

@@ -5,7 +5,6 @@ import {join} from 'node:path';
 import {desiredResources, desiredState} from '../../src/desired/index.js';
 import {observedResources, parseObservation, splitSections} from '../../src/observe/parse.js';
 import {diff} from '../../src/plan/diff.js';
-import {keyOf} from '../../src/resources/model.js';
 import {checkSpecText} from '../../src/spec/check.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'observe');
@@ -26,7 +25,7 @@ describe('parseObservation', () => {
   });
 
   it('owns only what carries netctl marks', () => {
-    const keys = observed.resources.map(keyOf);
+    const keys = [...observed.resources.keys()];
     expect(keys).toContain('link netctl0');
     expect(keys).toContain('netns a1');
     expect(keys).toContain('route a1:default');
@@ -42,7 +41,7 @@ describe('parseObservation', () => {
   });
 
   it('resolves veth peers across namespaces', () => {
-    const veths = observed.resources.filter((r) => r.kind === 'link' && r.type === 'veth' && r.ns === '');
+    const veths = [...observed.resources.values()].filter((r) => r.kind === 'link' && r.type === 'veth' && r.ns === '');
     expect(veths.map((r) => r.kind === 'link' && r.peer)).toEqual([
       {name: 'eth0', ns: expect.stringMatching(/^a[12]$/)},
       {name: 'eth0', ns: expect.stringMatching(/^a[12]$/)},
