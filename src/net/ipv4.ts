@@ -32,9 +32,13 @@ export function parseCidr(text: string): CidrParse {
 }
 
 /** Returns the address as an unsigned 32-bit integer, or undefined when it is not an IPv4 address. */
+/** Dotted quad without leading zeros, which some tools would read as octal. */
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
+
 export function parseAddress(text: string): number | undefined {
-  if (!IPCIDR.isValidAddress(text) || !/^[\d.]+$/.test(text)) return undefined;
-  return Number(new IPCIDR(`${text}/32`).start<bigint>({type: 'bigInteger'}));
+  if (!DOTTED_QUAD.test(text) || !Address4.isValid(text)) return undefined;
+  const [a = 0, b = 0, c = 0, d = 0] = new Address4(text).toArray();
+  return a * 0x1000000 + b * 0x10000 + c * 0x100 + d;
 }
 
 export function formatAddress(address: number): string {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from '@jest/globals';
-import {formatAddress, formatCidr, parseCidr, type Cidr} from '../../src/net/ipv4.js';
+import {formatAddress, formatCidr, parseAddress, parseCidr, type Cidr} from '../../src/net/ipv4.js';
 import {allocateAddresses, allocatePodCIDRs} from '../../src/spec/allocate.js';
 import {check} from './spec-builders.js';
 
@@ -91,6 +91,11 @@ describe('ipv4', () => {
     for (const bad of ['10.244.1.0', '10.244.1.0/33', '300.1.1.0/24', 'fd00::/64', ' 10.0.0.0/8']) {
       expect(parseCidr(bad)).toEqual({ok: false, reason: 'invalid'});
     }
+  });
+
+  it('reads dotted quads, and nothing that tools could read otherwise', () => {
+    expect(['0.0.0.0', '10.244.1.10', '255.255.255.255'].map(parseAddress)).toEqual([0, 183763210, 4294967295]);
+    for (const bad of ['01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', 'a.b.c.d', ' 1.2.3.4', '1.2.3.4/32']) expect(parseAddress(bad)).toBeUndefined();
   });
 
   it('parses a network address', () => {
