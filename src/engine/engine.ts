@@ -70,10 +70,11 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
   return chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? chains : undefined;
 }
 
-/** Applies one node's planned changes in one round trip, then verifies that nothing is left to do. */
 /**
  * Applies one node's planned changes as a transaction, verifies, and with `confirmSeconds` confirms
- * over a new connection before the node's watchdog would roll it back.
+ * over a new connection before the node's watchdog would roll it back. That connection is opened as
+ * soon as the changes are in, while the verification runs, and is told to confirm only once the
+ * verification passes.
  */
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirmSeconds?: number): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
@@ -84,25 +85,42 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   if (result.exitCode !== 0 || !result.stdout.includes(`${TX_MARK} applied`)) {
     throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
-  const scope = verificationScope(plan.changes);
-  const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
-  const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
+  let decide: (script: string | undefined) => void = () => undefined;
+  const confirmation = confirmSeconds === undefined ? undefined : settled(transport.runFresh(new Promise((resolve) => {
+    decide = resolve;
+  })));
+  let left: string[];
+  try {
+    const scope = verificationScope(plan.changes);
+    const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
+    left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
+  } catch (error) {
+    decide(undefined);
+    await confirmation;
+    throw error;
+  }
   if (left.length > 0) {
+    decide(undefined);
+    await confirmation;
     await transport.run(ROLLBACK_LAST);
     throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
   }
-  if (confirmSeconds === undefined) return;
-  let confirmed = false;
-  let why: string;
-  try {
-    const answer = await transport.runFresh(CONFIRM_LAST);
-    confirmed = answer.stdout.includes(`${TX_MARK} confirmed`);
-    why = confirmed ? '' : 'its watchdog had already rolled it back';
-  } catch (error) {
-    why = error instanceof Error ? error.message : String(error);
-  }
+  if (confirmation === undefined) return;
+  decide(CONFIRM_LAST);
+  const answer = await confirmation;
+  const confirmed = answer.result?.stdout.includes(`${TX_MARK} confirmed`) === true;
   if (!confirmed) {
+    const why = answer.error ?? 'its watchdog had already rolled it back';
     throw new ApplyError(`${plan.node}: applied and verified, but netctl could not confirm over a new connection (${why}); the node's watchdog restores its previous state within ${confirmSeconds} s of the apply`, true);
+  }
+}
+
+/** A promise that never rejects: its result, or the message of its error. */
+async function settled<T>(promise: Promise<T>): Promise<{result?: T; error?: string}> {
+  try {
+    return {result: await promise};
+  } catch (error) {
+    return {error: error instanceof Error ? error.message : String(error)};
   }
 }
 

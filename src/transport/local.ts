@@ -15,8 +15,9 @@ export class LocalTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 
-  runFresh(script: string): Promise<ScriptResult> {
-    return this.run(script);
+  async runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
+    const text = await script;
+    return text === undefined ? undefined : this.run(text);
   }
 
   private hold(lock: LockRequest): Promise<void> {

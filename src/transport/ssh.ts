@@ -62,26 +62,35 @@ export class SshTransport implements Transport {
 
   async run(script: string): Promise<ScriptResult> {
     await this.connect();
-    return this.script(`ControlPath=${this.controlPath}`, script);
+    return (await this.script(`ControlPath=${this.controlPath}`, script))!;
   }
 
-  runFresh(script: string): Promise<ScriptResult> {
+  runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
+    // The handshake runs while the script is still being decided.
     return this.script('ControlPath=none', script);
   }
 
-  /** Runs a script through `sh -s` on the node, over the shared connection or (ControlPath=none) a new one. */
-  private async script(controlPath: string, script: string): Promise<ScriptResult> {
+  /**
+   * Runs a script through `sh -s` on the node, over the shared connection or (ControlPath=none) a new
+   * one; with no script, `sh -s` reads an empty stdin and the connection ends unused.
+   */
+  private async script(controlPath: string, script: string | PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
     // `--` ends ssh's options; the destination is schema-checked and never starts with '-'.
-    const result = await execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', controlPath, '--', this.destination, 'sh -s'], {
-      input: script,
+    const child = execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', controlPath, '--', this.destination, 'sh -s'], {
+      stdin: 'pipe',
       reject: false,
       stripFinalNewline: false,
       // Its own process group: Ctrl-C in the terminal reaches netctl, which lets node work finish.
       detached: true,
     });
+    // ssh may be gone (no connection) before the script is written; its exit status says why.
+    child.stdin.on('error', () => undefined);
+    const text = await script;
+    child.stdin.end(text ?? '');
+    const result = await child;
     const exitCode = result.exitCode ?? 1;
     if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
-    return {stdout: result.stdout, stderr: result.stderr, exitCode};
+    return text === undefined ? undefined : {stdout: result.stdout, stderr: result.stderr, exitCode};
   }
 
   private connect(): Promise<void> {

@@ -10,8 +10,11 @@ export interface Transport {
   /** Human name of the way in, for messages: `root@198.51.100.1:22` or `local`. */
   readonly description: string;
   run(script: string): Promise<ScriptResult>;
-  /** Runs a script over a new connection, not the shared one: proof that the node can still be reached. */
-  runFresh(script: string): Promise<ScriptResult>;
+  /**
+   * Opens a new connection at once, not the shared one, and runs the script once it is known: proof
+   * that the node can still be reached. With no script (undefined) the connection is closed unused.
+   */
+  runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined>;
   /** Ends any connection kept open for reuse, leaving no process behind. */
   close(): Promise<void>;
 }

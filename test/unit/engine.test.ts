@@ -24,8 +24,9 @@ class ScriptedNode implements Transport {
     if (answer === undefined) throw new Error('unexpected script');
     return Promise.resolve(answer);
   }
-  runFresh(script: string): Promise<ScriptResult> {
-    return this.run(`fresh connection: ${script}`);
+  async runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
+    const text = await script;
+    return text === undefined ? undefined : this.run(`fresh connection: ${text}`);
   }
   close(): Promise<void> {
     return Promise.resolve();
