@@ -4,7 +4,7 @@
  * netctl cannot stop it half-way) runs the apply and, if any command fails, the rollback.
  */
 import {LOCK_DIR} from '../transport/lock.js';
-import {diff} from '../plan/diff.js';
+import {order, type Change} from '../plan/diff.js';
 import type {NodePlan} from '../plan/node-plan.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
 import {applyScript} from './script.js';
@@ -15,12 +15,27 @@ export const TX_MARK = '@@netctl-tx';
 export const ROLLED_BACK_EXIT = 3;
 
 /**
- * The script that takes the node from the planned state back to the state it had when planned. After
- * a failed apply the node is somewhere in between, so the script goes on past commands that fail.
+ * The script that takes the node from the planned state back to the state it had when planned: every
+ * change undone. After a failed apply the node is somewhere in between, so the script goes on past
+ * commands that fail.
  */
 export function rollbackScript(plan: NodePlan): string {
-  const {changes} = diff(plan.observed, {resources: plan.desired, foreign: new Map()});
-  return applyScript(changes, {tolerant: true});
+  return applyScript(order(plan.changes.map(undo)), {tolerant: true});
+}
+
+function undo(change: Change): Change {
+  const {key, kind, before, after} = change;
+  const reason = 'rollback';
+  switch (change.action) {
+    case 'create':
+      // An object created again with its replaced link comes back as it was, once the link is back.
+      return before === undefined ? {action: 'delete', key, kind, before: after!, reason} : {action: 'create', key, kind, after: before, reason};
+    case 'delete':
+      return {action: 'create', key, kind, after: before!, reason};
+    case 'update':
+    case 'replace':
+      return {action: change.action, key, kind, before: after!, after: before!, reason};
+  }
 }
 
 /**

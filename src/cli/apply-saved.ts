@@ -46,7 +46,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
       try {
         const now = await observeNode(session.transport(node.name), cluster, node, saved.intent);
         if (fingerprint(now) === stored.fingerprint) return undefined;
-        const drift = describeDrift(stored.observed, observedResources(now));
+        const drift = describeDrift(stored.observed ?? [], observedResources(now));
         return `${node.name} changed since the plan was made: ${drift.length > 0 ? drift.join('; ') : 'objects netctl does not own, or the node network, changed'}`;
       } catch (error) {
         if (error instanceof UnreachableError || error instanceof LockedError || error instanceof ObservationError) return error.message;

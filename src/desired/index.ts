@@ -42,15 +42,15 @@ export function desiredState(context: NodeContext): DesiredState {
   const own = new Map<string, Resource>();
   for (const r of [IP_FORWARD, ...serviceSysctls(cluster), ...byMode()]) own.set(keyOf(r), r);
   if (cluster.mode === 'overlay') {
-    for (const [peer, entries] of overlayPeers(cluster)) {
-      if (peer === node.name) continue;
-      for (const [key, r] of entries) own.set(key, r);
-    }
+    // Kind by kind (routes, neighbours, FDB entries), the order they are created in.
+    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[0]!);
+    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[1]!);
+    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[2]!);
   }
   return {node: own, iptables: iptablesOf(cluster)};
 }
 
 /** Every desired object of the node in one list. */
 export function desiredResources(state: DesiredState): Resource[] {
-  return [...state.node.values(), ...state.iptables.resources];
+  return Array.from(state.node.values()).concat(state.iptables.resources);
 }

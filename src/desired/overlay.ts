@@ -21,9 +21,9 @@ export const overlayPeers = perCluster((cluster) => {
     const mac = vtepMac(peer.name);
     const {address, podCIDR} = addresses.get(peer.name)!;
     const entries: Resource[] = [
+      {kind: 'route', ns: '', dst: podCIDR, dev, via: vtep, onlink: true},
       {kind: 'neighbour', ns: '', dev, ip: vtep, mac},
       {kind: 'fdb', ns: '', dev, mac, dst: address},
-      {kind: 'route', ns: '', dst: podCIDR, dev, via: vtep, onlink: true},
     ];
     return [peer.name, entries.map((r) => [keyOf(r), r] as const)];
   }));

@@ -36,7 +36,7 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
   } catch (error) {
     if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
     if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
-    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], desired: [], observed: [], fingerprint: ''};
+    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], fingerprint: ''};
     throw error;
   }
 }

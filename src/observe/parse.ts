@@ -320,5 +320,5 @@ function parseIptables(text: string): IptablesResource[] {
 
 /** Every object netctl owns on the node, its iptables objects last. */
 export function observedResources(observation: NodeObservation): Resource[] {
-  return [...observation.resources.values(), ...observation.iptables.resources];
+  return Array.from(observation.resources.values()).concat(observation.iptables.resources);
 }

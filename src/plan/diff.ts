@@ -3,10 +3,10 @@
  * Apply branches only on `action`; `reason` is for people.
  */
 import {chainText, ruleText} from '../resources/iptables.js';
-import {byKey, compareRank, createRank, parentLink, type IptablesChain, type Keyed, type Kind, type Link, type Resource} from '../resources/model.js';
+import {byKey, compareRank, createRank, parentLink, type IptablesChain, type Keyed, type Kind, type Link, type Rank, type Resource} from '../resources/model.js';
 
 /**
- * - create: `after` is missing on the node;
+ * - create: `after` is missing on the node (or goes with a replaced link, and `before` is what was);
  * - update: `before` is on the node and changes in place into `after`;
  * - replace: `before` cannot change in place; it is deleted and `after` created;
  * - delete: `before` is netctl's and not in the spec.
@@ -45,26 +45,31 @@ export function diff(desired: readonly Resource[] | Keyed, observed: Observed): 
   const changes: Change[] = [];
   const conflicts: Conflict[] = [];
   const blockedNamespaces = new Set<string>();
+  let matched = 0;
 
-  for (const [key, after] of wanted) {
+  wanted.forEach((after, key) => {
     const before = actual.get(key);
     if (before === undefined) {
       const foreign = observed.foreign.get(key);
       if (foreign !== undefined) {
         conflicts.push({key, foreign});
         if (after.kind === 'netns') blockedNamespaces.add(after.name);
-        continue;
+        return;
       }
       changes.push({action: 'create', key, kind: after.kind, after, reason: MISSING});
-      continue;
+      return;
     }
+    matched++;
     const difference = compare(before, after);
     if (difference !== undefined) changes.push({...difference, key, kind: after.kind, before, after});
-  }
-  for (const [key, before] of actual) {
-    if (!wanted.has(key) && !NEVER_DELETED.has(before.kind)) {
-      changes.push({action: 'delete', key, kind: before.kind, before, reason: 'not in the spec'});
-    }
+  });
+  // Everything on the node is wanted when every object on it was matched.
+  if (matched < actual.size) {
+    actual.forEach((before, key) => {
+      if (!wanted.has(key) && !NEVER_DELETED.has(before.kind)) {
+        changes.push({action: 'delete', key, kind: before.kind, before, reason: 'not in the spec'});
+      }
+    });
   }
   const unblocked = blockedNamespaces.size === 0 ? changes : changes.filter((c) => c.after === undefined || !blockedNamespaces.has(c.after.ns));
   return {changes: order(cascade(unblocked, wanted, actual)), conflicts};
@@ -165,7 +170,8 @@ function cascade(changes: Change[], wanted: Keyed, actual: Keyed): Change[] {
     if (parent === undefined || !replacedLinks.has(parent) || !actual.has(key)) continue;
     const existing = changed.get(key);
     if (existing === undefined || existing.action === 'update') {
-      changed.set(key, {action: 'create', key, kind: after.kind, after, reason: 'created again with its link'});
+      // `before` stays known: a rollback creates it again the way it was.
+      changed.set(key, {action: 'create', key, kind: after.kind, before: actual.get(key)!, after, reason: 'created again with its link'});
     }
   }
   return [...changed.values()];
@@ -178,7 +184,15 @@ function cascade(changes: Change[], wanted: Keyed, actual: Keyed): Change[] {
  */
 export function order(changes: readonly Change[]): Change[] {
   const ranked = changes.map((change) => ({change, rank: createRank((change.after ?? change.before)!)}));
-  const deletions = ranked.filter((c) => c.change.action === 'delete').sort((a, b) => compareRank(b.rank, a.rank));
-  const others = ranked.filter((c) => c.change.action !== 'delete').sort((a, b) => compareRank(a.rank, b.rank));
+  const deletions = ranked.filter((c) => c.change.action === 'delete');
+  const others = ranked.filter((c) => c.change.action !== 'delete');
+  const ascending = (a: {rank: Rank}, b: {rank: Rank}) => compareRank(a.rank, b.rank);
+  if (!isSorted(others, ascending)) others.sort(ascending);
+  deletions.sort((a, b) => ascending(b, a));
   return [...deletions, ...others].map((c) => c.change);
+}
+
+function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) > 0) return false;
+  return true;
 }

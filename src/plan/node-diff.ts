@@ -50,7 +50,7 @@ export function diffNode(desired: DesiredState, observed: ObservedState): {chang
   const iptables = iptablesChanges(desired.iptables, observed.iptables);
   if (iptables === NONE) return own;
   return {
-    changes: [...iptables.deletions, ...own.changes, ...iptables.others],
+    changes: iptables.deletions.concat(own.changes, iptables.others),
     conflicts: own.conflicts,
   };
 }

@@ -2,7 +2,7 @@
  * The plan of one node, built before any host is touched: the desired state from the spec and the
  * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
  */
-import {desiredResources, desiredState, type DesiredState, type NodeFacts} from '../desired/index.js';
+import {desiredState, type DesiredState, type NodeFacts} from '../desired/index.js';
 import {peersOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
 import {observedResources, type NodeObservation} from '../observe/parse.js';
@@ -23,14 +23,13 @@ export interface NodePlan {
   readonly errors: readonly string[];
   /** What the operator should know, which does not stop the apply. */
   readonly warnings: readonly string[];
-  readonly desired: readonly Resource[];
-  /** netctl's objects on the node when it was planned: the state a rollback returns to. */
-  readonly observed: readonly Resource[];
   /**
    * Digest of everything observed on the node, for saved plans (which apply only while it holds);
    * empty unless asked for, since it costs a pass over every object.
    */
   readonly fingerprint: string;
+  /** With the fingerprint: netctl's objects on the node when planned, to say what drifted since. */
+  readonly observed?: readonly Resource[];
 }
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
@@ -49,24 +48,24 @@ export function planNode(
 ): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
-  const seen = {observed: observedResources(observed), fingerprint: withFingerprint ? fingerprint(observed) : ''};
+  const seen = withFingerprint ? {fingerprint: fingerprint(observed), observed: observedResources(observed)} : {fingerprint: ''};
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
-  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
+  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, ...seen};
 
   if (intent === 'destroy') {
-    const {changes} = diff([], {resources: seen.observed, foreign: observed.foreign});
-    return {node: node.name, changes, errors, warnings, desired: [], ...seen};
+    const {changes} = diff([], {resources: observedResources(observed), foreign: observed.foreign});
+    return {node: node.name, changes, errors, warnings, ...seen};
   }
   const facts = nodeFacts(cluster, node, observed, errors);
-  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, desired: [], ...seen};
+  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
   const desired = scoped(desiredState({cluster, node, facts}), iptablesScope);
   const {changes, conflicts} = diffNode(desired, {node: observed.resources, iptables: observed.iptables, foreign: observed.foreign});
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
-  return {node: node.name, changes, errors, warnings, desired: desiredResources(desired), ...seen};
+  return {node: node.name, changes, errors, warnings, ...seen};
 }
 
 function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {

@@ -7,6 +7,7 @@ import {describe, expect, it} from '@jest/globals';
 import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {applyScript} from '../../src/apply/script.js';
+import {desiredResources, desiredState} from '../../src/desired/index.js';
 import type {ClusterPlan} from '../../src/engine/engine.js';
 import {formatAddress} from '../../src/net/ipv4.js';
 import {planNode} from '../../src/plan/node-plan.js';
@@ -37,7 +38,7 @@ describe.each(readdirSync(dir).sort())('golden plan %s', (name) => {
     golden(join(dir, name, `${nodeName}.apply.sh`), applyScript(plan.changes));
 
     // Destroying what was applied removes every object, children with their parents.
-    const applied = nodeHolding(formatAddress(node.address), plan.desired);
+    const applied = nodeHolding(formatAddress(node.address), desiredResources(desiredState({cluster: cluster!, node, facts: {uplink: node.interface ?? 'eth0'}})));
     const destroy = planNode(cluster!, node, applied, 'destroy');
     expect(destroy.changes.every((c) => c.action === 'delete')).toBe(true);
     expect(destroy.changes.map((c) => c.kind)).not.toContain('sysctl');
