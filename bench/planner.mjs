@@ -9,6 +9,7 @@ import {performance} from 'node:perf_hooks';
 import {desiredState} from '../dist/desired/index.js';
 import {formatAddress} from '../dist/net/ipv4.js';
 import {planNode} from '../dist/plan/node-plan.js';
+import {hostRoutes} from '../dist/resources/host-routes.js';
 import {iptablesState} from '../dist/resources/iptables.js';
 import {checkSpecText} from '../dist/spec/check.js';
 
@@ -19,19 +20,22 @@ const t0 = performance.now();
 const {cluster} = checkSpecText(text);
 const loadMs = performance.now() - t0;
 
-// What a node holds, as observe's parser hands it over (fresh objects with their keys, and the digest
-// of the node's iptables objects), built from a separate compilation so that planning starts cold as
+// What a node holds, as observe's parser hands it over (fresh objects with their keys, and the digests
+// of the node's host routes and iptables objects), built from a separate compilation so that planning starts cold as
 // a fresh `netctl plan` does. Building it is observation, so it is not timed.
 const {cluster: twin} = checkSpecText(text);
 const uplink = 'eth0';
-const observation = (node, resources, iptables) => ({
-  resources, iptables, foreign: new Map(), hostAddresses: [{dev: uplink, address: formatAddress(node.address)}], hostLinks: new Set([uplink]),
+const observation = (node, resources, routes, iptables) => ({
+  resources, hostRoutes: routes, iptables, foreign: new Map(), hostAddresses: [{dev: uplink, address: formatAddress(node.address)}], hostLinks: new Set([uplink]),
   routesToPeers: new Map(), linkTypes: new Map(), missingTools: [], iptablesBackend: 'nf_tables', chainsInOtherBackend: undefined,
 });
 const nothing = iptablesState([]);
 const heldIptables = iptablesState(structuredClone(desiredState({cluster: twin, node: twin.nodes[0], facts: {uplink}}).iptables.resources));
-const empty = (i) => observation(cluster.nodes[i], new Map(), nothing);
-const matching = (i) => observation(cluster.nodes[i], structuredClone(desiredState({cluster: twin, node: twin.nodes[i], facts: {uplink}}).node), heldIptables);
+const empty = (i) => observation(cluster.nodes[i], new Map(), hostRoutes([]), nothing);
+const matching = (i) => {
+  const held = desiredState({cluster: twin, node: twin.nodes[i], facts: {uplink}});
+  return observation(cluster.nodes[i], structuredClone(held.node), hostRoutes(structuredClone(held.hostRoutes.resources)), heldIptables);
+};
 
 /** Plans every node against what `observe` gives for it; the plans are kept, as `netctl plan` keeps them. */
 function planAll(observe) {

@@ -1,12 +1,13 @@
 /** The desired state of one node: pure, from the resolved spec and the node's facts. */
+import {hostRoutes, isHostRoute, type HostRoutes} from '../resources/host-routes.js';
 import {iptablesState, type IptablesState} from '../resources/iptables.js';
 import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
-import type {NodeContext} from './context.js';
+import {perCluster, type NodeContext} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
-import {overlay, overlayPeers} from './overlay.js';
-import {routing} from './routing.js';
+import {overlay, overlayRoutes} from './overlay.js';
+import {routingRoutes} from './routing.js';
 import {serviceSysctls, services} from './services.js';
 import {underlay} from './underlay.js';
 
@@ -15,42 +16,35 @@ export type {NodeContext, NodeFacts} from './context.js';
 export interface DesiredState {
   /** What is particular to the node, by key. */
   readonly node: Keyed;
+  /** Routes, neighbour and FDB entries of the host: mostly the same objects on every node. */
+  readonly hostRoutes: HostRoutes;
   /** netctl's iptables chains and jumps: the same on every node of a cluster, so built once and shared. */
   readonly iptables: IptablesState;
 }
 
-const clusterIptables = new WeakMap<ClusterNetwork, IptablesState>();
-
-function iptablesOf(cluster: ClusterNetwork): IptablesState {
-  let state = clusterIptables.get(cluster);
-  if (state === undefined) {
-    state = iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster)]);
-    clusterIptables.set(cluster, state);
-  }
-  return state;
-}
+const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster)]));
 
 export function desiredState(context: NodeContext): DesiredState {
-  const {cluster, node} = context;
-  const byMode = (): Resource[] => {
-    switch (cluster.mode) {
-      case 'overlay': return [...bridgeAndPods(context), ...overlay(context)];
-      case 'routing': return [...bridgeAndPods(context), ...routing(context)];
-      case 'underlay': return underlay(context);
-    }
-  };
+  const {cluster} = context;
   const own = new Map<string, Resource>();
-  for (const r of [IP_FORWARD, ...serviceSysctls(cluster), ...byMode()]) own.set(keyOf(r), r);
-  if (cluster.mode === 'overlay') {
-    // Kind by kind (routes, neighbours, FDB entries), the order they are created in.
-    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[0]!);
-    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[1]!);
-    for (const [peer, entries] of overlayPeers(cluster)) if (peer !== node.name) own.set(...entries[2]!);
+  const add = (r: Resource) => own.set(keyOf(r), r);
+  [IP_FORWARD, ...serviceSysctls(cluster)].forEach(add);
+  switch (cluster.mode) {
+    case 'overlay':
+      [...bridgeAndPods(context), ...overlay(context)].forEach(add);
+      return {node: own, hostRoutes: overlayRoutes(context), iptables: iptablesOf(cluster)};
+    case 'routing':
+      bridgeAndPods(context).forEach(add);
+      return {node: own, hostRoutes: routingRoutes(context), iptables: iptablesOf(cluster)};
+    case 'underlay': {
+      const resources = underlay(context);
+      resources.filter((r) => !isHostRoute(r)).forEach(add);
+      return {node: own, hostRoutes: hostRoutes(resources.filter(isHostRoute)), iptables: iptablesOf(cluster)};
+    }
   }
-  return {node: own, iptables: iptablesOf(cluster)};
 }
 
 /** Every desired object of the node in one list. */
 export function desiredResources(state: DesiredState): Resource[] {
-  return Array.from(state.node.values()).concat(state.iptables.resources);
+  return Array.from(state.node.values()).concat(state.hostRoutes.resources, state.iptables.resources);
 }

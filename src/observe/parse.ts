@@ -14,6 +14,7 @@ import {
   type LinkType,
   type Resource,
 } from '../resources/model.js';
+import {hostRoutes, isHostRoute, type HostRoute, type HostRoutes} from '../resources/host-routes.js';
 import {iptablesState, type IptablesResource, type IptablesState} from '../resources/iptables.js';
 import {parseIptablesSave} from './iptables.js';
 import {SECTION} from './script.js';
@@ -25,8 +26,10 @@ export interface RouteToPeer {
 }
 
 export interface NodeObservation {
-  /** Objects netctl owns on the node, but for its iptables objects, by key. */
+  /** Objects netctl owns on the node, but for its host routes and iptables objects, by key. */
   readonly resources: Keyed;
+  /** netctl's routes, neighbour and FDB entries in the host namespace. */
+  readonly hostRoutes: HostRoutes;
   /** netctl's iptables chains and jumps on the node. */
   readonly iptables: IptablesState;
   /** Objects netctl does not own, by the key a netctl object of the same identity would have. */
@@ -106,11 +109,15 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: new Map(), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
+    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, iptablesBackend: undefined, chainsInOtherBackend: undefined};
   }
   const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
-  const keep = (r: Resource) => resources.set(keyOf(r), r);
+  const hostList: HostRoute[] = [];
+  const keep = (r: Resource) => {
+    if (isHostRoute(r)) hostList.push(r);
+    else resources.set(keyOf(r), r);
+  };
 
   const netnsRows = json<NetnsRow>(sections, 'netns');
   const nsById = new Map(netnsRows.filter((n) => n.id !== undefined).map((n) => [n.id!, n.name]));
@@ -219,6 +226,7 @@ export function parseObservation(output: string): NodeObservation {
 
   return {
     resources,
+    hostRoutes: hostRoutes(hostList),
     iptables,
     foreign,
     hostAddresses,
@@ -320,5 +328,5 @@ function parseIptables(text: string): IptablesResource[] {
 
 /** Every object netctl owns on the node, its iptables objects last. */
 export function observedResources(observation: NodeObservation): Resource[] {
-  return Array.from(observation.resources.values()).concat(observation.iptables.resources);
+  return Array.from(observation.resources.values()).concat(observation.hostRoutes.resources, observation.iptables.resources);
 }

@@ -7,6 +7,7 @@ function canonical(observed: NodeObservation): string {
   const resources = [...observed.resources].map(([key, r]) => [key, JSON.stringify(r)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return JSON.stringify({
     resources,
+    hostRoutes: observed.hostRoutes.digest.toString(16),
     iptables: observed.iptables.digest,
     foreign: [...observed.foreign.keys()].sort(),
     addresses: observed.hostAddresses.map((a) => `${a.dev} ${a.address}`).sort(),

@@ -1,31 +1,37 @@
 /**
- * A node's diff with netctl's iptables state taken as one unit. Every node carries the same chains
- * (kube-proxy semantics), so the iptables changes are computed once per distinct pair of desired and
- * observed state, and shared by every node whose tables hold the same: planning 1,000 nodes costs
- * one comparison of the service rules, not 1,000.
+ * A node's diff, with two parts taken as units that are mostly the same on every node: its host routes,
+ * neighbour and FDB entries (its peers'), and netctl's iptables chains (every service's). A unit whose
+ * digest matches what the node holds is not compared object by object; the iptables changes are
+ * computed once per distinct pair of desired and observed state and shared by every node whose tables
+ * hold the same. Planning 1,000 nodes that hold what they should costs a few digest comparisons each.
  */
 import type {DesiredState} from '../desired/index.js';
+import type {HostRoutes} from '../resources/host-routes.js';
 import type {IptablesState} from '../resources/iptables.js';
-import type {Keyed} from '../resources/model.js';
-import {diff, type Change, type Conflict} from './diff.js';
+import type {Keyed, Resource} from '../resources/model.js';
+import {MISSING, diff, type Change, type Conflict} from './diff.js';
 
 export interface ObservedState {
-  /** netctl's objects on the node other than iptables. */
+  /** netctl's objects on the node other than its host routes and iptables. */
   readonly node: Keyed;
+  readonly hostRoutes: HostRoutes;
   readonly iptables: IptablesState;
   readonly foreign: ReadonlyMap<string, string>;
 }
 
-const NO_FOREIGN: ReadonlyMap<string, string> = new Map();
-interface IptablesChanges {
+interface SplitChanges {
   readonly deletions: readonly Change[];
   readonly others: readonly Change[];
 }
 
-const NONE: IptablesChanges = {deletions: [], others: []};
-const shared = new WeakMap<IptablesState, Map<string, IptablesChanges>>();
+const NO_FOREIGN: ReadonlyMap<string, string> = new Map();
+const NONE: SplitChanges = {deletions: [], others: []};
+const split = (changes: readonly Change[]): SplitChanges =>
+  ({deletions: changes.filter((c) => c.action === 'delete'), others: changes.filter((c) => c.action !== 'delete')});
 
-function iptablesChanges(desired: IptablesState, observed: IptablesState): IptablesChanges {
+const shared = new WeakMap<IptablesState, Map<string, SplitChanges>>();
+
+function iptablesChanges(desired: IptablesState, observed: IptablesState): SplitChanges {
   if (desired.digest === observed.digest) return NONE;
   let byObserved = shared.get(desired);
   if (byObserved === undefined) {
@@ -34,23 +40,51 @@ function iptablesChanges(desired: IptablesState, observed: IptablesState): Iptab
   }
   let changes = byObserved.get(observed.digest);
   if (changes === undefined) {
-    const all = diff(desired.resources, {resources: observed.resources, foreign: NO_FOREIGN}).changes;
-    changes = {deletions: all.filter((c) => c.action === 'delete'), others: all.filter((c) => c.action !== 'delete')};
+    changes = split(diff(desired.resources, {resources: observed.resources, foreign: NO_FOREIGN}).changes);
     byObserved.set(observed.digest, changes);
   }
   return changes;
 }
 
+function keyed(unit: HostRoutes): Map<string, Resource> {
+  const map = new Map<string, Resource>();
+  unit.resources.forEach((r, i) => map.set(unit.keys[i]!, r));
+  return map;
+}
+
+function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: ReadonlyMap<string, string>): {changes: SplitChanges; conflicts: Conflict[]} {
+  if (desired.digest === observed.digest) return {changes: NONE, conflicts: []};
+  // A node that holds none of them yet: all are created, in order, unless something foreign is in the way.
+  if (observed.resources.length === 0 && !desired.keys.some((key) => foreign.has(key))) {
+    const creates = desired.resources.map((after, i): Change => ({action: 'create', key: desired.keys[i]!, kind: after.kind, after, reason: MISSING}));
+    return {changes: {deletions: [], others: creates}, conflicts: []};
+  }
+  const {changes, conflicts} = diff(keyed(desired), {resources: keyed(observed), foreign});
+  return {changes: split(changes), conflicts};
+}
+
 /**
- * The node's ordered changes. iptables objects are created last and deleted first, so the shared
- * iptables changes go around the node's own.
+ * The node's ordered changes. Host routes come after everything else of the node's in creation order,
+ * and iptables objects after those (and the other way round for deletions), so the parts go around
+ * one another. When a link is replaced, what hangs on it is created again, so the node's objects and
+ * its host routes are then compared together.
  */
 export function diffNode(desired: DesiredState, observed: ObservedState): {changes: Change[]; conflicts: Conflict[]} {
   const own = diff(desired.node, {resources: observed.node, foreign: observed.foreign});
   const iptables = iptablesChanges(desired.iptables, observed.iptables);
-  if (iptables === NONE) return own;
+  if (own.changes.some((c) => c.action === 'replace' && c.kind === 'link')) {
+    const together = diff(
+      new Map([...desired.node, ...keyed(desired.hostRoutes)]),
+      {resources: new Map([...observed.node, ...keyed(observed.hostRoutes)]), foreign: observed.foreign},
+    );
+    const parts = split(together.changes);
+    return {changes: iptables.deletions.concat(parts.deletions, parts.others, iptables.others), conflicts: together.conflicts};
+  }
+  const host = hostRouteChanges(desired.hostRoutes, observed.hostRoutes, observed.foreign);
+  if (iptables === NONE && host.changes === NONE) return own;
+  const ownParts = split(own.changes);
   return {
-    changes: iptables.deletions.concat(own.changes, iptables.others),
-    conflicts: own.conflicts,
+    changes: iptables.deletions.concat(host.changes.deletions, ownParts.deletions, ownParts.others, host.changes.others, iptables.others),
+    conflicts: [...own.conflicts, ...host.conflicts],
   };
 }

@@ -61,7 +61,7 @@ export function planNode(
   const facts = nodeFacts(cluster, node, observed, errors);
   if (facts === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
   const desired = scoped(desiredState({cluster, node, facts}), iptablesScope);
-  const {changes, conflicts} = diffNode(desired, {node: observed.resources, iptables: observed.iptables, foreign: observed.foreign});
+  const {changes, conflicts} = diffNode(desired, {node: observed.resources, hostRoutes: observed.hostRoutes, iptables: observed.iptables, foreign: observed.foreign});
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
@@ -70,7 +70,7 @@ export function planNode(
 
 function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {
   if (iptablesScope === undefined) return desired;
-  return {node: desired.node, iptables: iptablesState(desired.iptables.resources.filter((r) => iptablesScope.has(`${r.table} ${r.chain}`)))};
+  return {node: desired.node, hostRoutes: desired.hostRoutes, iptables: iptablesState(desired.iptables.resources.filter((r) => iptablesScope.has(`${r.table} ${r.chain}`)))};
 }
 
 function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {

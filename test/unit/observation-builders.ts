@@ -1,4 +1,5 @@
 import type {NodeObservation} from '../../src/observe/parse.js';
+import {hostRoutes, isHostRoute} from '../../src/resources/host-routes.js';
 import {iptablesState, isIptables} from '../../src/resources/iptables.js';
 import {byKey, type Resource} from '../../src/resources/model.js';
 
@@ -6,6 +7,7 @@ import {byKey, type Resource} from '../../src/resources/model.js';
 export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
   return {
     resources: new Map(),
+    hostRoutes: hostRoutes([]),
     iptables: iptablesState([]),
     foreign: new Map(),
     hostAddresses: [{dev: uplink, address}],
@@ -20,5 +22,10 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
 
 /** A node that holds exactly these netctl objects. */
 export function nodeHolding(address: string, resources: readonly Resource[]): NodeObservation {
-  return {...emptyNode(address), resources: byKey(resources.filter((r) => !isIptables(r))), iptables: iptablesState(resources.filter(isIptables))};
+  return {
+    ...emptyNode(address),
+    resources: byKey(resources.filter((r) => !isIptables(r) && !isHostRoute(r))),
+    hostRoutes: hostRoutes(resources.filter(isHostRoute)),
+    iptables: iptablesState(resources.filter(isIptables)),
+  };
 }
