@@ -4,7 +4,7 @@
  * iptables changes go in one `iptables-restore --noflush` payload. The script stops at the first
  * failure (`set -e`; `-batch` stops at its first failing line).
  */
-import {joinWords} from '../observe/iptables.js';
+import {joinWords} from '../resources/iptables.js';
 import {
   OWNER_ALIAS,
   ROUTE_PROTOCOL,

@@ -2,7 +2,8 @@
 
 export interface SavedTable {
   readonly chains: string[];
-  readonly rules: {readonly chain: string; readonly words: string[]}[];
+  /** `text` is the rule as printed, after `-A CHAIN `. */
+  readonly rules: {readonly chain: string; readonly words: string[]; readonly text: string}[];
 }
 
 export function parseIptablesSave(text: string): Map<string, SavedTable> {
@@ -19,40 +20,49 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
       current.chains.push(line.slice(3).trim());
     } else if (current !== undefined && line.startsWith('-A ')) {
       const [, chain = '', ...words] = splitWords(line);
-      current.rules.push({chain, words});
+      const after = line.indexOf(' ', 3);
+      current.rules.push({chain, words, text: after < 0 ? '' : line.slice(after + 1)});
     }
   }
   return tables;
 }
 
+const SPACE = 32;
+
 /** Splits a rule line into words the way iptables-restore reads it: double quotes group, `\"` escapes. */
 export function splitWords(line: string): string[] {
   const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '\\' && quoted && line[i + 1] === '"') {
-      word += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-      inWord = true;
-    } else if (c === ' ' && !quoted) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
+  let i = 0;
+  const n = line.length;
+  let quote = line.indexOf('"');
+  while (i < n) {
+    while (i < n && line.charCodeAt(i) === SPACE) i++;
+    if (i >= n) break;
+    // Most words hold no quote: take them whole.
+    const end = line.indexOf(' ', i);
+    const stop = end < 0 ? n : end;
+    if (quote >= 0 && quote < i) quote = line.indexOf('"', i);
+    if (quote < 0 || quote >= stop) {
+      words.push(line.slice(i, stop));
+      i = stop;
+      continue;
     }
+    let word = '';
+    let quoted = false;
+    for (; i < n; i++) {
+      const c = line[i]!;
+      if (c === '\\' && quoted && line[i + 1] === '"') {
+        word += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = !quoted;
+      } else if (c === ' ' && !quoted) {
+        break;
+      } else {
+        word += c;
+      }
+    }
+    words.push(word);
   }
-  if (inWord) words.push(word);
   return words;
-}
-
-/** Joins words into a rule line iptables-restore reads back into the same words. */
-export function joinWords(words: readonly string[]): string {
-  return words.map((w) => (/^[^\s"\\]+$/.test(w) ? w : `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ');
 }

@@ -8,6 +8,7 @@ import {
   isBuiltinChain,
   isOwnerAlias,
   keyOf,
+  type IptablesChain,
   type IptablesTable,
   type Keyed,
   type Link,
@@ -15,7 +16,7 @@ import {
   type Resource,
 } from '../resources/model.js';
 import {hostRoutes, isHostRoute, type HostRoute, type HostRoutes} from '../resources/host-routes.js';
-import {iptablesState, type IptablesResource, type IptablesState} from '../resources/iptables.js';
+import {iptablesState, rememberSavedText, type IptablesResource, type IptablesState} from '../resources/iptables.js';
 import {parseIptablesSave} from './iptables.js';
 import {SECTION} from './script.js';
 
@@ -307,21 +308,25 @@ function parseIptables(text: string): IptablesResource[] {
   for (const [table, saved] of parseIptablesSave(text)) {
     if (table !== 'filter' && table !== 'nat') continue;
     const t: IptablesTable = table;
-    const rulesOf = new Map<string, string[][]>();
+    const owned = new Map<string, {rules: string[][]; texts: string[]; chain: IptablesChain}>();
     for (const chain of saved.chains) {
       if (!chain.startsWith(CHAIN_PREFIX)) continue;
       const rules: string[][] = [];
-      rulesOf.set(chain, rules);
-      found.push({kind: 'iptables-chain', ns: '', table: t, chain, rules});
+      const resource: IptablesChain = {kind: 'iptables-chain', ns: '', table: t, chain, rules};
+      owned.set(chain, {rules, texts: [], chain: resource});
+      found.push(resource);
     }
-    for (const {chain, words} of saved.rules) {
+    for (const {chain, words, text} of saved.rules) {
       if (!isBuiltinChain(chain)) {
-        rulesOf.get(chain)?.push(words);
+        const entry = owned.get(chain);
+        entry?.rules.push(words);
+        entry?.texts.push(text);
       } else {
         const target = words[words.indexOf('-j') + 1];
         if (words.includes('-j') && target?.startsWith(CHAIN_PREFIX)) found.push({kind: 'iptables-rule', ns: '', table: t, chain, rule: words});
       }
     }
+    for (const {texts, chain} of owned.values()) rememberSavedText(chain, texts.join('\n'));
   }
   return found;
 }

@@ -1,5 +1,5 @@
 /** One-line descriptions of resources for plans, as an operator would say them. */
-import {joinWords} from '../observe/iptables.js';
+import {joinWords} from '../resources/iptables.js';
 import type {Resource} from '../resources/model.js';
 
 export function describe(r: Resource): string {

@@ -10,7 +10,7 @@ export type IptablesResource = IptablesChain | IptablesRule;
 
 export interface IptablesState {
   readonly resources: readonly IptablesResource[];
-  /** sha256 of every object's key and, for chains, their rules. */
+  /** sha256 of every object's key and, for chains, their rules as iptables-save prints them. */
   readonly digest: string;
 }
 
@@ -35,8 +35,39 @@ export function chainText(chain: IptablesChain): string {
   return text;
 }
 
+/** Joins words into a rule line iptables-restore reads back into the same words. */
+export function joinWords(words: readonly string[]): string {
+  return words.map((w) => (/^[^\s"\\]+$/.test(w) ? w : `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ');
+}
+
+const savedTexts = new WeakMap<IptablesChain, string>();
+
+/** Records the chain's rules as iptables-save printed them (one per line, without `-A CHAIN `). */
+export function rememberSavedText(chain: IptablesChain, text: string): void {
+  savedTexts.set(chain, text);
+}
+
+/**
+ * The chain's rules as iptables-save prints them: as read from the node, or as netctl writes them.
+ * Equal saved texts mean equal rules, found without splitting and joining every rule again; unequal
+ * ones may still hold the same words (a quoting difference), which chainText decides.
+ */
+export function savedText(chain: IptablesChain): string {
+  let text = savedTexts.get(chain);
+  if (text === undefined) {
+    text = chain.rules.map(joinWords).join('\n');
+    savedTexts.set(chain, text);
+  }
+  return text;
+}
+
+/** The same rules in the same order. */
+export function sameRules(a: IptablesChain, b: IptablesChain): boolean {
+  return savedText(a) === savedText(b) || chainText(a) === chainText(b);
+}
+
 export function iptablesState(resources: readonly IptablesResource[]): IptablesState {
-  const lines = resources.map((r) => (r.kind === 'iptables-chain' ? `${keyOf(r)}\n${chainText(r)}` : keyOf(r))).sort();
+  const lines = resources.map((r) => (r.kind === 'iptables-chain' ? `${keyOf(r)}\n${savedText(r)}` : keyOf(r))).sort();
   const hash = createHash('sha256');
   for (const line of lines) hash.update(line).update('\0');
   return {resources, digest: hash.digest('hex')};

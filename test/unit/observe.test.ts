@@ -3,6 +3,8 @@ import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {desiredResources, desiredState} from '../../src/desired/index.js';
+import {splitWords} from '../../src/observe/iptables.js';
+import {joinWords} from '../../src/resources/iptables.js';
 import {observedResources, parseObservation, splitSections} from '../../src/observe/parse.js';
 import {diff} from '../../src/plan/diff.js';
 import {checkSpecText} from '../../src/spec/check.js';
@@ -22,6 +24,12 @@ describe('parseObservation', () => {
     const {changes, conflicts} = diff(desired, {resources: observedResources(observed), foreign: observed.foreign});
     expect(conflicts).toEqual([]);
     expect(changes).toEqual([]);
+  });
+
+  it('digests the host routes and iptables objects netctl applied as the desired state does, so plans need not compare them one by one', () => {
+    const desired = desiredState({cluster, node: node1, facts: {uplink: 'eth0'}});
+    expect(observed.hostRoutes.digest).toBe(desired.hostRoutes.digest);
+    expect(observed.iptables.digest).toBe(desired.iptables.digest);
   });
 
   it('owns only what carries netctl marks', () => {
@@ -62,5 +70,19 @@ describe('parseObservation', () => {
 
   it('reports missing tools', () => {
     expect(splitSections('@@netctl missing iptables-save\n@@netctl end\n').missing).toEqual(['iptables-save']);
+  });
+});
+
+describe('splitWords', () => {
+  it('reads words as iptables-restore does, and joinWords writes them back', () => {
+    const cases: [string, string[]][] = [
+      ['-A X -j ACCEPT', ['-A', 'X', '-j', 'ACCEPT']],
+      ['-m comment --comment "netctl: web/http -> 10.0.0.1:80" -j X', ['-m', 'comment', '--comment', 'netctl: web/http -> 10.0.0.1:80', '-j', 'X']],
+      ['--comment "say \\"hi\\"" -j X', ['--comment', 'say "hi"', '-j', 'X']],
+      ['a  b ""', ['a', 'b', '']],
+      ['pre"fix here" end', ['prefix here', 'end']],
+    ];
+    for (const [line, words] of cases) expect(splitWords(line)).toEqual(words);
+    for (const [, words] of cases.slice(0, 3)) expect(splitWords(joinWords(words))).toEqual(words);
   });
 });
