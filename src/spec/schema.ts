@@ -3,28 +3,18 @@
  * for people (unknown fields get a "did you mean").
  */
 import {readFileSync} from 'node:fs';
-import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js';
+import type {ErrorObject, ValidateFunction} from 'ajv/dist/2020.js';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
+import {validate as generated} from './schema-validator.generated.js';
 import {suggest} from './suggest.js';
 import type {SpecDocument} from './types.js';
 
 export const SCHEMA_URL = new URL('../../schemas/netctl.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined;
-
 export function schemaText(): string {
   return readFileSync(SCHEMA_URL, 'utf8');
 }
 
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    const ajv = new Ajv2020({allErrors: true, verbose: true, strict: true});
-    // Our own annotation: the message shown when a value fails its pattern or const.
-    ajv.addVocabulary(['x-message']);
-    compiled = ajv.compile(JSON.parse(schemaText()) as object);
-  }
-  return compiled;
-}
 
 /** A diagnostic that points at a mapping key rather than at its value. */
 export interface SchemaDiagnostic extends Diagnostic {
@@ -32,7 +22,8 @@ export interface SchemaDiagnostic extends Diagnostic {
 }
 
 export function checkSchema(value: unknown): {spec: SpecDocument | undefined; diagnostics: SchemaDiagnostic[]} {
-  const validate = validator();
+  // ajv's validator of the schema, compiled ahead of time by scripts/generate-schema-validator.mjs.
+  const validate = generated as ValidateFunction;
   if (validate(value)) return {spec: value as SpecDocument, diagnostics: []};
   const seen = new Set<string>();
   const diagnostics: SchemaDiagnostic[] = [];
