@@ -8,7 +8,7 @@ import {ObservationError, parseObservation, type NodeObservation} from '../obser
 import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
-import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
+import {LockedError, UnreachableError, type ScriptResult, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
 import type {Session} from './session.js';
 
@@ -22,7 +22,11 @@ export interface ClusterPlan {
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, iptablesScope?: ReadonlySet<string>): Promise<NodeObservation> {
-  const result = await transport.run(observeScript(observeOptions(cluster, node, intent, iptablesScope)));
+  return observationIn(await transport.run(observeScript(observeOptions(cluster, node, intent, iptablesScope))));
+}
+
+/** The node's state from the output of a script that ends with the observe script. */
+function observationIn(result: ScriptResult): NodeObservation {
   if (result.exitCode !== 0 && !result.stdout.includes('@@netctl end')) {
     throw new ObservationError(`reading the node's state failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').pop() ?? ''}`);
   }
@@ -71,18 +75,20 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
 }
 
 /**
- * Applies one node's planned changes as a transaction, verifies, and with `confirmSeconds` confirms
- * over a new connection before the node's watchdog would roll it back. That connection is opened as
- * soon as the changes are in, while the verification runs, and is told to confirm only once the
- * verification passes.
+ * Applies one node's planned changes as a transaction and re-reads what it changed in the same round
+ * trip; verifies that nothing is left to do, and with `confirmSeconds` confirms over a new connection
+ * before the node's watchdog would roll it back. That connection is opened as soon as the changes
+ * are in, while the verification runs, and is told to confirm only once the verification passes.
  */
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirmSeconds?: number): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
-  const result = await transport.run(transactionScript(plan, confirmSeconds));
+  const scope = verificationScope(plan.changes);
+  // The transaction exits before the re-read when it did not apply.
+  const result = await transport.run(transactionScript(plan, confirmSeconds) + observeScript(observeOptions(cluster, node, intent, scope)));
   if (result.exitCode === ROLLED_BACK_EXIT) {
     throw new ApplyError(`${plan.node}: applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`, true);
   }
-  if (result.exitCode !== 0 || !result.stdout.includes(`${TX_MARK} applied`)) {
+  if (!result.stdout.includes(`${TX_MARK} applied`)) {
     throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
   let decide: (script: string | undefined) => void = () => undefined;
@@ -91,8 +97,7 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   })));
   let left: string[];
   try {
-    const scope = verificationScope(plan.changes);
-    const after = planNode(cluster, node, await observeNode(transport, cluster, node, intent, scope), intent, scope);
+    const after = planNode(cluster, node, observationIn(result), intent, scope);
     left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
   } catch (error) {
     decide(undefined);

@@ -36,22 +36,23 @@ class ScriptedNode implements Transport {
 const ok = (stdout: string): ScriptResult => ({stdout, stderr: '', exitCode: 0});
 
 describe('applyNode', () => {
-  it('sends one script and accepts the node when the re-read shows no difference', async () => {
+  it('sends one script that applies and re-reads, and accepts the node when the re-read shows no difference', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const transport = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied)]);
+    const transport = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`)]);
     await applyNode(transport, cluster, plan, 'apply');
-    expect(transport.received).toHaveLength(2);
+    expect(transport.received).toHaveLength(1);
     expect(transport.received[0]).toContain('ip -batch -');
     expect(transport.received[0]).toContain('cat >/run/netctl/tx/rollback.sh');
+    expect(transport.received[0]!.indexOf('sec links')).toBeGreaterThan(transport.received[0]!.indexOf('[ "$status" = applied ] || exit 3'));
   });
 
   it('rolls the node back and names the remaining differences when the re-read is not clean', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const stillEmpty = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(empty), ok('@@netctl-tx rolled-back\n')]);
+    const stillEmpty = new ScriptedNode([ok(`@@netctl-tx applied\n${empty}`), ok('@@netctl-tx rolled-back\n')]);
     await expect(applyNode(stillEmpty, cluster, plan, 'apply')).rejects.toThrow(
       /^node1: the node still differed from the spec after applying, so it was rolled back to its state before this apply: .*create link netctl0 \(missing on the node\)/,
     );
-    expect(stillEmpty.received[2]).toContain('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo rolled-back >/run/netctl/tx/status');
+    expect(stillEmpty.received[1]).toContain('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo rolled-back >/run/netctl/tx/status');
   });
 
   it('says what failed and that the node was rolled back when a command fails', async () => {
@@ -63,15 +64,15 @@ describe('applyNode', () => {
 
   it('confirms over a new connection when a watchdog guards the node', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const node = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied), ok('@@netctl-tx confirmed\n')]);
+    const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
     await applyNode(node, cluster, plan, 'apply', 60);
     expect(node.received[0]).toContain('sleep 60; flock /run/netctl/tx/confirm.lock');
-    expect(node.received[2]).toMatch(/^fresh connection: flock \/run\/netctl\/tx\/confirm.lock/);
+    expect(node.received[1]).toMatch(/^fresh connection: flock \/run\/netctl\/tx\/confirm.lock/);
   });
 
   it('says the watchdog will restore the node when the confirmation does not get through', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    const node = new ScriptedNode([ok('@@netctl-tx applied\n'), ok(applied), ok('')]);
+    const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('')]);
     await expect(applyNode(node, cluster, plan, 'apply', 60)).rejects.toThrow(
       "node1: applied and verified, but netctl could not confirm over a new connection (its watchdog had already rolled it back); the node's watchdog restores its previous state within 60 s of the apply");
   });
