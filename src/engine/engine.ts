@@ -83,18 +83,26 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirmSeconds?: number): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
   const scope = verificationScope(plan.changes);
+  let decide: (script: string | undefined) => void = () => undefined;
+  let confirmation: Promise<{result?: ScriptResult | undefined; error?: string}> | undefined;
+  // The transaction's own output (before the re-read) is short; it says when the changes are in.
+  let transactionOutput = '';
+  const openConfirmation = (chunk: string) => {
+    if (confirmSeconds === undefined || confirmation !== undefined) return;
+    transactionOutput += chunk;
+    if (!transactionOutput.includes(`${TX_MARK} applied`)) return;
+    confirmation = settled(transport.runFresh(new Promise((resolve) => {
+      decide = resolve;
+    })));
+  };
   // The transaction exits before the re-read when it did not apply.
-  const result = await transport.run(transactionScript(plan, confirmSeconds) + observeScript(observeOptions(cluster, node, intent, scope)));
+  const result = await transport.run(transactionScript(plan, confirmSeconds) + observeScript(observeOptions(cluster, node, intent, scope)), openConfirmation);
   if (result.exitCode === ROLLED_BACK_EXIT) {
     throw new ApplyError(`${plan.node}: applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`, true);
   }
   if (!result.stdout.includes(`${TX_MARK} applied`)) {
     throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
-  let decide: (script: string | undefined) => void = () => undefined;
-  const confirmation = confirmSeconds === undefined ? undefined : settled(transport.runFresh(new Promise((resolve) => {
-    decide = resolve;
-  })));
   let left: string[];
   try {
     const after = planNode(cluster, node, observationIn(result), intent, scope);

@@ -9,9 +9,11 @@ export class LocalTransport implements Transport {
 
   constructor(private readonly node: string, private readonly lock?: LockRequest) {}
 
-  async run(script: string): Promise<ScriptResult> {
+  async run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
     if (this.lock !== undefined) await this.hold(this.lock);
-    const result = await execa('sh', ['-s'], {input: script, reject: false, stripFinalNewline: false});
+    const child = execa('sh', ['-s'], {input: script, reject: false, stripFinalNewline: false});
+    if (onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+    const result = await child;
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 

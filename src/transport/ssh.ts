@@ -60,9 +60,9 @@ export class SshTransport implements Transport {
     this.description = `${user}${destination}${port}`;
   }
 
-  async run(script: string): Promise<ScriptResult> {
+  async run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
     await this.connect();
-    return (await this.script(`ControlPath=${this.controlPath}`, script))!;
+    return (await this.script(`ControlPath=${this.controlPath}`, script, onOutput))!;
   }
 
   runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
@@ -74,7 +74,7 @@ export class SshTransport implements Transport {
    * Runs a script through `sh -s` on the node, over the shared connection or (ControlPath=none) a new
    * one; with no script, `sh -s` reads an empty stdin and the connection ends unused.
    */
-  private async script(controlPath: string, script: string | PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
+  private async script(controlPath: string, script: string | PromiseLike<string | undefined>, onOutput?: (chunk: string) => void): Promise<ScriptResult | undefined> {
     // `--` ends ssh's options; the destination is schema-checked and never starts with '-'.
     const child = execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', controlPath, '--', this.destination, 'sh -s'], {
       stdin: 'pipe',
@@ -85,6 +85,7 @@ export class SshTransport implements Transport {
     });
     // ssh may be gone (no connection) before the script is written; its exit status says why.
     child.stdin.on('error', () => undefined);
+    if (onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
     const text = await script;
     child.stdin.end(text ?? '');
     const result = await child;

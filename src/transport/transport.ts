@@ -9,7 +9,8 @@ export interface ScriptResult {
 export interface Transport {
   /** Human name of the way in, for messages: `root@198.51.100.1:22` or `local`. */
   readonly description: string;
-  run(script: string): Promise<ScriptResult>;
+  /** Runs a script over the shared connection; `onOutput` sees its stdout as it comes. */
+  run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult>;
   /**
    * Opens a new connection at once, not the shared one, and runs the script once it is known: proof
    * that the node can still be reached. With no script (undefined) the connection is closed unused.

@@ -18,10 +18,11 @@ class ScriptedNode implements Transport {
   readonly description = 'scripted';
   readonly received: string[] = [];
   constructor(private readonly answers: ScriptResult[]) {}
-  run(script: string): Promise<ScriptResult> {
+  run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
     this.received.push(script);
     const answer = this.answers.shift();
     if (answer === undefined) throw new Error('unexpected script');
+    onOutput?.(answer.stdout);
     return Promise.resolve(answer);
   }
   async runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
