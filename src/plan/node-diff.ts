@@ -13,7 +13,7 @@ import {MISSING, diff, type Change, type Conflict} from './diff.js';
 
 export interface ObservedState {
   /** netctl's objects on the node other than its host routes and iptables. */
-  readonly node: Keyed;
+  readonly resources: Keyed;
   readonly hostRoutes: HostRoutes;
   readonly iptables: IptablesState;
   readonly foreign: ReadonlyMap<string, string>;
@@ -70,12 +70,12 @@ function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: Re
  * its host routes are then compared together.
  */
 export function diffNode(desired: DesiredState, observed: ObservedState): {changes: Change[]; conflicts: Conflict[]} {
-  const own = diff(desired.node, {resources: observed.node, foreign: observed.foreign});
+  const own = diff(desired.node, observed);
   const iptables = iptablesChanges(desired.iptables, observed.iptables);
   if (own.changes.some((c) => c.action === 'replace' && c.kind === 'link')) {
     const together = diff(
       new Map([...desired.node, ...keyed(desired.hostRoutes)]),
-      {resources: new Map([...observed.node, ...keyed(observed.hostRoutes)]), foreign: observed.foreign},
+      {resources: new Map([...observed.resources, ...keyed(observed.hostRoutes)]), foreign: observed.foreign},
     );
     const parts = split(together.changes);
     return {changes: iptables.deletions.concat(parts.deletions, parts.others, iptables.others), conflicts: together.conflicts};

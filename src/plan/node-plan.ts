@@ -61,7 +61,7 @@ export function planNode(
   const facts = nodeFacts(cluster, node, observed, errors);
   if (facts === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
   const desired = scoped(desiredState({cluster, node, facts}), iptablesScope);
-  const {changes, conflicts} = diffNode(desired, {node: observed.resources, hostRoutes: observed.hostRoutes, iptables: observed.iptables, foreign: observed.foreign});
+  const {changes, conflicts} = diffNode(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
   }
