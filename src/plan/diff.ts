@@ -2,7 +2,7 @@
  * The generic diff: desired and observed resources of one node in, ordered changes out.
  * Apply branches only on `action`; `reason` is for people.
  */
-import {ruleText, sameRules} from '../resources/iptables.js';
+import {rulesMissingIn, sameRules} from '../resources/iptables.js';
 import {byKey, compareRank, createRank, parentLink, type IptablesChain, type Keyed, type Kind, type Link, type Rank, type Resource} from '../resources/model.js';
 
 /**
@@ -131,15 +131,8 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
 /** `rules +1 -2`, or `rules reordered`; undefined when the chain holds exactly the wanted rules. */
 function compareRules(before: IptablesChain, after: IptablesChain): string | undefined {
   if (sameRules(before, after)) return undefined;
-  const count = new Map<string, number>();
-  for (const rule of before.rules) count.set(ruleText(rule), (count.get(ruleText(rule)) ?? 0) + 1);
-  let added = 0;
-  for (const rule of after.rules) {
-    const left = count.get(ruleText(rule)) ?? 0;
-    if (left > 0) count.set(ruleText(rule), left - 1);
-    else added++;
-  }
-  const removed = [...count.values()].reduce((sum, n) => sum + n, 0);
+  const added = rulesMissingIn(after, before).length;
+  const removed = rulesMissingIn(before, after).length;
   return added + removed === 0 ? 'rules reordered' : `rules +${added} -${removed}`;
 }
 

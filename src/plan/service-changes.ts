@@ -4,7 +4,7 @@
  * from the comments netctl writes on every service rule (`netctl: web/http -> 10.244.1.5:8080`).
  */
 import {HASHED_CHAIN} from '../desired/services.js';
-import {ruleText} from '../resources/iptables.js';
+import {rulesMissingIn} from '../resources/iptables.js';
 import type {IptablesChain} from '../resources/model.js';
 import type {Action, Change} from './diff.js';
 
@@ -47,18 +47,10 @@ function word(rule: readonly string[], flag: string): string | undefined {
   return at < 0 ? undefined : rule[at + 1];
 }
 
-/** Rules of `from` that `to` does not hold (as many times). */
+/** Rules of `from` that `to` does not hold, as deltas. */
 function missingIn(from: IptablesChain | undefined, to: IptablesChain | undefined): RuleDelta[] {
   if (from === undefined) return [];
-  const left = new Map<string, number>();
-  for (const rule of to?.rules ?? []) left.set(ruleText(rule), (left.get(ruleText(rule)) ?? 0) + 1);
-  const missing: RuleDelta[] = [];
-  for (const rule of from.rules) {
-    const n = left.get(ruleText(rule)) ?? 0;
-    if (n > 0) left.set(ruleText(rule), n - 1);
-    else missing.push({chain: from.chain, rule, label: labelOf(rule)});
-  }
-  return missing;
+  return rulesMissingIn(from, to).map((rule) => ({chain: from.chain, rule, label: labelOf(rule)}));
 }
 
 interface ServiceDeltas {

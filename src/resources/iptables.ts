@@ -61,6 +61,17 @@ export function savedText(chain: IptablesChain): string {
   return text;
 }
 
+/** The rules of `from` that `to` does not hold (as many times), in order. */
+export function rulesMissingIn(from: IptablesChain, to: IptablesChain | undefined): (readonly string[])[] {
+  const left = new Map<string, number>();
+  for (const rule of to?.rules ?? []) left.set(ruleText(rule), (left.get(ruleText(rule)) ?? 0) + 1);
+  return from.rules.filter((rule) => {
+    const n = left.get(ruleText(rule)) ?? 0;
+    if (n > 0) left.set(ruleText(rule), n - 1);
+    return n === 0;
+  });
+}
+
 /** The same rules in the same order. */
 export function sameRules(a: IptablesChain, b: IptablesChain): boolean {
   return savedText(a) === savedText(b) || chainText(a) === chainText(b);
