@@ -103,6 +103,8 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   if (!result.stdout.includes(`${TX_MARK} applied`)) {
     throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
+  // In case the output did not come in pieces.
+  if (confirmation === undefined) openConfirmation(result.stdout);
   let left: string[];
   try {
     const after = planNode(cluster, node, observationIn(result), intent, scope);
