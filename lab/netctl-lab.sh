@@ -112,10 +112,12 @@ MaxSessions 100
 MaxStartups 100:30:200
 CONF
     # The node's own mount namespace gives it its own /run (so its own /run/netns and /run/netctl), so
-    # pod namespaces and locks of different nodes never meet. sshd -D stays in the foreground of this
-    # background job; its log says when it listens.
+    # pod namespaces and locks of different nodes never meet, and its own empty /root, so sessions do
+    # not run this machine's shell start-up files (bash reads ~/.bashrc for every SSH command) but
+    # start as on a plain host. sshd -D stays in the foreground of this background job; its log says
+    # when it listens.
     ip netns exec "$ns" unshare --mount --propagation private -- sh -c \
-      "mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/netns /run/sshd && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
+      "mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs -o mode=700 tmpfs /root && mkdir -p /run/netns /run/sshd && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
       >"$DIR/node${i}.log" 2>&1 &
     echo "${address} $(cut -d' ' -f1,2 "$DIR/host_key.pub")" >>"$DIR/known_hosts"
   done
