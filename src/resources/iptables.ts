@@ -23,16 +23,29 @@ export function ruleText(rule: readonly string[]): string {
   return rule.join(' ');
 }
 
-const texts = new WeakMap<IptablesChain, string>();
+/** A text computed from a chain once per chain object, or recorded for it. */
+function perChain(compute: (chain: IptablesChain) => string) {
+  const texts = new WeakMap<IptablesChain, string>();
+  return {
+    get(chain: IptablesChain): string {
+      let text = texts.get(chain);
+      if (text === undefined) {
+        text = compute(chain);
+        texts.set(chain, text);
+      }
+      return text;
+    },
+    set(chain: IptablesChain, text: string): void {
+      texts.set(chain, text);
+    },
+  };
+}
+
+const wordTexts = perChain((chain) => chain.rules.map(ruleText).join('\n'));
 
 /** The chain's rules as text, computed once per chain object. */
 export function chainText(chain: IptablesChain): string {
-  let text = texts.get(chain);
-  if (text === undefined) {
-    text = chain.rules.map(ruleText).join('\n');
-    texts.set(chain, text);
-  }
-  return text;
+  return wordTexts.get(chain);
 }
 
 /** Joins words into a rule line iptables-restore reads back into the same words. */
@@ -40,7 +53,7 @@ export function joinWords(words: readonly string[]): string {
   return words.map((w) => (/^[^\s"\\]+$/.test(w) ? w : `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(' ');
 }
 
-const savedTexts = new WeakMap<IptablesChain, string>();
+const savedTexts = perChain((chain) => chain.rules.map(joinWords).join('\n'));
 
 /** Records the chain's rules as iptables-save printed them (one per line, without `-A CHAIN `). */
 export function rememberSavedText(chain: IptablesChain, text: string): void {
@@ -53,12 +66,7 @@ export function rememberSavedText(chain: IptablesChain, text: string): void {
  * ones may still hold the same words (a quoting difference), which chainText decides.
  */
 export function savedText(chain: IptablesChain): string {
-  let text = savedTexts.get(chain);
-  if (text === undefined) {
-    text = chain.rules.map(joinWords).join('\n');
-    savedTexts.set(chain, text);
-  }
-  return text;
+  return savedTexts.get(chain);
 }
 
 /** The rules of `from` that `to` does not hold (as many times), in order. */
