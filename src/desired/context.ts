@@ -35,7 +35,11 @@ export function perCluster<T>(compute: (cluster: ClusterNetwork) => T): (cluster
 
 const podsByNode = perCluster((cluster) => {
   const byNode = new Map<string, Pod[]>();
-  for (const pod of cluster.pods) byNode.set(pod.node, [...(byNode.get(pod.node) ?? []), pod]);
+  for (const pod of cluster.pods) {
+    const pods = byNode.get(pod.node);
+    if (pods === undefined) byNode.set(pod.node, [pod]);
+    else pods.push(pod);
+  }
   return byNode;
 });
 

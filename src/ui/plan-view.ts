@@ -55,7 +55,13 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
     errors += outcome.errors.length;
     const {services, others} = groupServiceChanges(outcome.changes);
     const servicesOf = new Map<string, string[]>();
-    for (const s of services) for (const key of s.keys) servicesOf.set(key, [...(servicesOf.get(key) ?? []), s.service]);
+    for (const s of services) {
+      for (const key of s.keys) {
+        const list = servicesOf.get(key);
+        if (list === undefined) servicesOf.set(key, [s.service]);
+        else list.push(s.service);
+      }
+    }
     const shown = new Set(others);
     for (const c of others) count(c.action);
     for (const s of services) count(s.action);
