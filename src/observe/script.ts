@@ -13,8 +13,8 @@ export interface ObserveOptions {
   readonly probeLinkTypes: readonly ('ipvlan' | 'macvlan')[];
   /**
    * Read only these iptables chains (`table chain`), in iptables-save format, instead of the whole
-   * ruleset: with the nf_tables backend, iptables-save costs about 1 s per 30,000 rules, listing one
-   * chain a few milliseconds. Apply verifies what it changed this way.
+   * ruleset: with the nf_tables backend, iptables-save of 32,000 rules costs 0.3 s, listing one chain
+   * 1.5 ms. Apply verifies what it changed this way.
    */
   readonly iptablesChains?: readonly string[];
 }

@@ -19,7 +19,7 @@ export function isIptables(r: Resource): r is IptablesResource {
 }
 
 /** A rule as one line of words, as keys and comparisons use it. */
-export function ruleText(rule: readonly string[]): string {
+function ruleText(rule: readonly string[]): string {
   return rule.join(' ');
 }
 
@@ -44,7 +44,7 @@ function perChain(compute: (chain: IptablesChain) => string) {
 const wordTexts = perChain((chain) => chain.rules.map(ruleText).join('\n'));
 
 /** The chain's rules as text, computed once per chain object. */
-export function chainText(chain: IptablesChain): string {
+function chainText(chain: IptablesChain): string {
   return wordTexts.get(chain);
 }
 
@@ -65,7 +65,7 @@ export function rememberSavedText(chain: IptablesChain, text: string): void {
  * Equal saved texts mean equal rules, found without splitting and joining every rule again; unequal
  * ones may still hold the same words (a quoting difference), which chainText decides.
  */
-export function savedText(chain: IptablesChain): string {
+function savedText(chain: IptablesChain): string {
   return savedTexts.get(chain);
 }
 
