@@ -11,9 +11,10 @@ const common = {
 
 export default {
   verbose: true,
+  reporters: ['default', '<rootDir>/test/e2e-summary-reporter.mjs'],
   testTimeout: 60000,
   projects: [
     {...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/cli/**/*.test.ts']},
-    {...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts']},
+    {...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], globalSetup: '<rootDir>/test/e2e/global-setup.mjs'},
   ],
 };

@@ -24,6 +24,12 @@ export function confirmSeconds(flags: {'confirm-timeout': number; 'no-confirm': 
   return flags['no-confirm'] ? undefined : flags['confirm-timeout'];
 }
 
+/** Prints `error: MESSAGE` as one line, without oclif's wrapping, and exits with `code`. */
+export function exitWithError(command: Command, message: string, code: number): never {
+  process.stderr.write(`error: ${message}\n`);
+  return command.exit(code);
+}
+
 /** The nodes a command works on: the targeted ones, or all. Exits 1 naming an unknown target. */
 export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, targets: readonly string[] | undefined): string[] {
   const names = cluster.nodes.map((n) => n.name);

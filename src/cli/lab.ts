@@ -2,6 +2,8 @@
 import {Flags, type Command} from '@oclif/core';
 import {execa} from 'execa';
 import {fileURLToPath} from 'node:url';
+import {exitWithError} from './common.js';
+import {LabToolsError, ensureLabTools, labPath} from './lab-tools.js';
 
 export const LAB_SCRIPT = fileURLToPath(new URL('../../lab/netctl-lab.sh', import.meta.url));
 
@@ -13,20 +15,31 @@ export function labDirectory(name: string): string {
   return name === '' ? '/tmp/netctl-lab' : `/tmp/netctl-lab-${name}`;
 }
 
+/** Exits with a clear error unless this machine can host a lab: Linux, as root. */
+export function requireLabHost(command: Command): void {
+  if (process.platform !== 'linux') exitWithError(command, 'netctl lab needs Linux: it builds nodes from network namespaces', 1);
+  if (process.getuid?.() !== 0) exitWithError(command, 'netctl lab needs root: it creates network namespaces and runs an sshd per node (try sudo)', 1);
+}
+
+/** Checks the lab's host tools, installing missing ones when `install` (apt-get, as root); exits 1 if any stay missing. */
+export async function ensureLabToolsOrExit(command: Command, install: boolean): Promise<void> {
+  try {
+    await ensureLabTools((line) => process.stderr.write(`${line}\n`), {install});
+  } catch (error) {
+    if (error instanceof LabToolsError) exitWithError(command, error.message, 1);
+    throw error;
+  }
+}
+
 /** Runs the lab script, or exits with a clear error when this machine cannot host a lab. */
 export async function runLab(command: Command, name: string, args: string[]): Promise<string> {
-  if (process.platform !== 'linux') command.error('netctl lab needs Linux: it builds nodes from network namespaces', {exit: 1});
-  if (process.getuid?.() !== 0) command.error('netctl lab needs root: it creates network namespaces and runs an sshd per node (try sudo)', {exit: 1});
-  if (!/^[a-z0-9]{0,7}$/.test(name)) command.error(`--name ${name}: use up to 7 lowercase letters or digits`, {exit: 2});
-  for (const tool of ['ip', 'sshd', 'ssh-keygen', 'unshare', 'nsenter', 'flock', 'iptables']) {
-    const found = await execa('sh', ['-c', `command -v ${tool} || [ -x /usr/sbin/${tool} ]`], {reject: false});
-    if (found.exitCode !== 0) command.error(`netctl lab needs ${tool} on this machine (Debian: apt-get install openssh-server iproute2 iptables util-linux)`, {exit: 1});
-  }
+  requireLabHost(command);
+  if (!/^[a-z0-9]{0,7}$/.test(name)) exitWithError(command, `--name ${name}: use up to 7 lowercase letters or digits`, 2);
   const result = await execa(LAB_SCRIPT, args, {
     reject: false,
-    env: {NETCTL_LAB_DIR: labDirectory(name), NETCTL_LAB_PREFIX: name === '' ? 'nlab' : `nl-${name}`},
+    env: {NETCTL_LAB_DIR: labDirectory(name), NETCTL_LAB_PREFIX: name === '' ? 'nlab' : `nl-${name}`, PATH: labPath(process.env.PATH ?? '')},
   });
-  if (result.exitCode !== 0) command.error(`the lab script failed: ${result.stderr.trim() || result.stdout.trim()}`, {exit: 1});
+  if (result.exitCode !== 0) exitWithError(command, `the lab script failed: ${result.stderr.trim() || result.stdout.trim()}`, 1);
   return result.stdout;
 }
 

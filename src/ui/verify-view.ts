@@ -1,5 +1,5 @@
 /** `netctl verify` results: a readable matrix per node, JSON, and JUnit XML for CI. */
-import type {CheckResult} from '../verify/run.js';
+import type {CheckResult, CheckStatus} from '../verify/run.js';
 import type {Colors} from './colors.js';
 
 export interface VerifyDocument {
@@ -14,26 +14,35 @@ export interface VerifyDocument {
     readonly port: number | null;
     readonly description: string;
     readonly passed: boolean;
+    readonly status: CheckStatus;
     readonly outcome: string;
     readonly detail: string;
   }[];
   readonly errors: readonly string[];
-  readonly summary: {readonly passed: number; readonly failed: number};
+  readonly summary: {readonly passed: number; readonly failed: number; readonly notRun: number};
 }
 
+/** Passed only when every check ran and passed and nothing went wrong besides. */
 export function verifyDocument(results: readonly CheckResult[], errors: readonly string[]): VerifyDocument {
-  const failed = results.filter((r) => !r.passed).length;
+  const count = (status: CheckStatus) => results.filter((r) => r.status === status).length;
+  const summary = {passed: count('passed'), failed: count('failed'), notRun: count('not run')};
   return {
     formatVersion: '1',
-    passed: failed === 0 && errors.length === 0,
-    checks: results.map(({check, passed, outcome, detail}) => ({
+    passed: summary.passed === results.length && errors.length === 0,
+    checks: results.map(({check, status, outcome, detail}) => ({
       id: check.id, kind: check.kind, node: check.node, pod: check.pod ?? null, target: check.target,
-      port: check.port ?? null, description: check.description, passed, outcome, detail,
+      port: check.port ?? null, description: check.description, passed: status === 'passed', status, outcome, detail,
     })),
     errors,
-    summary: {passed: results.length - failed, failed},
+    summary,
   };
 }
+
+const MARKS: Record<CheckStatus, (colors: Colors) => string> = {
+  'passed': (colors) => colors.green('pass'),
+  'failed': (colors) => colors.red('FAIL'),
+  'not run': (colors) => colors.yellow('skip'),
+};
 
 export function renderVerifyText(doc: VerifyDocument, colors: Colors): string {
   const out: string[] = [];
@@ -41,12 +50,12 @@ export function renderVerifyText(doc: VerifyDocument, colors: Colors): string {
   for (const node of nodes) {
     out.push(colors.bold(`${node}:`));
     for (const c of doc.checks.filter((x) => x.node === node)) {
-      const mark = c.passed ? colors.green('pass') : colors.red('FAIL');
-      out.push(`  ${mark}  ${c.description}${c.passed ? '' : `: ${c.outcome}`}`);
+      out.push(`  ${MARKS[c.status](colors)}  ${c.description}${c.passed ? '' : `: ${c.outcome}`}`);
     }
   }
   for (const error of doc.errors) out.push(`${colors.red('error:')} ${error}`);
-  out.push('', colors.bold(`Verify: ${doc.summary.passed} passed, ${doc.summary.failed} failed.`));
+  const notRun = doc.summary.notRun === 0 ? '' : `, ${doc.summary.notRun} not run`;
+  out.push('', colors.bold(`Verify: ${doc.summary.passed} passed, ${doc.summary.failed} failed${notRun}.`));
   return `${out.join('\n')}\n`;
 }
 
@@ -55,12 +64,20 @@ const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 export function renderJunit(doc: VerifyDocument): string {
   const cases = doc.checks.map((c) => {
     const open = `    <testcase classname="netctl.verify.${xml(c.node)}" name="${xml(c.description)}">`;
-    return c.passed ? `${open}</testcase>` : `${open}\n      <failure message="${xml(c.outcome)}">${xml(c.detail)}</failure>\n    </testcase>`;
+    switch (c.status) {
+      case 'passed':
+        return `${open}</testcase>`;
+      case 'not run':
+        return `${open}\n      <skipped message="${xml(c.outcome)}"/>\n    </testcase>`;
+      case 'failed':
+        return `${open}\n      <failure message="${xml(c.outcome)}">${xml(c.detail)}</failure>\n    </testcase>`;
+    }
   });
+  const skipped = doc.summary.notRun === 0 ? '' : ` skipped="${doc.summary.notRun}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${doc.checks.length}" failures="${doc.summary.failed}">`,
-    `  <testsuite name="netctl verify" tests="${doc.checks.length}" failures="${doc.summary.failed}">`,
+    `<testsuites tests="${doc.checks.length}" failures="${doc.summary.failed}"${skipped}>`,
+    `  <testsuite name="netctl verify" tests="${doc.checks.length}" failures="${doc.summary.failed}"${skipped}>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -6,6 +6,7 @@
  */
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel} from '../desired/services.js';
+import type {HostTool} from '../host/packages.js';
 import type {ClusterNetwork, Pod} from '../spec/types.js';
 
 export type CheckKind = 'ping' | 'mtu' | 'tcp';
@@ -22,6 +23,19 @@ export interface Check {
   /** Payload size for the MTU ping: pod MTU less 28 bytes of IPv4 and ICMP headers. */
   readonly size?: number;
   readonly description: string;
+  /** For a service check: the nodes of the service's endpoints, whose responders `--serve` starts. */
+  readonly endpointNodes?: readonly string[];
+}
+
+/** The tools a check runs on its node (besides `ip`, which netctl itself needs there). */
+export function toolsOf(check: Check): HostTool[] {
+  switch (check.kind) {
+    case 'ping':
+    case 'mtu':
+      return ['ping'];
+    case 'tcp':
+      return ['timeout', 'bash'];
+  }
 }
 
 /** ICMP echo header (8) + IPv4 header (20). */
@@ -64,18 +78,18 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   }
 
   for (const service of cluster.services) {
-    const endpointNodes = new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node));
+    const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
     // A client pod on a node without an endpoint, when there is one; else any pod.
-    const client = cluster.pods.find((p) => !endpointNodes.has(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+    const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
     if (client === undefined) continue;
     for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
       const label = portLabel(service, port);
       const clusterIP = formatAddress(service.clusterIP);
-      add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
+      add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
       if (port.nodePort !== undefined) {
         const other = cluster.nodes.find((n) => n.name !== client.node) ?? cluster.nodes[0]!;
         const address = formatAddress(other.address);
-        add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
+        add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
       }
     }
   }

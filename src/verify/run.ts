@@ -1,21 +1,25 @@
 /** Runs the checks of every node in parallel, one round trip per node, with optional responders. */
 import {mapLimit} from '../engine/limit.js';
 import type {Session} from '../engine/session.js';
+import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
-import {connectivityChecks, servedPorts, type Check} from './checks.js';
-import {CHECK_MARK, CHECK_TIMEOUT, STOP_SERVING, checksScript, serveScript} from './script.js';
+import {connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
+import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, checksScript, missingToolsIn, serveScript} from './script.js';
+
+/** `not run`: the check could not be made (a tool it needs is missing), which proves nothing either way. */
+export type CheckStatus = 'passed' | 'failed' | 'not run';
 
 export interface CheckResult {
   readonly check: Check;
-  readonly passed: boolean;
+  readonly status: CheckStatus;
   /** What happened, for people: "ok", "unreachable", "no listener", ... */
   readonly outcome: string;
   readonly detail: string;
 }
 
 export function interpret(check: Check, exit: number, output: string, serving: boolean): CheckResult {
-  const result = (passed: boolean, outcome: string) => ({check, passed, outcome, detail: output});
+  const result = (passed: boolean, outcome: string): CheckResult => ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
   if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
   switch (check.kind) {
     case 'ping':
@@ -27,10 +31,16 @@ export function interpret(check: Check, exit: number, output: string, serving: b
     case 'tcp':
       if (/refused/i.test(output)) return result(false, serving ? 'no listener' : 'no listener (nothing listens on the endpoints; --serve starts a responder)');
       if (exit === 124) return result(false, `unreachable (no answer in ${CHECK_TIMEOUT} s)`);
-      if (exit === 127) return result(false, 'cannot test: the node has no bash');
       return result(false, 'unreachable');
   }
 }
+
+/** One error per node and missing tool: what it stops, and the package that provides it. */
+export function missingToolError(node: string, tool: HostTool, stops: string): string {
+  return `${node}: ${tool} is not installed, so ${stops} (Debian/Ubuntu package ${DEBIAN_PACKAGES[tool]})`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function runVerify(session: Session, cluster: ClusterNetwork, parallelism: number, serve: boolean): Promise<{results: CheckResult[]; errors: string[]}> {
   const nodes = cluster.nodes.filter((n) => session.transports.has(n.name)).map((n) => n.name);
@@ -39,33 +49,48 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
   const ports = servedPorts(cluster);
   // Only nodes of the session: with --target, the others are not contacted, not even to serve.
   const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(p.name))) : [];
+  // Nodes where --serve could not start its responders: the service checks that need them are not run.
+  const notServing = new Map<string, HostTool[]>();
   try {
     await mapLimit(servingNodes, parallelism, async (node) => {
       const mine = new Map([...ports].filter(([pod]) => cluster.pods.find((p) => p.name === pod)?.node === node));
       try {
         const answer = await session.transport(node).run(serveScript(mine));
-        if (answer.stdout.includes('@@serve missing socat')) errors.push(`${node}: --serve needs socat on the node`);
+        const missing = missingToolsIn(answer.stdout).filter((t) => SERVE_TOOLS.includes(t));
+        if (missing.length > 0) notServing.set(node, missing);
+        for (const tool of missing) errors.push(missingToolError(node, tool, '--serve cannot start responders there'));
       } catch (error) {
         errors.push(error instanceof Error ? error.message : String(error));
       }
     });
-    const perNode = await mapLimit(nodes, parallelism, async (node) => {
+    const perNode = await mapLimit(nodes, parallelism, async (node): Promise<CheckResult[]> => {
       const mine = checks.filter((c) => c.node === node);
       if (mine.length === 0) return [];
       try {
         const answer = await session.transport(node).run(checksScript(mine));
+        const missing = missingToolsIn(answer.stdout);
+        for (const tool of missing) {
+          const count = mine.filter((c) => toolsOf(c).includes(tool)).length;
+          errors.push(missingToolError(node, tool, `${plural(count, 'check')} that need it were not run`));
+        }
         const lines = new Map(answer.stdout.split('\n').filter((l) => l.startsWith(`${CHECK_MARK} `)).map((l) => {
           const [, id = '', exit = '1', ...rest] = l.split(' ');
           return [id, {exit: Number(exit), output: rest.join(' ')}] as const;
         }));
-        return mine.map((check) => {
+        return mine.map((check): CheckResult => {
+          const lacking = toolsOf(check).filter((t) => missing.includes(t));
+          if (lacking.length > 0) return {check, status: 'not run', outcome: `not run: ${lacking.join(' and ')} missing on ${node}`, detail: ''};
+          const unserved = (check.endpointNodes ?? []).filter((n) => notServing.has(n));
+          if (unserved.length > 0) {
+            return {check, status: 'not run', outcome: `not run: no responder on ${unserved.join(', ')} (${[...new Set(unserved.flatMap((n) => notServing.get(n)!))].join(' and ')} missing)`, detail: ''};
+          }
           const line = lines.get(check.id);
-          return line === undefined ? {check, passed: false, outcome: 'not run', detail: answer.stderr.trim()} : interpret(check, line.exit, line.output, serve);
+          return line === undefined ? {check, status: 'failed', outcome: 'no result', detail: answer.stderr.trim()} : interpret(check, line.exit, line.output, serve);
         });
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
         errors.push(error.message);
-        return mine.map((check) => ({check, passed: false, outcome: 'node unreachable', detail: error.message}));
+        return mine.map((check) => ({check, status: 'failed', outcome: 'node unreachable', detail: error.message}));
       }
     });
     return {results: perNode.flat(), errors};

@@ -1,8 +1,12 @@
 /** Node-side scripts of `netctl verify`: run a node's checks in one round trip; serve and stop responders. */
 import {shellQuote} from '../shell/quote.js';
-import type {Check} from './checks.js';
+import type {HostTool} from '../host/packages.js';
+import {toolsOf, type Check} from './checks.js';
 
 export const CHECK_MARK = '@@check';
+const MISSING_MARK = '@@missing';
+/** What `--serve` runs on an endpoint's node. */
+export const SERVE_TOOLS: readonly HostTool[] = ['socat', 'ss', 'setsid'];
 const PIDS = '/run/netctl/verify-serve.pids';
 /** Seconds a check waits for an answer. */
 export const CHECK_TIMEOUT = 3;
@@ -19,10 +23,28 @@ function command(check: Check): string {
   }
 }
 
-/** Prints `@@check ID EXIT LAST-LINE-OF-OUTPUT` per check. */
+/** Prints `@@missing TOOL` for each of the tools the node lacks, and sets $missing when one is. */
+function missingToolsProbe(tools: readonly HostTool[]): string {
+  return `missing=; for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || { echo "${MISSING_MARK} $t"; missing=1; }; done`;
+}
+
+/** The tools in `@@missing TOOL` lines of a node's output. */
+export function missingToolsIn(stdout: string): HostTool[] {
+  return stdout.split('\n').filter((l) => l.startsWith(`${MISSING_MARK} `)).map((l) => l.slice(MISSING_MARK.length + 1).trim() as HostTool);
+}
+
+/**
+ * Reports the tools the checks need and the node lacks, then prints `@@check ID EXIT LAST-LINE` per
+ * check that has its tools; the others are not run (a missing tool is not a failed check).
+ */
 export function checksScript(checks: readonly Check[]): string {
-  return `${checks.map((check) =>
-    `out=$(${command(check)} 2>&1); rc=$?; printf '${CHECK_MARK} %s %s %s\\n' ${check.id} "$rc" "$(printf '%s' "$out" | tail -n 1 | tr -d '\\n')"`).join('\n')}\n`;
+  const tools = [...new Set(checks.flatMap(toolsOf))];
+  const lines = [missingToolsProbe(tools)];
+  for (const check of checks) {
+    const present = toolsOf(check).map((t) => `command -v ${t} >/dev/null 2>&1`).join(' && ');
+    lines.push(`if ${present}; then out=$(${command(check)} 2>&1); rc=$?; printf '${CHECK_MARK} %s %s %s\\n' ${check.id} "$rc" "$(printf '%s' "$out" | tail -n 1 | tr -d '\\n')"; fi`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Starts a TCP responder per pod and port, each in its own session, and waits until all listen. */
@@ -30,7 +52,8 @@ export function serveScript(ports: ReadonlyMap<string, readonly number[]>): stri
   const lines = [
     'mkdir -p /run/netctl',
     `: >${PIDS}`,
-    'command -v socat >/dev/null 2>&1 || { echo "@@serve missing socat"; exit 0; }',
+    missingToolsProbe(SERVE_TOOLS),
+    '[ -z "$missing" ] || exit 0',
   ];
   for (const [pod, list] of ports) {
     for (const port of list) {

@@ -53,6 +53,39 @@ suite('netctl lab and netctl verify', () => {
     await lab.onNode(2, ['ip', 'link', 'set', 'eth0', 'mtu', '1500']);
   });
 
+  it('tells a missing tool from a failed check: one error naming the tool and package, its checks not run', async () => {
+    // Hidden inside node3's own mount namespace only: a node without ping, and node2 without socat.
+    const hide = async (node: number, tool: string) => {
+      const {stdout} = await lab.onNode(node, ['sh', '-c', `command -v ${tool}`]);
+      await lab.onNode(node, ['mount', '--bind', '/dev/null', stdout.trim()]);
+      return async () => {
+        await lab.onNode(node, ['umount', stdout.trim()]);
+      };
+    };
+    const showPing = await hide(3, 'ping');
+    const showSocat = await hide(2, 'socat');
+    try {
+      const result = await netctl(['verify', '-f', demo, '--serve', '--json']);
+      const doc = JSON.parse(result.stdout) as {checks: {node: string; kind: string; status: string; outcome: string}[]; errors: string[]; summary: {failed: number; notRun: number}};
+      expect(doc.errors).toEqual([
+        'node2: socat is not installed, so --serve cannot start responders there (Debian/Ubuntu package socat)',
+        expect.stringMatching(/^node3: ping is not installed, so \d+ checks that need it were not run \(Debian\/Ubuntu package iputils-ping\)$/),
+      ]);
+      expect(doc.summary.failed).toBe(0);
+      const notRun = doc.checks.filter((c) => c.status === 'not run');
+      expect(new Set(notRun.map((c) => c.kind === 'tcp' ? `tcp ${c.outcome}` : `${c.node} ${c.kind}`))).toEqual(new Set([
+        'node3 ping', 'node3 mtu', 'tcp not run: no responder on node2 (socat missing)',
+      ]));
+      expect(doc.checks.filter((c) => c.node === 'node3' && c.kind !== 'tcp').every((c) => c.status === 'not run')).toBe(true);
+      expect(result.exitCode).toBe(1);
+      const text = await netctl(['verify', '-f', demo, '--serve']);
+      expect(text.stdout.trim().split('\n').pop()).toMatch(/^Verify: \d+ passed, 0 failed, \d+ not run\.$/);
+    } finally {
+      await showPing();
+      await showSocat();
+    }
+  });
+
   it('leaves no responder running after --serve', async () => {
     for (const n of [1, 2, 3]) {
       const {stdout} = await lab.onNode(n, ['pgrep', '-f', 'socat TCP-LISTEN'], {reject: false});

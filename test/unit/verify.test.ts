@@ -1,11 +1,15 @@
-import {describe, expect, it} from '@jest/globals';
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {checkSpecText} from '../../src/spec/check.js';
-import {renderJunit, verifyDocument} from '../../src/ui/verify-view.js';
+import {noColors} from '../../src/ui/colors.js';
+import {renderJunit, renderVerifyText, verifyDocument} from '../../src/ui/verify-view.js';
 import {connectivityChecks, servedPorts} from '../../src/verify/checks.js';
 import {interpret} from '../../src/verify/run.js';
-import {checksScript} from '../../src/verify/script.js';
+import {checksScript, missingToolsIn, serveScript} from '../../src/verify/script.js';
+import {execa} from 'execa';
+import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 
 const demo = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8')).cluster!;
 const all = demo.nodes.map((n) => n.name);
@@ -43,7 +47,7 @@ describe('verify checks', () => {
     const tcp = checks.find((c) => c.kind === 'tcp')!;
     expect(interpret(tcp, 1, 'bash: connect: Connection refused', true).outcome).toBe('no listener');
     expect(interpret(tcp, 124, '', true).outcome).toBe('unreachable (no answer in 3 s)');
-    expect(interpret(tcp, 0, '', true)).toEqual(expect.objectContaining({passed: true, outcome: 'connected'}));
+    expect(interpret(tcp, 0, '', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'connected'}));
   });
 
   it('write JUnit XML with one test case per check', () => {
@@ -51,5 +55,42 @@ describe('verify checks', () => {
     const xml = renderJunit(verifyDocument([interpret(tcp, 124, '', true)], []));
     expect(xml).toContain('<testsuite name="netctl verify" tests="1" failures="1">');
     expect(xml).toContain('<failure message="unreachable (no answer in 3 s)">');
+  });
+
+  it('count a check whose tool is missing as not run, not failed, in text, JSON and JUnit', () => {
+    const ping = checks.find((c) => c.kind === 'ping')!;
+    const doc = verifyDocument([{check: ping, status: 'not run', outcome: 'not run: ping missing on node1', detail: ''}], ['node1: ping is not installed']);
+    expect(doc).toEqual(expect.objectContaining({passed: false, summary: {passed: 0, failed: 0, notRun: 1}}));
+    expect(doc.checks[0]).toEqual(expect.objectContaining({passed: false, status: 'not run'}));
+    expect(renderVerifyText(doc, noColors)).toContain(`  skip  ${ping.description}: not run: ping missing on node1`);
+    expect(renderVerifyText(doc, noColors)).toContain('Verify: 0 passed, 0 failed, 1 not run.');
+    expect(renderJunit(doc)).toContain('<skipped message="not run: ping missing on node1"/>');
+  });
+});
+
+describe('verify scripts on a node that lacks a tool', () => {
+  // A node whose PATH has sh, the tools the scripts use around the checks, and not ping or socat.
+  let bin: string;
+  beforeAll(() => {
+    bin = mkdtempSync(join(tmpdir(), 'netctl-tools-'));
+    for (const tool of ['sh', 'tail', 'tr', 'timeout', 'bash', 'mkdir', 'ip']) {
+      writeFileSync(join(bin, tool), `#!/bin/sh\nexec /usr/bin/env PATH=/usr/bin:/bin ${tool} "$@"\n`);
+      chmodSync(join(bin, tool), 0o755);
+    }
+  });
+  afterAll(() => rmSync(bin, {recursive: true, force: true}));
+  const run = (script: string) => execa('/bin/sh', ['-s'], {input: script, env: {PATH: bin}, extendEnv: false, reject: false});
+
+  it('report the missing tool and run no check that needs it', async () => {
+    const ping = connectivityChecks(demo, all).filter((c) => c.kind === 'ping').slice(0, 2);
+    const {stdout} = await run(checksScript(ping));
+    expect(missingToolsIn(stdout)).toEqual(['ping']);
+    expect(stdout).not.toContain('@@check');
+  });
+
+  it('report what --serve lacks and start nothing', async () => {
+    const {stdout} = await run(serveScript(new Map([['web-1', [8080]]])).replaceAll('/run/netctl', join(bin, 'run')));
+    expect(missingToolsIn(stdout)).toEqual(['socat', 'ss', 'setsid']);
+    expect(stdout).not.toContain('@@serve ready');
   });
 });
