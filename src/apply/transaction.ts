@@ -10,6 +10,12 @@ import {heredoc, shellQuote} from '../shell/quote.js';
 import {applyScript} from './script.js';
 
 export const TX_DIR = `${LOCK_DIR}/tx`;
+/**
+ * Held (flock) by a transaction's job while it runs. The job outlives the connection that started it,
+ * so the next run, once it holds the node lock, waits on this before it reads or changes the node.
+ */
+const RUNNING = `${LOCK_DIR}/tx.running`;
+const AWAIT_RUNNING = `mkdir -p ${LOCK_DIR} && flock ${RUNNING} true`;
 export const TX_MARK = '@@netctl-tx';
 /** Exit status of a transaction whose apply failed and was rolled back. */
 export const ROLLED_BACK_EXIT = 3;
@@ -49,12 +55,13 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
     `echo $! >${TX_DIR}/watchdog.pid`,
   ];
   return [
+    AWAIT_RUNNING,
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
     heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
     heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd().split('\n'), '', 'NETCTL_ROLLBACK_EOF'),
     ...watchdog,
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
-    `setsid -w sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
+    `setsid -w flock ${RUNNING} sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
     `status=$(cat ${TX_DIR}/status)`,
     `echo "${TX_MARK} $status"`,
     `cat ${TX_DIR}/apply.log >&2`,
@@ -71,3 +78,12 @@ export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c 'sh ${TX_DIR}/r
 
 /** Confirms the last transaction, unless its watchdog already rolled it back. */
 export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '[ "$(cat ${TX_DIR}/status)" = applied ] && touch ${TX_DIR}/confirmed' && { ${STOP_WATCHDOG}; echo "${TX_MARK} confirmed"; }\n`;
+
+/**
+ * Waits for a transaction an earlier run started to end, and confirms it if that run left it applied
+ * but unconfirmed because it lost the node.
+ * Run by apply and destroy once they hold the node's lock, in their read round trip: this run reached
+ * the node over a new connection after that change, which is what the confirmation proves, and it
+ * plans from the state the change left; without this, the old watchdog would undo that state later.
+ */
+export const CONFIRM_PENDING = `${AWAIT_RUNNING}; [ -f ${TX_DIR}/status ] && { ${CONFIRM_LAST.trim()}; } >/dev/null 2>&1\n`;

@@ -1,5 +1,7 @@
 /** What plan, apply and destroy share: loading the spec (never touching a host when it is invalid), flags. */
 import {Flags, type Command} from '@oclif/core';
+import {DEFAULT_CONNECT_TIMEOUT} from '../engine/session.js';
+import type {Confirmation} from '../engine/engine.js';
 import {checkSpecFile} from '../spec/check.js';
 import {UnreadableFileError} from '../spec/load.js';
 import {suggest} from '../spec/suggest.js';
@@ -10,18 +12,42 @@ export const specFlags = {
   file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
   parallelism: Flags.integer({description: 'nodes worked on at once', default: 10, min: 1, env: 'NETCTL_PARALLELISM'}),
   target: Flags.string({description: 'work on this node only (repeatable); other nodes are not contacted', multiple: true}),
+  'connect-timeout': Flags.integer({description: 'seconds to reach a node (TCP connect, SSH banner, handshake, session start), whatever the SSH configuration says; a spec\'s ssh.connectTimeout overrides it; a connected node that stops answering is given up after about as long', default: DEFAULT_CONNECT_TIMEOUT, min: 1, max: 600}),
 };
+
+/** What apply and destroy are told, besides what to do. */
+export interface ChangeOptions {
+  readonly parallelism: number;
+  /** Seconds to wait for another run's node lock. */
+  readonly lockTimeoutSeconds: number;
+  /** Start no further node once one fails. */
+  readonly failFast: boolean;
+  readonly connectTimeoutSeconds: number;
+  /** How a changed node's reachability is proven before it is confirmed; undefined: no watchdog. */
+  readonly confirm: Confirmation | undefined;
+}
 
 /** Flags of the commands that change nodes: apply and destroy. */
 export const changeFlags = {
   'lock-timeout': Flags.integer({description: 'seconds to wait for another netctl run holding a node (0: fail at once)', default: 0, min: 0}),
   'fail-fast': Flags.boolean({description: 'start no further node once one fails'}),
-  'confirm-timeout': Flags.integer({description: 'seconds a node waits for netctl to confirm, over a new connection, before it undoes the apply by itself', default: 60, min: 1}),
+  'confirm-timeout': Flags.integer({description: 'seconds a node waits for netctl to confirm, once a new connection reached it, before it undoes the apply by itself', default: 60, min: 1}),
   'no-confirm': Flags.boolean({description: 'no confirmation and no watchdog on the nodes'}),
+  'confirm-ssh': Flags.boolean({description: 'prove that new connections reach a changed node with a whole new SSH session, not only a TCP connection that gets the SSH banner'}),
 };
 
-export function confirmSeconds(flags: {'confirm-timeout': number; 'no-confirm': boolean}): number | undefined {
-  return flags['no-confirm'] ? undefined : flags['confirm-timeout'];
+/** The options of apply and destroy, from their flags. */
+export function changeOptions(flags: {
+  'parallelism': number; 'lock-timeout': number; 'fail-fast': boolean; 'connect-timeout': number;
+  'confirm-timeout': number; 'no-confirm': boolean; 'confirm-ssh': boolean;
+}): ChangeOptions {
+  return {
+    parallelism: flags.parallelism,
+    lockTimeoutSeconds: flags['lock-timeout'],
+    failFast: flags['fail-fast'],
+    connectTimeoutSeconds: flags['connect-timeout'],
+    confirm: flags['no-confirm'] ? undefined : {seconds: flags['confirm-timeout'], handshake: flags['confirm-ssh']},
+  };
 }
 
 /** Prints `error: MESSAGE` as one line, without oclif's wrapping, and exits with `code`. */

@@ -2,23 +2,18 @@
 import type {Command} from '@oclif/core';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
-import {ApplyError, applyNode, planCluster, type ClusterPlan, type NodeOutcome} from '../engine/engine.js';
+import {ApplyError, LostNodeError, applyNode, planCluster, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {Intent} from '../plan/node-plan.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {colorsFor} from '../ui/colors.js';
 import {hasChanges, planDocument, renderPlanText} from '../ui/plan-view.js';
+import type {ChangeOptions} from './common.js';
 
-export interface RunOptions {
+export interface RunOptions extends ChangeOptions {
   readonly intent: Intent;
   readonly autoApprove: boolean;
-  readonly parallelism: number;
   readonly nodes: readonly string[];
-  readonly lockTimeoutSeconds: number;
-  /** Start no further node once one fails. */
-  readonly failFast: boolean;
-  /** Seconds the node's watchdog waits for netctl's confirmation; undefined: no watchdog. */
-  readonly confirmSeconds: number | undefined;
 }
 
 function initialOutcome(node: NodeOutcome): string {
@@ -27,16 +22,25 @@ function initialOutcome(node: NodeOutcome): string {
   return node.changes.length === 0 ? 'unchanged' : 'not started';
 }
 
+function outcomeOf(error: unknown): string {
+  if (error instanceof LostNodeError) return `unreachable during the apply: ${error.state}`;
+  return error instanceof ApplyError && error.rolledBack ? 'failed and rolled back' : 'failed';
+}
+
 function stoppedBy(failFast: boolean, failed: boolean): string {
   return failFast && failed ? 'skipped (--fail-fast)' : 'skipped (interrupted)';
 }
 
 export async function runChanges(command: Command, cluster: ClusterNetwork, options: RunOptions): Promise<void> {
   const colors = colorsFor(process.stdout);
-  const session = await Session.open(cluster, options.nodes, {timeoutSeconds: options.lockTimeoutSeconds});
+  const session = await Session.open(cluster, options.nodes, {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
-    const plan = await planCluster(session, cluster, options.intent, options.parallelism);
+    if (!(await lockEveryNode(session, options))) {
+      failed = true;
+      return;
+    }
+    const plan = await planCluster(session, cluster, options.intent, options.parallelism, {underLock: true});
     const doc = planDocument(plan);
     process.stdout.write(renderPlanText(doc, colors));
     const planErrors = doc.summary.errors > 0;
@@ -69,11 +73,24 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
   }
 }
 
+/**
+ * Takes the lock of every node the run reaches before it plans or changes any (all or nothing); when
+ * one is held, says so and that nothing was changed, and returns false. Unreachable nodes are left
+ * out: they cannot be changed, and planning reports them.
+ */
+export async function lockEveryNode(session: Session, options: {lockTimeoutSeconds: number; parallelism: number}): Promise<boolean> {
+  const locks = await session.lockAll(options.lockTimeoutSeconds, options.parallelism);
+  if (locks.taken) return true;
+  process.stderr.write(`error: ${locks.error.message}\n`);
+  process.stderr.write('Nothing was changed: netctl changes nodes only once it holds the lock of every one, and it gave back the locks it took.\n');
+  return false;
+}
+
 export interface ApplyOptions {
   readonly intent: Intent;
   readonly parallelism: number;
   readonly failFast: boolean;
-  readonly confirmSeconds: number | undefined;
+  readonly confirm: Confirmation | undefined;
 }
 
 /**
@@ -85,14 +102,13 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
   let failed = plan.nodes.some((n) => n.errors.length > 0);
     const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
     const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
-    // Ctrl-C or SIGTERM: start no further node; nodes in flight finish (or roll back) and are reported.
+    // Ctrl-C, SIGTERM or SIGHUP: start no further node; nodes in flight finish (or roll back) and are
+    // reported. A second signal ends netctl at once.
     let stopping = false;
     const stop = () => {
       stopping = true;
-      process.stderr.write('\ninterrupted: no further node is started; nodes in flight finish or roll back\n');
+      process.stderr.write('\ninterrupted: no further node is started; nodes in flight finish or roll back (a second signal ends netctl now)\n');
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     const tasks = new Listr(
       work.map((node) => ({
         title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
@@ -103,12 +119,12 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
             return;
           }
           try {
-            await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirmSeconds);
+            await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirm);
             outcomes.set(node.node, 'applied');
           } catch (error) {
             failed = true;
             if (options.failFast) stopping = true;
-            outcomes.set(node.node, error instanceof ApplyError && error.rolledBack ? 'failed and rolled back' : 'failed');
+            outcomes.set(node.node, outcomeOf(error));
             throw error;
           }
         },
@@ -123,9 +139,7 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
         fallbackRenderer: 'simple',
       },
     );
-    await tasks.run().catch(() => undefined);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    await session.gracefully(stop, () => tasks.run().catch(() => undefined));
     for (const error of tasks.errors) process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
     const name = options.intent === 'destroy' ? 'Destroy' : 'Apply';
     if (stopping) failed = true;

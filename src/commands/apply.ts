@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
 import {applySavedPlan} from '../cli/apply-saved.js';
-import {changeFlags, confirmSeconds, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 
 export default class Apply extends Command {
@@ -25,10 +25,10 @@ export default class Apply extends Command {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply);
     if (args.plan !== undefined) {
-      await applySavedPlan(this, args.plan, {parallelism: flags.parallelism, lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
+      await applySavedPlan(this, args.plan, changeOptions(flags));
       return;
     }
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
+    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags.target), ...changeOptions(flags)});
   }
 }

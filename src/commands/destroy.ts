@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {changeFlags, confirmSeconds, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 
 export default class Destroy extends Command {
@@ -16,6 +16,6 @@ export default class Destroy extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy);
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], parallelism: flags.parallelism, nodes: targetNodesOrExit(this, cluster, flags.target), lockTimeoutSeconds: flags['lock-timeout'], failFast: flags['fail-fast'], confirmSeconds: confirmSeconds(flags)});
+    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags.target), ...changeOptions(flags)});
   }
 }

@@ -1,16 +1,17 @@
 import {Args, Command, Flags} from '@oclif/core';
+import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {observeCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
-import {SavedPlanError, parseSavedPlan} from '../plan/saved-plan.js';
+import {SavedPlanError, parseSavedPlan, savedPlanStatus} from '../plan/saved-plan.js';
 import {colorsFor} from '../ui/colors.js';
-import {renderPlanText} from '../ui/plan-view.js';
+import {planDocument, renderPlanText} from '../ui/plan-view.js';
 import {renderState, stateDocument} from '../ui/state-view.js';
 
 export default class Show extends Command {
   static override summary = 'Show a saved plan, or what netctl owns on each node.';
-  static override description = 'With PLAN, renders a plan saved by `plan --out`. With -f FILE, reads every node of the spec and lists the objects netctl owns there (read-only).';
+  static override description = 'With PLAN, renders a plan saved by `plan --out` and says whether it still matches its spec file (exit 1 when not). With -f FILE, reads every node of the spec and lists the objects netctl owns there (read-only).';
   static override examples = ['<%= config.bin %> show cluster.plan', '<%= config.bin %> show -f cluster.yaml --json'];
 
   static override args = {plan: Args.string({description: 'a plan saved by `netctl plan --out`'})};
@@ -23,19 +24,30 @@ export default class Show extends Command {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Show);
     if (args.plan !== undefined) {
+      let matches = false;
       try {
         const saved = parseSavedPlan(await readFile(args.plan, 'utf8'), args.plan);
-        process.stdout.write(flags.json ? `${JSON.stringify(saved.document, null, 2)}\n` : renderPlanText(saved.document, colorsFor(process.stdout)));
+        // Rendered from the changes apply would check, not from the summary stored beside them.
+        const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n}))});
+        const spec = await readFile(saved.spec.file).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
+        matches = spec === saved.spec.sha256;
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({...document, spec: {file: saved.spec.file, matches}}, null, 2)}\n`);
+        } else {
+          process.stdout.write(renderPlanText(document, colorsFor(process.stdout)));
+          process.stdout.write(`\n${savedPlanStatus(saved.spec.file, spec === undefined ? 'unreadable' : matches ? 'matches' : 'changed')}\n`);
+        }
       } catch (error) {
         if (!(error instanceof SavedPlanError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
         process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
         this.exit(error instanceof SavedPlanError ? 1 : 2);
       }
+      if (!matches) this.exit(1);
       return;
     }
     if (flags.file === undefined) this.error('give a saved PLAN or a spec with -f FILE', {exit: 2});
     const cluster = await loadClusterOrExit(this, flags.file);
-    const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target));
+    const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: flags['connect-timeout']});
     let doc;
     try {
       doc = stateDocument(await observeCluster(session, cluster, flags.parallelism));

@@ -2,13 +2,13 @@
  * The I/O around the pure core: observe every node in one round trip each, plan, apply a node's
  * script in one round trip, then observe again and require an empty diff.
  */
-import {CONFIRM_LAST, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
+import {CONFIRM_LAST, CONFIRM_PENDING, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
 import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
-import {LockedError, UnreachableError, type ScriptResult, type Transport} from '../transport/transport.js';
+import {LockedError, UnreachableError, roundTripLimit, type ScriptResult, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
 import type {Session} from './session.js';
 
@@ -21,8 +21,20 @@ export interface ClusterPlan {
   readonly nodes: readonly NodeOutcome[];
 }
 
-export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, iptablesScope?: ReadonlySet<string>): Promise<NodeObservation> {
-  return observationIn(await transport.run(observeScript(observeOptions(cluster, node, intent, iptablesScope))));
+/** How a node is read. */
+export interface ObserveAs {
+  /**
+   * The run holds the node's lock, and so first confirms a transaction an earlier run left unconfirmed
+   * when it lost the node (CONFIRM_PENDING), in the same round trip.
+   */
+  readonly underLock?: boolean;
+  /** Read only these iptables chains (`table chain`). */
+  readonly iptablesScope?: ReadonlySet<string>;
+}
+
+export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
+  const script = observeScript(observeOptions(cluster, node, intent, as.iptablesScope));
+  return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script));
 }
 
 /** The node's state from the output of a script that ends with the observe script. */
@@ -33,10 +45,10 @@ function observationIn(result: ScriptResult): NodeObservation {
   return parseObservation(result.stdout);
 }
 
-async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, withFingerprint: boolean): Promise<NodeOutcome> {
+async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, options: PlanOptions): Promise<NodeOutcome> {
   try {
-    const observed = await observeNode(session.transport(node.name), cluster, node, intent);
-    return {status: 'planned', ...planNode(cluster, node, observed, intent, undefined, withFingerprint)};
+    const observed = await observeNode(session.transport(node.name), cluster, node, intent, {underLock: options.underLock === true});
+    return {status: 'planned', ...planNode(cluster, node, observed, intent, undefined, options.withFingerprints === true)};
   } catch (error) {
     if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
     if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
@@ -45,10 +57,17 @@ async function planOne(session: Session, cluster: ClusterNetwork, node: Node, in
   }
 }
 
+export interface PlanOptions {
+  /** Fingerprint every node, for a saved plan. */
+  readonly withFingerprints?: boolean;
+  /** The run holds every node's lock (see ObserveAs). */
+  readonly underLock?: boolean;
+}
+
 /** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
-export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, withFingerprints = false): Promise<ClusterPlan> {
+export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<ClusterPlan> {
   const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
-  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent, withFingerprints));
+  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent, options));
   return {intent, nodes};
 }
 
@@ -74,29 +93,57 @@ export function verificationScope(changes: readonly Change[]): ReadonlySet<strin
   return chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? chains : undefined;
 }
 
+/** How apply proves, after a node's change, that netctl can still reach it (commit-confirm). */
+export interface Confirmation {
+  /** Seconds the node's watchdog waits for the confirmation before it undoes the change. */
+  readonly seconds: number;
+  /** Prove it with a whole new SSH session (--confirm-ssh) rather than a new TCP connection that gets the SSH banner. */
+  readonly handshake: boolean;
+}
+
+/** The node stopped answering during its apply; `state` says what netctl knows of the node. */
+export class LostNodeError extends ApplyError {
+  constructor(node: string, detail: string, readonly state: string) {
+    super(`${node}: the node stopped answering during the apply (${detail}); ${state}`, false);
+  }
+}
+
+/** What netctl knows of a node it lost during its transaction, from the output it saw. */
+function lostState(output: string, confirm: Confirmation | undefined): string {
+  if (output.includes(`${TX_MARK} applied`)) {
+    return confirm === undefined
+      ? 'its changes were applied but not verified: run netctl plan once it answers'
+      : `its changes were applied, and since no confirmation can come, its watchdog restores its previous state within ${confirm.seconds} s`;
+  }
+  if (output.includes(`${TX_MARK} rolled-back`)) return 'a command failed and the node rolled itself back';
+  return 'its state is unknown: its transaction runs to the end by itself on the node (applied, or rolled back if a command fails); run netctl plan once it answers';
+}
+
 /**
  * Applies one node's planned changes as a transaction and re-reads what it changed in the same round
- * trip; verifies that nothing is left to do, and with `confirmSeconds` confirms over a new connection
- * before the node's watchdog would roll it back. That connection is opened as soon as the changes
- * are in, while the verification runs, and is told to confirm only once the verification passes.
+ * trip; verifies that nothing is left to do; with `confirm`, proves that a new connection still reaches
+ * the node and confirms over the held session before the node's watchdog would roll it back. The
+ * proof starts as soon as the changes are in, while the verification runs.
  */
-export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirmSeconds?: number): Promise<void> {
+export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirm?: Confirmation): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
   const scope = verificationScope(plan.changes);
-  let decide: (script: string | undefined) => void = () => undefined;
-  let confirmation: Promise<{result?: ScriptResult | undefined; error?: string}> | undefined;
+  let reachable: Promise<{error?: string}> | undefined;
   // The transaction's own output (before the re-read) is short; it says when the changes are in.
   let transactionOutput = '';
-  const openConfirmation = (chunk: string) => {
-    if (confirmSeconds === undefined || confirmation !== undefined) return;
+  const onOutput = (chunk: string) => {
+    if (reachable !== undefined) return;
     transactionOutput += chunk;
-    if (!transactionOutput.includes(`${TX_MARK} applied`)) return;
-    confirmation = settled(transport.runFresh(new Promise((resolve) => {
-      decide = resolve;
-    })));
+    if (confirm !== undefined && transactionOutput.includes(`${TX_MARK} applied`)) reachable = settled(transport.probeNewConnection(confirm.handshake));
   };
-  // The transaction exits before the re-read when it did not apply.
-  const result = await transport.run(transactionScript(plan, confirmSeconds) + observeScript(observeOptions(cluster, node, intent, scope)), openConfirmation);
+  let result: ScriptResult;
+  try {
+    // The transaction exits before the re-read when it did not apply.
+    result = await transport.run(transactionScript(plan, confirm?.seconds) + observeScript(observeOptions(cluster, node, intent, scope)), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
+  } catch (error) {
+    if (error instanceof UnreachableError) throw new LostNodeError(plan.node, error.detail, lostState(transactionOutput, confirm));
+    throw error;
+  }
   if (result.exitCode === ROLLED_BACK_EXIT) {
     throw new ApplyError(`${plan.node}: applying changes failed, and the node was rolled back to its state before this apply: ${result.stderr.trim()}`, true);
   }
@@ -104,29 +151,23 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
     throw new ApplyError(`${plan.node}: applying changes failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`, false);
   }
   // In case the output did not come in pieces.
-  if (confirmation === undefined) openConfirmation(result.stdout);
-  let left: string[];
-  try {
-    const after = planNode(cluster, node, observationIn(result), intent, scope);
-    left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
-  } catch (error) {
-    decide(undefined);
-    await confirmation;
-    throw error;
-  }
+  if (reachable === undefined) onOutput(result.stdout);
+  const after = planNode(cluster, node, observationIn(result), intent, scope);
+  const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
   if (left.length > 0) {
-    decide(undefined);
-    await confirmation;
+    await reachable;
     await transport.run(ROLLBACK_LAST);
     throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
   }
-  if (confirmation === undefined) return;
-  decide(CONFIRM_LAST);
-  const answer = await confirmation;
-  const confirmed = answer.result?.stdout.includes(`${TX_MARK} confirmed`) === true;
-  if (!confirmed) {
+  if (confirm === undefined) return;
+  const proof = (await reachable)!;
+  if (proof.error !== undefined) {
+    throw new ApplyError(`${plan.node}: applied and verified, but a new connection could not reach the node (${proof.error}), so netctl did not confirm; the node's watchdog restores its previous state within ${confirm.seconds} s of the apply`, true);
+  }
+  const answer = await settled(transport.run(CONFIRM_LAST));
+  if (answer.result?.stdout.includes(`${TX_MARK} confirmed`) !== true) {
     const why = answer.error ?? 'its watchdog had already rolled it back';
-    throw new ApplyError(`${plan.node}: applied and verified, but netctl could not confirm over a new connection (${why}); the node's watchdog restores its previous state within ${confirmSeconds} s of the apply`, true);
+    throw new ApplyError(`${plan.node}: applied and verified, but netctl could not confirm (${why}); the node's watchdog restores its previous state within ${confirm.seconds} s of the apply`, true);
   }
 }
 

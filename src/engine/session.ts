@@ -1,4 +1,5 @@
-/** The transports to every node for one netctl command, and their clean-up. */
+/** The transports to every node for one netctl command, their locks, and their clean-up on any exit. */
+import {rmSync} from 'node:fs';
 import {mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -6,10 +7,20 @@ import {formatAddress} from '../net/ipv4.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {SshTransport} from '../transport/ssh.js';
-import type {LockRequest} from '../transport/lock.js';
-import type {Transport} from '../transport/transport.js';
+import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
+import {mapLimit} from './limit.js';
 
 const DIR_PREFIX = 'netctl-run-';
+/** Default of --connect-timeout. */
+export const DEFAULT_CONNECT_TIMEOUT = 10;
+/** Exit statuses of a netctl ended by a signal, as a shell reports them. */
+const SIGNAL_EXITS = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
+type Signal = keyof typeof SIGNAL_EXITS;
+/**
+ * Seconds a run waits, in the ordered phase, for a lock that another run took in its own all-at-once
+ * attempt and is about to give back; without it, two runs started together could both give up.
+ */
+const CONTENDED_LOCK_WAIT = 2;
 
 /** Removes the directories of netctl runs that were killed before they could clean up. */
 async function removeAbandonedDirectories(): Promise<void> {
@@ -30,11 +41,36 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export class Session {
-  private constructor(readonly transports: ReadonlyMap<string, Transport>, private readonly controlDir: string) {}
+export interface SessionOptions {
+  /** Seconds to reach a node (TCP, banner, handshake, session ready), unless its spec sets ssh.connectTimeout. */
+  readonly connectTimeoutSeconds?: number;
+}
 
-  /** Transports to the given nodes only: the others are never contacted. */
-  static async open(cluster: ClusterNetwork, nodes: readonly string[], lock?: LockRequest): Promise<Session> {
+/** What taking every node's lock came to. */
+export type LockOutcome =
+  | {readonly taken: true; readonly unreachable: ReadonlyMap<string, UnreachableError>}
+  | {readonly taken: false; readonly error: LockedError | UnreachableError};
+
+export class Session {
+  /** While set, the first SIGINT/SIGTERM/SIGHUP calls it (nodes in flight finish) instead of ending netctl. */
+  private graceful: (() => void) | undefined;
+  private readonly onSignal = (signal: Signal) => {
+    const stop = this.graceful;
+    this.graceful = undefined;
+    if (stop !== undefined) return stop();
+    this.abort();
+    process.exit(SIGNAL_EXITS[signal]);
+  };
+
+  private constructor(readonly transports: ReadonlyMap<string, Transport>, private readonly controlDir: string) {
+    for (const signal of Object.keys(SIGNAL_EXITS) as Signal[]) process.on(signal, this.onSignal);
+  }
+
+  /**
+   * Transports to the given nodes only: the others are never contacted. From here until close(), a
+   * signal that ends netctl ends its SSH clients and removes their control sockets too.
+   */
+  static async open(cluster: ClusterNetwork, nodes: readonly string[], options: SessionOptions = {}): Promise<Session> {
     await removeAbandonedDirectories();
     // ControlPath must fit a unix socket path (about 100 bytes): a short private directory, named
     // after this process so that one left by a killed netctl can be recognised and removed.
@@ -42,8 +78,8 @@ export class Session {
     const transports = new Map<string, Transport>();
     for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) {
       transports.set(node.name, node.transport === 'local'
-        ? new LocalTransport(node.name, lock)
-        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, lock));
+        ? new LocalTransport(node.name)
+        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT));
     }
     return new Session(transports, controlDir);
   }
@@ -54,8 +90,69 @@ export class Session {
     return transport;
   }
 
+  /**
+   * Takes the lock of every node it reaches before any is changed, all or nothing. First all at once
+   * without waiting (the common case: nobody else is there); if any is held, gives back what it took
+   * and takes them one by one in node-name order, waiting up to `timeoutSeconds` in all, so that two
+   * runs cannot deadlock. When one stays held, gives back every lock it took and reports the holder.
+   * Nodes that cannot be reached are left out (they will not be changed) and reported.
+   */
+  async lockAll(timeoutSeconds: number, parallelism: number): Promise<LockOutcome> {
+    const names = [...this.transports.keys()].sort();
+    const unreachable = new Map<string, UnreachableError>();
+    const taken: string[] = [];
+    const attempts = await mapLimit(names, parallelism, async (name) => {
+      try {
+        await this.transport(name).lock(0);
+        taken.push(name);
+        return undefined;
+      } catch (error) {
+        if (error instanceof UnreachableError) unreachable.set(name, error);
+        else if (!(error instanceof LockedError)) throw error;
+        return error;
+      }
+    });
+    if (attempts.every((a) => a === undefined || a instanceof UnreachableError)) return {taken: true, unreachable};
+    await this.unlockAll(taken);
+    const deadline = Date.now() + Math.max(timeoutSeconds, CONTENDED_LOCK_WAIT) * 1000;
+    const ordered: string[] = [];
+    for (const name of names.filter((n) => !unreachable.has(n))) {
+      try {
+        await this.transport(name).lock(Math.max(0, Math.round((deadline - Date.now()) / 100) / 10));
+        ordered.push(name);
+      } catch (error) {
+        await this.unlockAll(ordered);
+        if (error instanceof LockedError) return {taken: false, error: new LockedError(name, error.holder, timeoutSeconds)};
+        if (error instanceof UnreachableError) return {taken: false, error};
+        throw error;
+      }
+    }
+    return {taken: true, unreachable};
+  }
+
+  private async unlockAll(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((name) => this.transport(name).unlock().catch(() => undefined)));
+  }
+
+  /** Runs `work` during which the first signal calls `stop` instead of ending netctl; a second one ends it. */
+  async gracefully<T>(stop: () => void, work: () => Promise<T>): Promise<T> {
+    this.graceful = stop;
+    try {
+      return await work();
+    } finally {
+      this.graceful = undefined;
+    }
+  }
+
+  /** Kills every SSH client and removes the control sockets, at once and synchronously. */
+  abort(): void {
+    for (const transport of this.transports.values()) transport.abort();
+    rmSync(this.controlDir, {recursive: true, force: true});
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.transports.values()].map((t) => t.close()));
     await rm(this.controlDir, {recursive: true, force: true});
+    for (const signal of Object.keys(SIGNAL_EXITS) as Signal[]) process.off(signal, this.onSignal);
   }
 }

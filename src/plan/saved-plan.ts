@@ -5,6 +5,7 @@
  */
 import type {ClusterPlan} from '../engine/engine.js';
 import type {PlanDocument} from '../ui/plan-view.js';
+import type {Change} from './diff.js';
 import type {Intent, NodePlan} from './node-plan.js';
 
 export interface SavedPlan {
@@ -48,4 +49,44 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
   if (plan.kind !== 'netctl-plan') throw new SavedPlanError(`${file} is not a saved netctl plan`);
   if (plan.formatVersion !== '1') throw new SavedPlanError(`${file} is a saved plan of format ${String(plan.formatVersion)}; this netctl reads format 1`);
   return plan as SavedPlan;
+}
+
+const label = (change: Change) => `${change.action} ${change.key}`;
+
+/** The top-level fields in which two versions of a change's object differ. */
+function differingFields(saved: Change, now: Change): string[] {
+  const fields = (c: Change) => ({...c.before, ...c.after, action: c.action, reason: c.reason}) as Record<string, unknown>;
+  const a = fields(saved);
+  const b = fields(now);
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
+/**
+ * How a node's changes in a saved plan differ from those the spec and the node's state give now, for
+ * people, or undefined when they are exactly the same (same changes, same order, same objects).
+ */
+export function changesDiffer(saved: readonly Change[], now: readonly Change[]): string | undefined {
+  for (let i = 0; i < Math.max(saved.length, now.length); i++) {
+    const a = saved[i];
+    const b = now[i];
+    if (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (a === undefined) return `the spec and the node give ${now.length} changes, the saved plan only ${saved.length}: ${label(b!)} is missing from it`;
+    if (b === undefined) return `the saved plan has ${saved.length} changes, the spec and the node give ${now.length}: ${label(a)} is not one of them`;
+    if (label(a) !== label(b)) return `change ${i + 1} of the saved plan is ${label(a)}, where the spec and the node give ${label(b)}`;
+    const fields = differingFields(a, b);
+    return `change ${i + 1} of the saved plan, ${label(a)}, differs from what the spec and the node give in ${fields.length > 0 ? fields.join(', ') : 'its details'}`;
+  }
+  return undefined;
+}
+
+/** Whether a saved plan still matches its spec file, for people. */
+export function savedPlanStatus(file: string, spec: 'matches' | 'changed' | 'unreadable'): string {
+  switch (spec) {
+    case 'matches':
+      return `This plan matches its spec ${file}, unchanged since the plan was made. netctl apply checks every change against the spec and the nodes again before it touches any.`;
+    case 'changed':
+      return `This plan no longer matches its spec: ${file} changed since the plan was made, so netctl apply will refuse it; make a new plan.`;
+    case 'unreadable':
+      return `This plan's spec ${file} cannot be read, so netctl apply will refuse it.`;
+  }
 }

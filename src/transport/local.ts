@@ -1,32 +1,43 @@
 import {execa} from 'execa';
-import {LOCKED_EXIT, holder, sessionCommand, type Holder, type LockRequest} from './lock.js';
-import {LockedError, type ScriptResult, type Transport} from './transport.js';
+import {holder, sessionCommand, type Holder} from './lock.js';
+import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
 
-/** Runs scripts on the machine netctl runs on (`transport: local`); a holder process keeps the lock. */
+/** Runs scripts on the machine netctl runs on (`transport: local`); a held session process keeps the lock. */
 export class LocalTransport implements Transport {
   readonly description = 'local';
   private holder: Holder | undefined;
+  private readonly children = new Set<{kill: (signal: 'SIGKILL') => unknown}>();
 
-  constructor(private readonly node: string, private readonly lock?: LockRequest) {}
+  constructor(private readonly node: string) {}
 
-  async run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
-    if (this.lock !== undefined) await this.hold(this.lock);
-    const child = execa('sh', ['-s'], {input: script, reject: false, stripFinalNewline: false});
-    if (onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+  async run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
+    const limit = options.limitSeconds ?? DEFAULT_ROUND_TRIP_SECONDS;
+    const child = this.track(execa('sh', ['-s'], {input: script, reject: false, stripFinalNewline: false, timeout: limit * 1000, killSignal: 'SIGKILL'}));
+    if (options.onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => options.onOutput!(chunk.toString()));
     const result = await child;
+    if (result.timedOut) throw new UnreachableError(this.node, `the script did not end within ${limit} s (the limit of this round trip)`);
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 
-  async runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
-    const text = await script;
-    return text === undefined ? undefined : this.run(text);
+  async lock(seconds: number): Promise<void> {
+    this.holder ??= holder(this.track(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false})),
+      (_exitCode, last) => new Error(`the lock session of node ${this.node} ended: ${last}`));
+    await this.holder.ready;
+    const answer = await this.holder.request(`lock ${seconds}`);
+    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
   }
 
-  private hold(lock: LockRequest): Promise<void> {
-    this.holder ??= holder(execa('sh', ['-c', sessionCommand(lock)], {stdin: 'pipe', reject: false}), (exitCode, last) => exitCode === LOCKED_EXIT
-      ? new LockedError(this.node, last, lock.timeoutSeconds)
-      : new Error(`could not hold the lock of node ${this.node}: ${last}`));
-    return this.holder.ready;
+  async unlock(): Promise<void> {
+    await this.holder?.request('unlock');
+  }
+
+  /** Nothing to prove: netctl runs on this node. */
+  async probeNewConnection(): Promise<void> {}
+
+  private track<T extends {kill: (signal: 'SIGKILL') => unknown} & Promise<unknown>>(child: T): T {
+    this.children.add(child);
+    void child.finally(() => this.children.delete(child));
+    return child;
   }
 
   async close(): Promise<void> {
@@ -35,5 +46,9 @@ export class LocalTransport implements Transport {
     this.holder = undefined;
     holder.stdin.end();
     await holder.ended;
+  }
+
+  abort(): void {
+    for (const child of this.children) child.kill('SIGKILL');
   }
 }

@@ -1,62 +1,77 @@
 /**
- * The per-node lock of apply and destroy: `flock` on /run/netctl/lock, held by the session that
- * netctl keeps open on the node for its whole run, so it is released when netctl ends or dies.
+ * The session netctl holds open on each node for its whole run, and the node lock it takes through it.
+ * The session's shell answers one request per line on its stdin: `lock SECONDS` takes `flock` on
+ * /run/netctl/lock (waiting up to SECONDS), `unlock` releases it. The lock lives as long as that shell,
+ * so it is released when netctl ends or dies, however it ends.
  */
 import {hostname} from 'node:os';
 import type {Readable, Writable} from 'node:stream';
 import {shellQuote} from '../shell/quote.js';
 
 export const LOCK_DIR = '/run/netctl';
-/** Exit status of the holder when the lock is taken: EX_TEMPFAIL. */
-export const LOCKED_EXIT = 75;
 export const READY = 'netctl-session-ready';
+const ANSWER = '@@lock';
 
-export interface LockRequest {
-  /** Seconds to wait for the lock; 0 fails at once. */
-  readonly timeoutSeconds: number;
-}
-
-/**
- * A shell command that prints READY and then idles until its stdin closes, holding the node's lock
- * (when asked) all along. The owner line says who holds it, for the one who has to wait.
- */
-export function sessionCommand(lock: LockRequest | undefined): string {
-  if (lock === undefined) return `echo ${READY}; exec cat >/dev/null`;
+/** The shell command of the held session: prints READY, then serves lock requests until stdin closes. */
+export function sessionCommand(): string {
   const owner = `netctl on ${hostname()} (pid ${process.pid}) since ${new Date().toISOString()}`;
   return [
-    `mkdir -p ${LOCK_DIR}`,
-    `exec 9>>${LOCK_DIR}/lock`,
-    `if flock -w ${lock.timeoutSeconds} 9; then printf '%s\\n' ${shellQuote(owner)} >${LOCK_DIR}/lock.owner; echo ${READY}; exec cat >/dev/null; fi`,
-    `echo "held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')" >&2`,
-    `exit ${LOCKED_EXIT}`,
-  ].join('; ');
+    `owner=${shellQuote(owner)}`,
+    `echo ${READY}`,
+    'while read -r request seconds; do case "$request" in',
+    `lock) mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
+    `unlock) flock -u 9; echo '${ANSWER} released';;`,
+    'esac; done',
+  ].join('\n');
 }
 
-/** A process running sessionCommand: ready once it printed READY, ended when its stdin is closed. */
+/** A process running sessionCommand. */
 export interface Holder {
   readonly stdin: Writable;
   readonly ended: Promise<unknown>;
+  /** Resolves once the session printed READY; rejects when it ended before. */
   readonly ready: Promise<void>;
+  /** Sends one request line and resolves with the answer (after `@@lock `), in order. */
+  request(line: string): Promise<string>;
 }
 
 /**
- * Watches a process running sessionCommand. `failure` turns its exit before READY (and its last line
- * of stderr) into the error that `ready` rejects with.
+ * Watches a process running sessionCommand. `failure` turns its exit (and its last line of stderr)
+ * into the error that `ready`, and any request still waiting, reject with.
  */
 export function holder(
   process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown}>,
   failure: (exitCode: number | undefined, lastLine: string) => Error,
 ): Holder {
+  const waiting: {resolve: (answer: string) => void; reject: (error: Error) => void}[] = [];
+  let ended: Error | undefined;
+  let buffer = '';
   const ready = new Promise<void>((resolve, reject) => {
-    let seen = '';
     process.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(READY)) resolve();
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === READY) resolve();
+        else if (line.startsWith(`${ANSWER} `)) waiting.shift()?.resolve(line.slice(ANSWER.length + 1));
+      }
     });
     process.then((result) => {
       const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
-      reject(failure(result.exitCode, last));
+      ended = failure(result.exitCode, last);
+      reject(ended);
+      for (const request of waiting.splice(0)) request.reject(ended);
     });
   });
-  return {stdin: process.stdin, ended: Promise.resolve(process), ready};
+  ready.catch(() => undefined);
+  return {
+    stdin: process.stdin,
+    ended: Promise.resolve(process),
+    ready,
+    request: (line) => new Promise<string>((resolve, reject) => {
+      if (ended !== undefined) return reject(ended);
+      waiting.push({resolve, reject});
+      process.stdin.write(`${line}\n`);
+    }),
+  };
 }

@@ -1,16 +1,26 @@
 /**
- * OpenSSH through execa. Only the ssh settings a spec sets become `-o` options (plus BatchMode=yes),
- * so the user's ~/.ssh/config (or configFile) supplies everything else. Connections are shared per
- * node through a ControlMaster socket in a private directory, and closed by close().
+ * OpenSSH through execa. Only the ssh settings a spec sets become `-o` options (plus BatchMode=yes and
+ * netctl's own bounds), so the user's ~/.ssh/config (or configFile) supplies everything else.
+ * Connections are shared per node through a ControlMaster socket in a private directory.
+ *
+ * Every wait is bounded by netctl itself, whatever the user's SSH options: reaching the node (TCP,
+ * banner, handshake, the session's ready marker) by the connect timeout; a held session that stops
+ * answering by keepalives on the shared connection; each round trip by its own limit.
  */
 import {execa} from 'execa';
 import {homedir} from 'node:os';
 import type {SshSettings} from '../spec/types.js';
-import {LOCKED_EXIT, holder, sessionCommand, type Holder, type LockRequest} from './lock.js';
-import {LockedError, UnreachableError, type ScriptResult, type Transport} from './transport.js';
+import {holder, sessionCommand, type Holder} from './lock.js';
+import {probeBanner} from './probe.js';
+import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
+
+const spawnSsh = (args: string[]) => execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true});
+type SshChild = ReturnType<typeof spawnSsh>;
 
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
 const SSH_FAILED = 255;
+/** Keepalives unanswered before the shared connection counts as lost. */
+const KEEPALIVE_COUNT = 3;
 
 export function expandHome(path: string): string {
   return path.startsWith('~/') ? `${homedir()}/${path.slice(2)}` : path;
@@ -34,76 +44,163 @@ export function sshOptions(settings: SshSettings): string[] {
   return args;
 }
 
+/** Seconds between keepalives, so that a silent connection is declared lost after about the connect timeout. */
+export function keepaliveInterval(connectTimeoutSeconds: number): number {
+  return Math.max(1, Math.ceil(connectTimeoutSeconds / KEEPALIVE_COUNT));
+}
+
 /**
  * One SSH connection per node, shared by every script netctl runs there. The connection is a
- * ControlMaster that netctl starts as its own child: its session idles on `cat` until netctl closes
- * its stdin, so close() ends it deterministically, and if netctl dies the closed pipe ends it too.
- * For apply and destroy that session also holds the node's lock.
+ * ControlMaster that netctl starts as its own child, running the held session (sessionCommand) until
+ * netctl closes its stdin; if netctl dies, the closed pipe ends it too. Every ssh client runs in its
+ * own process group (Ctrl-C in the terminal reaches netctl, which decides) and is tracked, so abort()
+ * can end them all at once.
  */
 export class SshTransport implements Transport {
   readonly description: string;
   private readonly options: string[];
   private readonly controlPath: string;
+  private readonly connectTimeout: number;
+  private readonly children = new Set<SshChild>();
   private master: Holder | undefined;
+  /** Why the held session ended, once it has: later round trips fail with it instead of reconnecting. */
+  private lost: UnreachableError | undefined;
+  private locked = false;
 
   constructor(
     private readonly node: string,
     private readonly destination: string,
     settings: SshSettings,
     controlDir: string,
-    private readonly lock?: LockRequest,
+    connectTimeoutSeconds: number,
   ) {
-    this.options = sshOptions(settings);
+    this.connectTimeout = settings.connectTimeout ?? connectTimeoutSeconds;
+    this.options = [...sshOptions(settings), ...(settings.connectTimeout === undefined ? ['-o', `ConnectTimeout=${this.connectTimeout}`] : [])];
     this.controlPath = `${controlDir}/${node}`;
     const user = settings.user === undefined ? '' : `${settings.user}@`;
     const port = settings.port === undefined ? '' : `:${settings.port}`;
     this.description = `${user}${destination}${port}`;
   }
 
-  async run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
+  async run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
     await this.connect();
-    return (await this.script(`ControlPath=${this.controlPath}`, script, onOutput))!;
+    if (this.lost !== undefined) throw this.lost;
+    const limit = options.limitSeconds ?? DEFAULT_ROUND_TRIP_SECONDS;
+    return this.bounded(limit, `no answer within ${limit} s (the limit of this round trip)`, (child) => this.script(child, script, options.onOutput),
+      ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '--', this.destination, 'sh -s']);
   }
 
-  runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
-    // The handshake runs while the script is still being decided.
-    return this.script('ControlPath=none', script);
+  async lock(seconds: number): Promise<void> {
+    await this.connect();
+    const answer = await this.master!.request(`lock ${seconds}`);
+    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
+    this.locked = true;
   }
 
-  /**
-   * Runs a script through `sh -s` on the node, over the shared connection or (ControlPath=none) a new
-   * one; with no script, `sh -s` reads an empty stdin and the connection ends unused.
-   */
-  private async script(controlPath: string, script: string | PromiseLike<string | undefined>, onOutput?: (chunk: string) => void): Promise<ScriptResult | undefined> {
-    // `--` ends ssh's options; the destination is schema-checked and never starts with '-'.
-    const child = execa('ssh', [...this.options, '-o', 'ControlMaster=no', '-o', controlPath, '--', this.destination, 'sh -s'], {
-      stdin: 'pipe',
-      reject: false,
-      stripFinalNewline: false,
-      // Its own process group: Ctrl-C in the terminal reaches netctl, which lets node work finish.
-      detached: true,
+  async unlock(): Promise<void> {
+    if (!this.locked || this.master === undefined || this.lost !== undefined) return;
+    this.locked = false;
+    await this.master.request('unlock');
+  }
+
+  async probeNewConnection(handshake: boolean): Promise<void> {
+    const target = await this.effectiveTarget();
+    if (handshake || target.proxied) {
+      // A whole new SSH session, not the shared one: `sh -s` reads an empty stdin and ends.
+      await this.bounded(this.connectTimeout, `no answer within ${this.connectTimeout} s (--connect-timeout)`, (child) => this.script(child, ''),
+        ['-o', 'ControlPath=none', '--', this.destination, 'sh -s']);
+      return;
+    }
+    try {
+      await probeBanner(target.host, target.port, this.connectTimeout);
+    } catch (error) {
+      throw new UnreachableError(this.node, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private cachedTarget: Promise<{host: string; port: number; proxied: boolean}> | undefined;
+
+  /** Where ssh really connects to (its configuration may rename the host or the port), from `ssh -G`. */
+  private effectiveTarget(): Promise<{host: string; port: number; proxied: boolean}> {
+    this.cachedTarget ??= execa('ssh', [...this.options, '-G', '--', this.destination], {reject: false}).then((result) => {
+      const settings = new Map(result.stdout.split('\n').map((line) => {
+        const space = line.indexOf(' ');
+        return [line.slice(0, space).toLowerCase(), line.slice(space + 1)] as const;
+      }));
+      return {
+        host: settings.get('hostname') ?? this.destination,
+        port: Number(settings.get('port') ?? 22),
+        proxied: ['proxyjump', 'proxycommand'].some((key) => (settings.get(key) ?? 'none') !== 'none'),
+      };
     });
+    return this.cachedTarget;
+  }
+
+  /** Starts ssh in its own process group, tracked until it ends. */
+  private spawn(args: string[]): SshChild {
+    const child = spawnSsh([...this.options, ...args]);
+    this.children.add(child);
+    void child.finally(() => this.children.delete(child));
+    return child;
+  }
+
+  /** Runs `use` on a new ssh client, killing it and failing with `message` after `seconds`. */
+  private async bounded<T>(seconds: number, message: string, use: (child: SshChild) => Promise<T>, args: string[]): Promise<T> {
+    const child = this.spawn(args);
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      killGroup(child);
+    }, seconds * 1000);
+    try {
+      const result = await use(child);
+      if (expired) throw new UnreachableError(this.node, message);
+      return result;
+    } catch (error) {
+      throw expired ? new UnreachableError(this.node, message) : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Writes the script to the client's `sh -s` and collects what it printed. */
+  private async script(child: SshChild, script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
     // ssh may be gone (no connection) before the script is written; its exit status says why.
     child.stdin.on('error', () => undefined);
     if (onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
-    const text = await script;
-    child.stdin.end(text ?? '');
+    child.stdin.end(script);
     const result = await child;
     const exitCode = result.exitCode ?? 1;
-    if (exitCode === SSH_FAILED) throw new UnreachableError(this.node, lastLine(result.stderr) || `ssh exited ${exitCode}`);
-    return text === undefined ? undefined : {stdout: result.stdout, stderr: result.stderr, exitCode};
+    if (exitCode === SSH_FAILED || result.signal !== undefined) {
+      throw this.lost ?? new UnreachableError(this.node, lastLine(String(result.stderr)) || `ssh ended (${result.signal ?? `exit ${exitCode}`})`);
+    }
+    return {stdout: String(result.stdout), stderr: String(result.stderr), exitCode};
   }
 
   private connect(): Promise<void> {
-    this.master ??= holder(execa('ssh', [
-      ...this.options,
+    if (this.master !== undefined) return this.master.ready;
+    const child = this.spawn([
       '-o', 'ControlMaster=yes',
       '-o', `ControlPath=${this.controlPath}`,
       '-o', 'ControlPersist=no',
-      '--', this.destination, sessionCommand(this.lock),
-    ], {stdin: 'pipe', reject: false, detached: true}), (exitCode, last) => exitCode === LOCKED_EXIT
-      ? new LockedError(this.node, last, this.lock?.timeoutSeconds ?? 0)
-      : new UnreachableError(this.node, last || `ssh exited ${exitCode ?? '?'}`));
+      '-o', `ServerAliveInterval=${keepaliveInterval(this.connectTimeout)}`,
+      '-o', `ServerAliveCountMax=${KEEPALIVE_COUNT}`,
+      '--', this.destination, sessionCommand(),
+    ]);
+    let connecting = true;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, this.connectTimeout * 1000);
+    this.master = holder(child, (exitCode, last) => {
+      const why = timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : last || `ssh exited ${exitCode ?? '?'}`;
+      this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
+      return this.lost;
+    });
+    void this.master.ready.then(() => {
+      connecting = false;
+    }, () => undefined).finally(() => clearTimeout(timer));
     return this.master.ready;
   }
 
@@ -113,6 +210,20 @@ export class SshTransport implements Transport {
     this.master = undefined;
     master.stdin.end();
     await master.ended;
+  }
+
+  abort(): void {
+    for (const child of this.children) killGroup(child);
+  }
+}
+
+/** Ends an ssh client started in its own process group, and anything it started. */
+function killGroup(child: {readonly pid?: number | undefined}): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }
 

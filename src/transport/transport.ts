@@ -6,21 +6,46 @@ export interface ScriptResult {
   readonly exitCode: number;
 }
 
+export interface RunOptions {
+  /** Sees the script's stdout as it comes. */
+  readonly onOutput?: (chunk: string) => void;
+  /** Seconds the round trip may take before netctl gives up on the node (default: DEFAULT_ROUND_TRIP_SECONDS). */
+  readonly limitSeconds?: number;
+}
+
+/** The limit of a round trip that does ordinary work (a read, a lock, a confirmation). */
+export const DEFAULT_ROUND_TRIP_SECONDS = 60;
+
+/**
+ * The limit of a round trip that makes `changes` changes: the ordinary limit plus a second per 100
+ * changes (a first apply of 10,000 service endpoints takes about 3 s). A node that stops answering
+ * altogether is noticed sooner, by the keepalives of the held connection.
+ */
+export function roundTripLimit(changes: number): number {
+  return DEFAULT_ROUND_TRIP_SECONDS + Math.ceil(changes / 100);
+}
+
 export interface Transport {
   /** Human name of the way in, for messages: `root@198.51.100.1:22` or `local`. */
   readonly description: string;
-  /** Runs a script over the shared connection; `onOutput` sees its stdout as it comes. */
-  run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult>;
+  /** Runs a script over the held session (connecting first if needed). */
+  run(script: string, options?: RunOptions): Promise<ScriptResult>;
+  /** Takes the node's lock through the held session, waiting up to `seconds`; LockedError if held. */
+  lock(seconds: number): Promise<void>;
+  /** Releases the node's lock (the session stays). */
+  unlock(): Promise<void>;
   /**
-   * Opens a new connection at once, not the shared one, and runs the script once it is known: proof
-   * that the node can still be reached. With no script (undefined) the connection is closed unused.
+   * Proves that a new connection from here reaches the node's SSH server now: a fresh TCP connection
+   * that receives the server's banner, or with `handshake` a whole new SSH session.
    */
-  runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined>;
-  /** Ends any connection kept open for reuse, leaving no process behind. */
+  probeNewConnection(handshake: boolean): Promise<void>;
+  /** Ends the held session, leaving no process behind. */
   close(): Promise<void>;
+  /** Kills every process of this transport at once (netctl is being terminated). */
+  abort(): void;
 }
 
-/** The node could not be reached at all (as opposed to a command on it failing). */
+/** The node could not be reached, or stopped answering (as opposed to a command on it failing). */
 export class UnreachableError extends Error {
   constructor(readonly node: string, readonly detail: string) {
     super(`cannot reach node ${node}: ${detail}`);

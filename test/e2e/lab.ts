@@ -3,7 +3,7 @@
  * namespace (see lab/netctl-lab.sh). Commands run inside a node or a pod through nsenter into the node's sshd.
  */
 import {execa} from 'execa';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -38,6 +38,40 @@ export class Lab {
     await Promise.allSettled(this.servers.map((s) => s.done));
     this.servers = [];
     await execa(script, ['down']);
+  }
+
+  /** Every sshd process of node `node`: its listener and one per connection. */
+  async sshdPids(node: number): Promise<string[]> {
+    const {stdout} = await execa('pgrep', ['--ns', this.pid(node), '--nslist', 'mnt', '-x', 'sshd'], {reject: false});
+    return stdout.split('\n').filter((l) => l !== '');
+  }
+
+  /** The listening sshd of node `node`: stopped, new connections hang; established ones go on. */
+  listenerPid(node: number): string {
+    return this.pid(node);
+  }
+
+  /**
+   * Makes `tool` on node `node` wait, each time it is run, until release() (a bind mount over
+   * /usr/local/sbin, first in PATH, only in that node's mount namespace). `started` resolves once the
+   * node ran it.
+   */
+  async holdOn(node: number, tool: string, realPath: string): Promise<{started: Promise<void>; release: () => void; remove: () => Promise<void>}> {
+    const dir = join(LAB_DIR, `hold-${node}-${tool}`);
+    const started = join(dir, 'started');
+    const released = join(dir, 'released');
+    mkdirSync(join(dir, 'bin'), {recursive: true});
+    writeFileSync(join(dir, 'bin', tool), `#!/bin/sh\ntouch ${started}\nwhile [ ! -e ${released} ]; do sleep 0.05; done\nexec ${realPath} "$@"\n`, {mode: 0o755});
+    await this.onNode(node, ['mount', '--bind', join(dir, 'bin'), '/usr/local/sbin']);
+    return {
+      started: waitFor(() => existsSync(started), `${tool} to run on node${node}`),
+      release: () => writeFileSync(released, ''),
+      remove: async () => {
+        writeFileSync(released, '');
+        await this.onNode(node, ['umount', '/usr/local/sbin']);
+        rmSync(dir, {recursive: true, force: true});
+      },
+    };
   }
 
   private pid(node: number): string {
@@ -92,6 +126,15 @@ export class Lab {
     const file = join(LAB_DIR, `${name}.yaml`);
     writeFileSync(file, yaml);
     return file;
+  }
+}
+
+/** Resolves once `condition` holds, checking every 50 ms; rejects after `seconds`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, seconds = 30): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${seconds} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -85,7 +85,8 @@ suite('safe changes on live hosts', () => {
       });
     });
     const second = await netctl(['apply', '-f', changed, '--auto-approve']);
-    expect(second.stdout).toMatch(/node1: locked\n {2}error: node node1 is locked by another netctl run, held by netctl on \S+ \(pid \d+\) since \d{4}-/);
+    expect(second.stderr).toMatch(/^error: node node1 is locked by another netctl run, held by netctl on \S+ \(pid \d+\) since \d{4}-/);
+    expect(second.stderr).toContain('Nothing was changed: netctl changes nodes only once it holds the lock of every one');
     expect(second.exitCode).toBe(1);
     const waiting = netctl(['apply', '-f', changed, '--auto-approve', '--lock-timeout', '60']);
     first.stdin.write('yes\n');
@@ -160,26 +161,30 @@ suite('safe changes on live hosts', () => {
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
   });
 
-  it('undoes an apply on the node by itself when netctl cannot confirm over a new connection', async () => {
+  it('undoes an apply on the node by itself when no new connection reaches it after the change', async () => {
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     const withoutSsh = (text: string) => text.split('\n').filter((l) => !l.includes('--dport 22')).join('\n');
     const before = withoutSsh(await snapshot(lab, 1));
-    // A change that cuts netctl off: after each iptables-restore, node1 refuses new SSH connections
-    // (the connection netctl already has keeps working, as an established one would).
+    // A change that cuts the path: after each iptables-restore, node1 drops new SSH connections (the
+    // connection netctl already has keeps working, as an established one would).
+    const cut = 'INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP';
     const cutting = join(LAB_DIR, 'cutting-bin');
-    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j REJECT --reject-with tcp-reset\\n' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
+    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I ${cut}\\n' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
     await lab.onNode(1, ['mount', '--bind', cutting, '/usr/local/sbin']);
-    // Turning masquerade off rewrites iptables, so the change goes through iptables-restore.
-    const grown = lab.writeSpec('cut', spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
-    const result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', '3']);
-    expect(result.stderr).toContain('node1: applied and verified, but netctl could not confirm over a new connection (cannot reach node node1: ssh: connect to host 203.0.113.1 port 22: Connection refused)');
-    expect(result.exitCode).toBe(1);
-    // Wait (at most 20 s) for the node's watchdog to finish, then the node must be as before.
-    const {stdout: watchdog} = await lab.onNode(1, ['cat', '/run/netctl/tx/watchdog.pid']);
-    await lab.onNode(1, ['timeout', '20', 'tail', `--pid=${watchdog.trim()}`, '-s', '0.1', '-f', '/dev/null']);
-    expect((await lab.onNode(1, ['cat', '/run/netctl/tx/status'])).stdout.trim()).toBe('expired');
-    await lab.onNode(1, ['umount', '/usr/local/sbin']);
-    await lab.onNode(1, ['sh', '-c', 'while iptables -D INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j REJECT --reject-with tcp-reset 2>/dev/null; do :; done']);
+    try {
+      // Turning masquerade off rewrites iptables, so the change goes through iptables-restore.
+      const grown = lab.writeSpec('cut', spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
+      const result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', '3']);
+      expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node (cannot reach node node1: a new connection to 203.0.113.1 port 22 brought no SSH banner within 5 s (--connect-timeout)), so netctl did not confirm');
+      expect(result.exitCode).toBe(1);
+      // Wait (at most 20 s) for the node's watchdog to finish, then the node must be as before.
+      const {stdout: watchdog} = await lab.onNode(1, ['cat', '/run/netctl/tx/watchdog.pid']);
+      await lab.onNode(1, ['timeout', '20', 'tail', `--pid=${watchdog.trim()}`, '-s', '0.1', '-f', '/dev/null']);
+      expect((await lab.onNode(1, ['cat', '/run/netctl/tx/status'])).stdout.trim()).toBe('expired');
+    } finally {
+      await lab.onNode(1, ['umount', '/usr/local/sbin']);
+      await lab.onNode(1, ['sh', '-c', `while iptables -D ${cut} 2>/dev/null; do :; done`]);
+    }
     expect(withoutSsh(await snapshot(lab, 1))).toBe(before);
     expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
   });

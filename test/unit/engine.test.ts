@@ -2,10 +2,10 @@
 import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {ApplyError, applyNode, observeNode} from '../../src/engine/engine.js';
+import {ApplyError, LostNodeError, applyNode, observeNode} from '../../src/engine/engine.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import {checkSpecText} from '../../src/spec/check.js';
-import type {ScriptResult, Transport} from '../../src/transport/transport.js';
+import {UnreachableError, type RunOptions, type ScriptResult, type Transport} from '../../src/transport/transport.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'observe');
 const applied = readFileSync(join(fixtures, 'overlay-node1.txt'), 'utf8');
@@ -17,21 +17,33 @@ const empty = '@@netctl links\n[]\n@@netctl addresses\n[{"ifname":"eth0","addr_i
 class ScriptedNode implements Transport {
   readonly description = 'scripted';
   readonly received: string[] = [];
-  constructor(private readonly answers: ScriptResult[]) {}
-  run(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult> {
+  /** `lost`: the node stops answering after printing this much of the first answer. */
+  constructor(private readonly answers: ScriptResult[], private readonly probe: 'reaches' | 'fails' = 'reaches', private readonly lost?: string) {}
+  run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
     this.received.push(script);
+    if (this.lost !== undefined) {
+      options.onOutput?.(this.lost);
+      return Promise.reject(new UnreachableError('node1', 'the connection was lost: Timeout, server 203.0.113.1 not responding.'));
+    }
     const answer = this.answers.shift();
     if (answer === undefined) throw new Error('unexpected script');
-    onOutput?.(answer.stdout);
+    options.onOutput?.(answer.stdout);
     return Promise.resolve(answer);
   }
-  async runFresh(script: PromiseLike<string | undefined>): Promise<ScriptResult | undefined> {
-    const text = await script;
-    return text === undefined ? undefined : this.run(`fresh connection: ${text}`);
+  lock(): Promise<void> {
+    return Promise.resolve();
+  }
+  unlock(): Promise<void> {
+    return Promise.resolve();
+  }
+  probeNewConnection(handshake: boolean): Promise<void> {
+    this.received.push(`probe${handshake ? ' with handshake' : ''}`);
+    return this.probe === 'reaches' ? Promise.resolve() : Promise.reject(new UnreachableError('node1', 'a new connection to 203.0.113.1 port 22 brought no SSH banner within 10 s (--connect-timeout)'));
   }
   close(): Promise<void> {
     return Promise.resolve();
   }
+  abort(): void {}
 }
 
 const ok = (stdout: string): ScriptResult => ({stdout, stderr: '', exitCode: 0});
@@ -63,19 +75,40 @@ describe('applyNode', () => {
       'node1: applying changes failed, and the node was rolled back to its state before this apply: Error: Unknown device type.\nCommand failed -:3', true));
   });
 
-  it('confirms over a new connection when a watchdog guards the node', async () => {
+  it('proves a new connection reaches the node once the changes are in, then confirms over the held session', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
-    await applyNode(node, cluster, plan, 'apply', 60);
+    await applyNode(node, cluster, plan, 'apply', {seconds: 60, handshake: false});
     expect(node.received[0]).toContain('sleep 60; flock /run/netctl/tx/confirm.lock');
-    expect(node.received[1]).toMatch(/^fresh connection: flock \/run\/netctl\/tx\/confirm.lock/);
+    expect(node.received[1]).toBe('probe');
+    expect(node.received[2]).toMatch(/^flock \/run\/netctl\/tx\/confirm.lock/);
+    const strict = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
+    await applyNode(strict, cluster, plan, 'apply', {seconds: 60, handshake: true});
+    expect(strict.received[1]).toBe('probe with handshake');
+  });
+
+  it('does not confirm when no new connection reaches the node: its watchdog undoes the change', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`)], 'fails');
+    await expect(applyNode(node, cluster, plan, 'apply', {seconds: 60, handshake: false})).rejects.toThrow(new ApplyError(
+      "node1: applied and verified, but a new connection could not reach the node (cannot reach node node1: a new connection to 203.0.113.1 port 22 brought no SSH banner within 10 s (--connect-timeout)), so netctl did not confirm; the node's watchdog restores its previous state within 60 s of the apply", true));
+    expect(node.received).toHaveLength(2);
   });
 
   it('says the watchdog will restore the node when the confirmation does not get through', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('')]);
-    await expect(applyNode(node, cluster, plan, 'apply', 60)).rejects.toThrow(
-      "node1: applied and verified, but netctl could not confirm over a new connection (its watchdog had already rolled it back); the node's watchdog restores its previous state within 60 s of the apply");
+    await expect(applyNode(node, cluster, plan, 'apply', {seconds: 60, handshake: false})).rejects.toThrow(
+      "node1: applied and verified, but netctl could not confirm (its watchdog had already rolled it back); the node's watchdog restores its previous state within 60 s of the apply");
+  });
+
+  it('says what it knows of a node that stops answering during its transaction', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const before = applyNode(new ScriptedNode([], 'reaches', ''), cluster, plan, 'apply', {seconds: 60, handshake: false});
+    await expect(before).rejects.toThrow(LostNodeError);
+    await expect(before).rejects.toThrow('node1: the node stopped answering during the apply (the connection was lost: Timeout, server 203.0.113.1 not responding.); its state is unknown: its transaction runs to the end by itself on the node (applied, or rolled back if a command fails); run netctl plan once it answers');
+    const after = applyNode(new ScriptedNode([], 'reaches', '@@netctl-tx applied\n'), cluster, plan, 'apply', {seconds: 60, handshake: false});
+    await expect(after).rejects.toThrow('its changes were applied, and since no confirmation can come, its watchdog restores its previous state within 60 s');
   });
 
   it('rolls back from the planned state to the observed one, going past what fails', async () => {
