@@ -18,6 +18,8 @@ import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
+import {serviceIdentity} from '../spec/namespaces.js';
+import {perCluster} from './context.js';
 import {ownChain} from './iptables.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
@@ -33,9 +35,9 @@ const comment = (text: string) => ['-m', 'comment', '--comment', `netctl: ${text
 /** Chains of one service port or one endpoint: their names carry a hash of what they serve. */
 export const HASHED_CHAIN = /^NETCTL-(SVC|SEP)-[0-9A-F]{16}$/;
 
-/** `web/http`, or `web/tcp-80` for an unnamed port. */
+/** `web/http`, or `web/tcp-80` for an unnamed port; `shop/web/http` outside the default namespace. */
 export function portLabel(service: Service, port: ServicePort): string {
-  return `${service.name}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
+  return `${serviceIdentity(service.namespace, service.name)}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
 }
 
 function hashed(prefix: string, identity: string): string {
@@ -43,11 +45,11 @@ function hashed(prefix: string, identity: string): string {
 }
 
 export function serviceChain(service: Service, port: ServicePort): string {
-  return hashed('NETCTL-SVC-', `${service.name}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+  return hashed('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
 }
 
 export function endpointChain(service: Service, port: ServicePort, endpoint: string): string {
-  return hashed('NETCTL-SEP-', `${service.name}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
+  return hashed('NETCTL-SEP-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
 }
 
 /** The probability iptables stores (a 31-bit fraction) and prints back (%.11f) for 1/n. */
@@ -55,8 +57,12 @@ export function probability(n: number): string {
   return (Math.round(0x80000000 / n) / 0x80000000).toFixed(11);
 }
 
+/** Services with a virtual IP: headless ones (clusterIP: None) exist only in DNS. */
+export const virtualServices = perCluster((cluster: ClusterNetwork) =>
+  cluster.services.filter((s): s is Service & {clusterIP: number} => s.clusterIP !== undefined));
+
 export function hasServices(cluster: ClusterNetwork): boolean {
-  return cluster.services.length > 0;
+  return virtualServices(cluster).length > 0;
 }
 
 /** Replies of pods on one bridge to a service client on the same bridge must pass iptables to be un-NATed. */
@@ -73,13 +79,13 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
   const rejectRules: string[][] = [];
   const chains: IptablesResource[] = [];
 
-  for (const service of cluster.services) {
+  for (const service of virtualServices(cluster)) {
     const clusterIP = `${formatAddress(service.clusterIP)}/32`;
     for (const port of service.ports) {
       const label = portLabel(service, port);
       const proto = port.protocol.toLowerCase();
       const match = (dport: number) => ['-m', proto, '--dport', String(dport)];
-      const endpoints = service.endpoints.map((ip) => `${formatAddress(ip)}:${port.targetPort}`);
+      const endpoints = port.endpoints.map((e) => `${formatAddress(e.ip)}:${e.port}`);
       if (endpoints.length === 0) {
         rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         if (port.nodePort !== undefined) {

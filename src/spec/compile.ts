@@ -25,9 +25,15 @@ import {
   type Node,
   type Pod,
   type Service,
+  type ContainerPort,
+  type Endpoint,
+  type ServiceDocument,
   type ServicePortDocument,
   type SpecDocument,
 } from './types.js';
+import {resolveDns} from './dns.js';
+import {resolveNamespaces, serviceIdentity} from './namespaces.js';
+import {portEndpoints, resolvePodPorts} from './ports.js';
 
 export interface CompileResult {
   /** Set when the spec has no errors (warnings allowed). */
@@ -166,8 +172,12 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const nodePortOwner = new Map<string, SpecPath>();
   const pinnedClusterIPs: (number | undefined)[] = [];
   services.forEach((service, i) => {
-    firstUse(serviceIndex, service.name, i, servicePath(i, 'name'), 'service', 'services', report);
-    const ip = service.clusterIP === undefined ? undefined : parseAddress(service.clusterIP);
+    const namespace = service.namespace ?? DEFAULTS.namespace;
+    const earlier = serviceIndex.get(`${namespace}/${service.name}`);
+    if (earlier === undefined) serviceIndex.set(`${namespace}/${service.name}`, i);
+    else report(error('duplicate-name', servicePath(i, 'name'), `service name ${service.name} is already used in namespace ${namespace} by spec.services[${earlier}]; service names must be unique within a namespace`));
+    if (service.clusterIP === HEADLESS) checkHeadless(service, i, report);
+    const ip = service.clusterIP === undefined || service.clusterIP === HEADLESS ? undefined : parseAddress(service.clusterIP);
     pinnedClusterIPs.push(ip);
     if (ip !== undefined) {
       const owner = clusterIPOwner.get(ip);
@@ -184,7 +194,8 @@ export function compileSpec(document: SpecDocument): CompileResult {
   let clusterIPs: (number | undefined)[] = [];
   if (serviceCIDR !== undefined) {
     const unpinned = services.map((s, i) => ({s, i})).filter(({s}) => s.clusterIP === undefined);
-    const allocation = allocateAddresses('service', serviceCIDR, 1, 1, pinnedClusterIPs.filter((a): a is number => a !== undefined), unpinned.map(({s}) => s.name));
+    // Services of the default namespace are allocated by name alone, as before namespaces existed.
+    const allocation = allocateAddresses('service', serviceCIDR, 1, 1, pinnedClusterIPs.filter((a): a is number => a !== undefined), unpinned.map(({s}) => serviceIdentity(s.namespace ?? DEFAULTS.namespace, s.name)));
     clusterIPs = [...pinnedClusterIPs];
     unpinned.forEach(({i}, k) => (clusterIPs[i] = allocation.addresses[k]));
     const pinnedInside = new Set(pinnedClusterIPs.filter((a): a is number => a !== undefined && contains(serviceCIDR, a))).size;
@@ -192,7 +203,10 @@ export function compileSpec(document: SpecDocument): CompileResult {
       report(error('cidr-too-small', [...SPEC, 'serviceCIDR'], `serviceCIDR ${formatCidr(serviceCIDR)} holds ${allocation.usable} cluster IPs, but the spec has ${services.length} services`));
     }
   }
-  const endpoints = resolveEndpoints(document, podIPs, report);
+  const podPorts = pods.map((pod, i) => resolvePodPorts(pod, podPath(i), report));
+  const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
+  const namespaces = resolveNamespaces(document, report);
+  const dns = resolveDns(document, report);
 
   if (diagnostics.some((d) => d.severity === 'error') || clusterCIDR === undefined || nodePortRange === undefined) {
     return {cluster: undefined, diagnostics};
@@ -210,24 +224,28 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const resolvedPods: Pod[] = pods.map((pod, i) => ({
     name: pod.name,
     node: pod.node,
+    namespace: pod.namespace ?? DEFAULTS.namespace,
     ip: podIPs[i]!,
     ipOrigin: pod.ip === undefined ? 'allocated' : 'spec',
     labels: pod.labels ?? {},
+    ports: podPorts[i]!,
   }));
   const resolvedServices: Service[] = services.map((service, i) => ({
     name: service.name,
-    clusterIP: clusterIPs[i]!,
+    namespace: service.namespace ?? DEFAULTS.namespace,
+    clusterIP: service.clusterIP === HEADLESS ? undefined : clusterIPs[i]!,
     clusterIPOrigin: service.clusterIP === undefined ? 'allocated' : 'spec',
     selector: service.selector,
-    endpoints: endpoints[i] ?? [],
+    endpoints: endpoints[i]!.ips,
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
     sessionAffinityTimeout: service.sessionAffinityTimeout ?? DEFAULTS.sessionAffinityTimeout,
-    ports: service.ports.map((port) => ({
+    ports: service.ports.map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,
       port: port.port,
       targetPort: port.targetPort ?? port.port,
       nodePort: port.nodePort,
+      endpoints: endpoints[i]!.ports[j]!,
     })),
   }));
   return {
@@ -244,8 +262,10 @@ export function compileSpec(document: SpecDocument): CompileResult {
       underlay: {driver: spec.underlay?.driver ?? DEFAULTS.underlayDriver},
       nodePortRange,
       nodes,
+      namespaces,
       pods: resolvedPods,
       services: resolvedServices,
+      dns,
     },
     diagnostics,
   };
@@ -415,47 +435,72 @@ function checkServicePorts(
   });
 }
 
+/** `clusterIP: None`: a headless service, which has no virtual IP to balance or open node ports on. */
+const HEADLESS = 'None';
+
+function checkHeadless(service: ServiceDocument, i: number, report: Report): void {
+  service.ports.forEach((port, j) => {
+    if (port.nodePort !== undefined) {
+      report(error('headless', servicePath(i, 'ports', j, 'nodePort'), `service ${service.name} is headless (clusterIP: None): it has no virtual IP, so no node port`));
+    }
+  });
+  if (service.sessionAffinity === 'ClientIP') {
+    report(error('headless', servicePath(i, 'sessionAffinity'), `service ${service.name} is headless (clusterIP: None): clients reach its pods directly, so it has no session affinity`));
+  }
+}
+
 function formatOwner(path: SpecPath): string {
   return `spec.services[${String(path[2])}].ports[${String(path[4])}]`;
 }
 
-/** Endpoints of every service: IPs of the pods its selector matches, then its extra endpoints. */
-function resolveEndpoints(document: SpecDocument, podIPs: readonly (number | undefined)[], report: Report): number[][] {
+/**
+ * Endpoints of every service: IPs of the pods of its namespace that its selector matches, then its
+ * extra endpoints; and per port, the endpoint IPs with their resolved target port.
+ */
+function resolveEndpoints(
+  document: SpecDocument,
+  podIPs: readonly (number | undefined)[],
+  podPorts: readonly (readonly ContainerPort[])[],
+  report: Report,
+): {ips: number[]; ports: Endpoint[][]}[] {
   const pods = document.spec.pods ?? [];
-  // label "key=value" -> indexes of the pods carrying it, so a selector costs its smallest posting list.
+  const namespaceOf = (item: {namespace?: string}) => item.namespace ?? DEFAULTS.namespace;
+  // "namespace label=value" -> indexes of the pods carrying it, so a selector costs its smallest posting list.
   const postings = new Map<string, number[]>();
+  const inNamespace = new Map<string, number[]>();
   pods.forEach((pod, i) => {
+    const namespace = namespaceOf(pod);
+    inNamespace.set(namespace, [...(inNamespace.get(namespace) ?? []), i]);
     for (const [key, value] of Object.entries(pod.labels ?? {})) {
-      const label = `${key}=${value}`;
+      const label = `${namespace} ${key}=${value}`;
       const list = postings.get(label) ?? [];
       list.push(i);
       postings.set(label, list);
     }
   });
   return (document.spec.services ?? []).map((service, i) => {
-    const matched = service.selector === undefined ? [] : matchSelector(service.selector, pods, postings);
+    const namespace = namespaceOf(service);
+    const matched = service.selector === undefined ? [] : matchSelector(service.selector, namespace, inNamespace.get(namespace) ?? [], postings);
     if (service.selector !== undefined && matched.length === 0) {
-      report(warning('selector', servicePath(i, 'selector'), `the selector of service ${service.name} matches no pod`));
+      report(warning('selector', servicePath(i, 'selector'), `the selector of service ${service.name} matches no pod in namespace ${namespace}`));
     } else if (service.selector === undefined && (service.endpoints ?? []).length === 0) {
       report(warning('selector', servicePath(i), `service ${service.name} has neither a selector nor endpoints, so nothing answers on it`));
     }
-    const ips = new Set<number>();
-    for (const p of matched) {
+    const selected = matched.flatMap((p) => {
       const ip = podIPs[p];
-      if (ip !== undefined) ips.add(ip);
-    }
-    for (const text of service.endpoints ?? []) {
-      const ip = parseAddress(text);
-      if (ip !== undefined) ips.add(ip);
-    }
-    return [...ips].sort((a, b) => a - b);
+      return ip === undefined ? [] : [{name: pods[p]!.name, ip, ports: podPorts[p] ?? []}];
+    });
+    const extra = (service.endpoints ?? []).map(parseAddress).filter((ip): ip is number => ip !== undefined);
+    const ips = [...new Set([...selected.map((p) => p.ip), ...extra])].sort((a, b) => a - b);
+    const ports = service.ports.map((port, j) => portEndpoints(port, selected, extra, servicePath(i, 'ports', j), service.name, report));
+    return {ips, ports};
   });
 }
 
-function matchSelector(selector: Labels, pods: readonly {labels?: Labels}[], postings: ReadonlyMap<string, number[]>): number[] {
+function matchSelector(selector: Labels, namespace: string, inNamespace: readonly number[], postings: ReadonlyMap<string, number[]>): number[] {
   const entries = Object.entries(selector);
-  if (entries.length === 0) return pods.map((_, i) => i);
-  const lists = entries.map(([key, value]) => postings.get(`${key}=${value}`) ?? []);
+  if (entries.length === 0) return [...inNamespace];
+  const lists = entries.map(([key, value]) => postings.get(`${namespace} ${key}=${value}`) ?? []);
   lists.sort((a, b) => a.length - b.length);
   const [smallest = [], ...rest] = lists;
   const others = rest.map((list) => new Set(list));

@@ -23,7 +23,10 @@ export type DiagnosticCode =
   | 'layer2'
   | 'underlay'
   | 'transport'
-  | 'selector';
+  | 'selector'
+  | 'namespace'
+  | 'headless'
+  | 'dns';
 
 /** A path into the YAML document, as keys and list indexes: ['spec', 'nodes', 2, 'podCIDR']. */
 export type SpecPath = readonly (string | number)[];

@@ -27,7 +27,11 @@ export function checkSchema(value: unknown): {spec: SpecDocument | undefined; di
   if (validate(value)) return {spec: value as SpecDocument, diagnostics: []};
   const seen = new Set<string>();
   const diagnostics: SchemaDiagnostic[] = [];
-  for (const problem of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  // A value that fits none of a oneOf's choices gets the oneOf's own message, not one per choice.
+  const explained = new Set(errors.filter((e) => e.keyword === 'oneOf' && typeof (e.parentSchema as Record<string, unknown> | undefined)?.['x-message'] === 'string').map((e) => e.instancePath));
+  for (const problem of errors) {
+    if (explained.has(problem.instancePath) && problem.keyword !== 'oneOf') continue;
     const diagnostic = describe(problem);
     if (diagnostic === undefined) continue;
     const key = `${diagnostic.path.join('\0')}\0${diagnostic.message}`;
@@ -83,6 +87,8 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       const high = schema.maximum;
       return at('value', path, `must be between ${String(low)} and ${String(high)}, got ${shown(problem.data)}`);
     }
+    case 'oneOf':
+      return at('value', path, `${shown(problem.data)} ${custom ?? problem.message ?? 'is invalid'}`);
     case 'minItems':
       return at('value', path, `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
     default:

@@ -33,23 +33,44 @@ export interface NodeDocument {
   readonly ssh?: SshSettings;
 }
 
+export interface ContainerPortDocument {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol?: Protocol;
+}
+
 export interface PodDocument {
   readonly name: string;
   readonly node: string;
+  readonly namespace?: string;
   readonly ip?: string;
   readonly labels?: Labels;
+  readonly ports?: readonly ContainerPortDocument[];
 }
 
 export interface ServicePortDocument {
   readonly name?: string;
   readonly protocol?: Protocol;
   readonly port: number;
-  readonly targetPort?: number;
+  /** A port number, or the name of a port the selected pods declare. */
+  readonly targetPort?: number | string;
   readonly nodePort?: number;
+}
+
+export interface NamespaceDocument {
+  readonly name: string;
+  readonly labels?: Labels;
+}
+
+export interface DnsDocument {
+  readonly domain?: string;
+  readonly upstream?: readonly string[];
 }
 
 export interface ServiceDocument {
   readonly name: string;
+  readonly namespace?: string;
+  /** An IPv4 address, or `None` for a headless service. */
   readonly clusterIP?: string;
   readonly selector?: Labels;
   readonly endpoints?: readonly string[];
@@ -73,6 +94,8 @@ export interface SpecDocument {
     readonly underlay?: {readonly driver?: UnderlayDriver};
     readonly nodePortRange?: string;
     readonly ssh?: SshSettings;
+    readonly dns?: DnsDocument;
+    readonly namespaces?: readonly NamespaceDocument[];
     readonly nodes: readonly NodeDocument[];
     readonly pods?: readonly PodDocument[];
     readonly services?: readonly ServiceDocument[];
@@ -91,7 +114,12 @@ export const DEFAULTS = {
   protocol: 'TCP',
   sessionAffinity: 'None',
   sessionAffinityTimeout: 10800,
+  namespace: 'default',
+  dnsDomain: 'cluster.local',
 } as const;
+
+/** The label every namespace carries with its own name, as in Kubernetes. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Bytes of outer headers a VXLAN packet carries (outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
 export const VXLAN_OVERHEAD = 50;
@@ -114,25 +142,53 @@ export interface Node {
   readonly ssh: SshSettings;
 }
 
+export interface ContainerPort {
+  readonly name: string | undefined;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
 export interface Pod {
   readonly name: string;
   readonly node: string;
+  readonly namespace: string;
   readonly ip: number;
   readonly ipOrigin: Origin;
   readonly labels: Labels;
+  readonly ports: readonly ContainerPort[];
+}
+
+/** Where a service port sends traffic: a pod IP (or an extra endpoint IP) and the port there. */
+export interface Endpoint {
+  readonly ip: number;
+  readonly port: number;
 }
 
 export interface ServicePort {
   readonly name: string | undefined;
   readonly protocol: Protocol;
   readonly port: number;
-  readonly targetPort: number;
+  /** As written (a number or a pod port's name), or the port itself when absent. */
+  readonly targetPort: number | string;
   readonly nodePort: number | undefined;
+  /**
+   * The endpoints of this port, sorted by IP: a named targetPort resolves on each pod, and a pod that
+   * does not declare the name is not an endpoint of this port (as in Kubernetes).
+   */
+  readonly endpoints: readonly Endpoint[];
+}
+
+export interface Namespace {
+  readonly name: string;
+  /** Its labels, with kubernetes.io/metadata.name=<name> among them. */
+  readonly labels: Labels;
 }
 
 export interface Service {
   readonly name: string;
-  readonly clusterIP: number;
+  readonly namespace: string;
+  /** The virtual IP; undefined for a headless service (`clusterIP: None`). */
+  readonly clusterIP: number | undefined;
   readonly clusterIPOrigin: Origin;
   readonly selector: Labels | undefined;
   /** Pod IPs the selector matches, then the extra `endpoints:`; sorted, without duplicates. */
@@ -156,6 +212,15 @@ export interface ClusterNetwork {
   readonly underlay: {readonly driver: UnderlayDriver};
   readonly nodePortRange: {readonly first: number; readonly last: number};
   readonly nodes: readonly Node[];
+  readonly namespaces: readonly Namespace[];
   readonly pods: readonly Pod[];
   readonly services: readonly Service[];
+  /** Cluster DNS on every node, or undefined when the spec has no `dns`. */
+  readonly dns: ClusterDns | undefined;
+}
+
+export interface ClusterDns {
+  readonly domain: string;
+  /** Name servers for other names; undefined: each node's own /etc/resolv.conf nameservers. */
+  readonly upstream: readonly string[] | undefined;
 }

@@ -5,7 +5,7 @@
  * between nodes, the classic VXLAN MTU failure.
  */
 import {formatAddress} from '../net/ipv4.js';
-import {portLabel} from '../desired/services.js';
+import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
 import type {ClusterNetwork, Pod} from '../spec/types.js';
 
@@ -77,7 +77,7 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
     }
   }
 
-  for (const service of cluster.services) {
+  for (const service of virtualServices(cluster)) {
     const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
     // A client pod on a node without an endpoint, when there is one; else any pod.
     const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
@@ -99,11 +99,16 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
 /** TCP ports each pod must listen on for the service checks to find a listener (`--serve`). */
 export function servedPorts(cluster: ClusterNetwork): Map<string, number[]> {
   const served = new Map<string, Set<number>>();
-  for (const service of cluster.services) {
-    for (const pod of cluster.pods.filter((p) => service.endpoints.includes(p.ip))) {
-      const ports = served.get(pod.name) ?? new Set<number>();
-      for (const port of service.ports.filter((p) => p.protocol === 'TCP')) ports.add(port.targetPort);
-      served.set(pod.name, ports);
+  const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
+  for (const service of virtualServices(cluster)) {
+    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+      for (const endpoint of port.endpoints) {
+        const pod = podAt.get(endpoint.ip);
+        if (pod === undefined) continue;
+        const ports = served.get(pod.name) ?? new Set<number>();
+        ports.add(endpoint.port);
+        served.set(pod.name, ports);
+      }
     }
   }
   return new Map([...served].map(([pod, ports]) => [pod, [...ports].sort((a, b) => a - b)]));

@@ -37,8 +37,26 @@ const rules: [rule: string, breaks: Change, expected: string, passes: Change][] 
     (s) => (pod(s, 1).name = 'web-1'), 'pod name web-1 is already used by spec.pods[0]',
     (s) => (pod(s, 1).name = 'web-3')],
   ['service names are unique',
-    (s) => s.spec.services.push({...service(s, 0), clusterIP: '10.96.0.11', ports: [{port: 81}]}), 'service name web is already used by spec.services[0]',
+    (s) => s.spec.services.push({...service(s, 0), clusterIP: '10.96.0.11', ports: [{port: 81}]}), 'service name web is already used in namespace default by spec.services[0]',
     (s) => s.spec.services.push({...service(s, 0), name: 'web2', clusterIP: '10.96.0.11', ports: [{port: 81}]})],
+  ['service names are unique within a namespace, not across namespaces',
+    (s) => s.spec.services.push({...service(s, 0), clusterIP: '10.96.0.11', ports: [{port: 81}]}), 'service name web is already used in namespace default by spec.services[0]; service names must be unique within a namespace',
+    (s) => s.spec.services.push({...service(s, 0), namespace: 'shop', clusterIP: '10.96.0.11', ports: [{port: 81}]})],
+  ['namespaces are listed once',
+    (s) => (s.spec.namespaces = [{name: 'shop'}, {name: 'shop', labels: {team: 'red'}}]), 'error namespace: namespace shop is already listed at spec.namespaces[0]',
+    (s) => (s.spec.namespaces = [{name: 'shop'}, {name: 'bank', labels: {team: 'red'}}])],
+  ['a headless service has no node port',
+    (s) => (service(s, 0).clusterIP = 'None'), 'error headless: service web is headless (clusterIP: None): it has no virtual IP, so no node port',
+    (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; }],
+  ['a headless service has no session affinity',
+    (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'ClientIP'; }, 'clients reach its pods directly, so it has no session affinity',
+    (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'None'; }],
+  ['port names are unique in a pod',
+    (s) => (pod(s, 0).ports = [{name: 'http', containerPort: 8080}, {name: 'http', containerPort: 8081}]), 'error port: port name http is already used by ports[0] of pod web-1',
+    (s) => (pod(s, 0).ports = [{name: 'http', containerPort: 8080}, {name: 'metrics', containerPort: 8081}])],
+  ['cluster DNS needs pods that reach their node',
+    (s) => { s.spec.mode = 'underlay'; s.spec.underlay = {driver: 'macvlan'}; s.spec.dns = {}; }, 'error dns: cluster DNS is served on each node, but macvlan pods cannot reach their own node',
+    (s) => { s.spec.dns = {}; }],
   ['node addresses are unique',
     (s) => (node(s, 1).address = '198.51.100.1/24'), 'error duplicate-address: address 198.51.100.1 is already used by node node-a',
     (s) => (node(s, 1).address = '198.51.100.3/24')],
@@ -180,7 +198,7 @@ describe('semantic rules', () => {
   });
 
   it('warns when a selector matches no pod', () => {
-    expect(problems((s) => (service(s, 0).selector = {app: 'nope'}))).toEqual(['warning selector: the selector of service web matches no pod']);
+    expect(problems((s) => (service(s, 0).selector = {app: 'nope'}))).toEqual(['warning selector: the selector of service web matches no pod in namespace default']);
     expect(problems()).toEqual([]);
   });
 
@@ -204,6 +222,57 @@ describe('semantic rules', () => {
   it('resolves endpoints from selectors and extra endpoints', () => {
     const {cluster} = check((s) => (service(s, 0).endpoints = ['198.51.100.50', '10.244.1.10']));
     expect(cluster?.services[0]?.endpoints).toHaveLength(3);
+  });
+
+  it('selects pods of the service\'s own namespace only', () => {
+    const {cluster} = check((s) => {
+      pod(s, 1).namespace = 'shop';
+      s.spec.services.push({name: 'web', namespace: 'shop', clusterIP: '10.96.0.11', selector: {app: 'web'}, ports: [{port: 80}]});
+    });
+    expect(cluster?.services.map((x) => [x.namespace, x.endpoints.length])).toEqual([['default', 1], ['shop', 1]]);
+    expect(cluster?.namespaces).toEqual([
+      {name: 'default', labels: {'kubernetes.io/metadata.name': 'default'}},
+      {name: 'shop', labels: {'kubernetes.io/metadata.name': 'shop'}},
+    ]);
+  });
+
+  it('gives every namespace its kubernetes.io/metadata.name label, whatever the spec says', () => {
+    const {cluster} = check((s) => (s.spec.namespaces = [{name: 'shop', labels: {team: 'blue', 'kubernetes.io/metadata.name': 'other'}}]));
+    expect(cluster?.namespaces[0]).toEqual({name: 'shop', labels: {team: 'blue', 'kubernetes.io/metadata.name': 'shop'}});
+  });
+
+  it('resolves a named targetPort on each pod; a pod without it is no endpoint of that port', () => {
+    const {cluster, diagnostics} = check((s) => {
+      pod(s, 0).ports = [{name: 'http', containerPort: 8080}];
+      pod(s, 1).ports = [{name: 'http', containerPort: 9090}, {name: 'dns', containerPort: 53, protocol: 'UDP'}];
+      service(s, 0).ports = [{name: 'http', port: 80, targetPort: 'http'}, {name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns'}];
+    });
+    expect(diagnostics).toEqual([]);
+    const [http, dns] = cluster!.services[0]!.ports;
+    expect(http!.endpoints.map((e) => e.port)).toEqual([8080, 9090]);
+    expect(dns!.endpoints).toEqual([{ip: cluster!.pods[1]!.ip, port: 53}]);
+  });
+
+  it('warns when no selected pod declares a named targetPort (same protocol)', () => {
+    expect(problems((s) => {
+      pod(s, 0).ports = [{name: 'http', containerPort: 8080, protocol: 'UDP'}];
+      service(s, 0).ports = [{name: 'http', port: 80, targetPort: 'http'}];
+    })).toEqual(['warning port: no pod selected by service web declares a TCP port named http, so this port has no endpoints']);
+  });
+
+  it('gives a headless service no cluster IP', () => {
+    const {cluster} = check((s) => {
+      service(s, 0).clusterIP = 'None';
+      delete ports(s, 0)[0]!.nodePort;
+    });
+    expect(cluster?.services[0]?.clusterIP).toBeUndefined();
+    expect(cluster?.services[0]?.endpoints).toHaveLength(2);
+  });
+
+  it('takes a dns block with Kubernetes\' default domain', () => {
+    expect(check((s) => (s.spec.dns = {})).cluster?.dns).toEqual({domain: 'cluster.local', upstream: undefined});
+    expect(check((s) => (s.spec.dns = {domain: 'example.internal', upstream: ['192.0.2.53']})).cluster?.dns).toEqual({domain: 'example.internal', upstream: ['192.0.2.53']});
+    expect(check().cluster?.dns).toBeUndefined();
   });
 
   it('merges ssh settings field by field', () => {
