@@ -72,7 +72,8 @@ up() {
     exit 1
   fi
   trap 'echo "lab: setup failed, cleaning up" >&2; down' ERR
-  mkdir -p "$DIR" /run/sshd
+  # /etc/netns must exist to be mounted over: each node gets its own (pods' resolv.conf files).
+  mkdir -p "$DIR" /run/sshd /etc/netns
   chmod 700 "$DIR"
   ssh-keygen -q -t ed25519 -N '' -C netctl-lab -f "$DIR/id_ed25519"
   ssh-keygen -q -t ed25519 -N '' -C netctl-lab-host -f "$DIR/host_key"
@@ -117,7 +118,7 @@ CONF
     # start as on a plain host. sshd -D stays in the foreground of this background job; its log says
     # when it listens.
     ip netns exec "$ns" unshare --mount --propagation private -- sh -c \
-      "mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs -o mode=700 tmpfs /root && mkdir -p /run/netns /run/sshd && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
+      "mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs -o mode=755 tmpfs /etc/netns && mount -t tmpfs -o mode=700 tmpfs /root && mkdir -p /run/netns /run/sshd && exec /usr/sbin/sshd -D -e -f '${DIR}/sshd_node${i}'" \
       >"$DIR/node${i}.log" 2>&1 &
     echo "${address} $(cut -d' ' -f1,2 "$DIR/host_key.pub")" >>"$DIR/known_hosts"
   done

@@ -18,6 +18,7 @@ import {
   type Resource,
 } from '../resources/model.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
+import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import type {Change} from '../plan/diff.js';
 
 type Tool = {tool: 'ip'; ns: string} | {tool: 'bridge'} | {tool: 'shell'};
@@ -135,8 +136,14 @@ function createSteps(r: Resource): Step[] {
     case 'iptables-chain':
     case 'iptables-rule':
       return [];
+    case 'dns-hosts':
+    case 'dns-server':
+    case 'pod-resolver':
+      return createDnsSteps(r).map(shell);
   }
 }
+
+const shell = (line: string): Step => ({via: {tool: 'shell'}, line});
 
 function createLink(link: Link): Step[] {
   const name = link.name;
@@ -204,6 +211,10 @@ function deleteSteps(r: Resource): Step[] {
     case 'iptables-chain':
     case 'iptables-rule':
       return [];
+    case 'dns-hosts':
+    case 'dns-server':
+    case 'pod-resolver':
+      return deleteDnsSteps(r).map(shell);
   }
 }
 

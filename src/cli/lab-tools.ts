@@ -12,7 +12,7 @@ import {installCommand, packagesFor, type HostTool} from '../host/packages.js';
 /** Everything `lab/netctl-lab.sh`, `netctl verify` on lab nodes and the end-to-end tests run. */
 export const LAB_TOOLS: readonly HostTool[] = [
   'sshd', 'ssh', 'ssh-keygen', 'ip', 'bridge', 'ss', 'iptables', 'iptables-save', 'iptables-restore',
-  'ping', 'socat', 'conntrack', 'nsenter', 'unshare', 'flock', 'setsid', 'timeout', 'bash',
+  'ping', 'socat', 'conntrack', 'dnsmasq', 'dig', 'nsenter', 'unshare', 'flock', 'setsid', 'timeout', 'bash',
 ];
 
 /** Administrator directories a root shell may lack in PATH (`su` without `-` on Debian). */

@@ -5,6 +5,8 @@ import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 export interface NodeFacts {
   /** The node's uplink: `interface` from the spec, else the interface holding the node address. */
   readonly uplink: string;
+  /** The nameservers of the node's /etc/resolv.conf: cluster DNS forwards other names there by default. */
+  readonly nameservers: readonly string[];
 }
 
 export interface NodeContext {

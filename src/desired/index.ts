@@ -4,6 +4,7 @@ import {iptablesState, type IptablesState} from '../resources/iptables.js';
 import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
+import {dns} from './dns.js';
 import {perCluster, type NodeContext} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay, overlayRoutes} from './overlay.js';
@@ -28,7 +29,7 @@ export function desiredState(context: NodeContext): DesiredState {
   const {cluster} = context;
   const own = new Map<string, Resource>();
   const add = (r: Resource) => own.set(keyOf(r), r);
-  [IP_FORWARD, ...serviceSysctls(cluster)].forEach(add);
+  [IP_FORWARD, ...serviceSysctls(cluster), ...dns(context)].forEach(add);
   switch (cluster.mode) {
     case 'overlay':
       [...bridgeAndPods(context), ...overlay(context)].forEach(add);

@@ -6,6 +6,8 @@ export const DEBIAN_PACKAGES = {
   'bash': 'bash',
   'bridge': 'iproute2',
   'conntrack': 'conntrack',
+  'dig': 'bind9-dnsutils',
+  'dnsmasq': 'dnsmasq-base',
   'flock': 'util-linux',
   'ip': 'iproute2',
   'iptables': 'iptables',

@@ -3,6 +3,7 @@
  * as JSON where the tools offer it. Sections start with a `@@netctl <name> [arg]` line.
  */
 import {shellQuote} from '../shell/quote.js';
+import {dnsDump} from './dns.js';
 
 export const SECTION = '@@netctl';
 
@@ -39,7 +40,7 @@ export function observeScript(options: ObserveOptions): string {
   const lines = [
     'export LC_ALL=C',
     `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`,
-    'for tool in ip bridge iptables-save iptables-restore conntrack; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
+    'for tool in ip bridge iptables-save iptables-restore conntrack dnsmasq; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
     'sec links; ip -j -d link show',
     'sec addresses; ip -j addr show',
     'sec routes; ip -N -j route show table main',
@@ -59,6 +60,7 @@ export function observeScript(options: ObserveOptions): string {
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
     ...options.probeLinkTypes.map((type) =>
       `sec link-type ${type}; unshare -n sh -c 'ip link add nctlprobe0 type veth peer name nctlprobe1 && ip link add nctlprobe2 link nctlprobe0 ${PROBES[type]}' 2>&1; echo "exit $?"`),
+    ...dnsDump(),
     'sec end',
   ];
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,6 @@
 /** One-line descriptions of resources for plans, as an operator would say them. */
 import {joinWords} from '../resources/iptables.js';
+import {DNS_PORT} from '../resources/dns.js';
 import type {Resource} from '../resources/model.js';
 
 export function describe(r: Resource): string {
@@ -30,5 +31,11 @@ export function describe(r: Resource): string {
       return `iptables ${r.table} chain ${r.chain} (${r.rules.length} rule${r.rules.length === 1 ? '' : 's'})`;
     case 'iptables-rule':
       return `iptables ${r.table} ${r.chain}: ${joinWords(r.rule)}`;
+    case 'dns-hosts':
+      return `dns records of the cluster zone (${r.lines.length} addresses)`;
+    case 'dns-server':
+      return `dns server dnsmasq on ${r.listen}:${DNS_PORT} for ${r.domain}, upstream ${r.upstream.length === 0 ? 'none' : r.upstream.join(' ')}`;
+    case 'pod-resolver':
+      return `resolver of pod ${r.pod}: nameserver ${r.nameserver}, search ${r.search.join(' ')}, ndots:${r.ndots}`;
   }
 }

@@ -117,6 +117,31 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
       if (rules !== undefined) (updated ??= []).push(rules);
       break;
     }
+    case 'dns-hosts': {
+      const was = new Set((before as typeof after).lines);
+      const is = new Set(after.lines);
+      const added = after.lines.filter((l) => !was.has(l)).length;
+      const removed = [...was].filter((l) => !is.has(l)).length;
+      if (added + removed > 0) (updated ??= []).push(`addresses +${added} -${removed}`);
+      break;
+    }
+    case 'dns-server': {
+      const b = before as typeof after;
+      check('updated', 'listen', b.listen, after.listen);
+      check('updated', 'domain', b.domain, after.domain);
+      check('updated', 'upstream', b.upstream, after.upstream);
+      check('updated', 'reverse zones', b.reverseZones, after.reverseZones);
+      if (differs(b.srv, after.srv)) (updated ??= []).push('SRV records');
+      if (b.edited === true) (updated ??= []).push('configuration edited by hand');
+      break;
+    }
+    case 'pod-resolver': {
+      const b = before as typeof after;
+      check('updated', 'nameserver', b.nameserver, after.nameserver);
+      check('updated', 'search', b.search, after.search);
+      check('updated', 'ndots', b.ndots, after.ndots);
+      break;
+    }
     case 'netns':
     case 'address':
     case 'fdb':

@@ -52,6 +52,9 @@ export function planNode(
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }
+  if (intent === 'apply' && cluster.dns !== undefined && observed.missingTools.includes('dnsmasq')) {
+    errors.push(`cluster DNS needs dnsmasq on the node: install dnsmasq-base on ${node.name}`);
+  }
   if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, ...seen};
 
   if (intent === 'destroy') {
@@ -117,7 +120,7 @@ function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservatio
       errors.push(`this node's kernel cannot create ${cluster.underlay.driver} links (${probe.detail || 'unknown error'}); load the ${cluster.underlay.driver} module or use underlay.driver: routed`);
     }
   }
-  return {uplink};
+  return {uplink, nameservers: observed.nameservers};
 }
 
 /** What the observe script must ask the node, given the spec. */

@@ -5,6 +5,7 @@
  *
  * `ns` is the network namespace an object lives in: '' for the node itself, else a pod's namespace.
  */
+import type {DnsResource} from './dns.js';
 
 /** Route protocol number that marks routes as netctl's (see /etc/iproute2/rt_protos). */
 export const ROUTE_PROTOCOL = 147;
@@ -115,7 +116,7 @@ export interface IptablesRule {
   readonly rule: readonly string[];
 }
 
-export type Resource = Sysctl | Netns | Link | Address | Route | Neighbour | FdbEntry | IptablesChain | IptablesRule;
+export type Resource = Sysctl | Netns | Link | Address | Route | Neighbour | FdbEntry | IptablesChain | IptablesRule | DnsResource;
 export type Kind = Resource['kind'];
 
 /** Resources by key, in the order they came in. */
@@ -140,6 +141,9 @@ export function keyOf(r: Resource): string {
     case 'fdb': return `fdb ${r.dev} ${r.mac} ${r.dst}`;
     case 'iptables-chain': return `iptables-chain ${r.table} ${r.chain}`;
     case 'iptables-rule': return `iptables-rule ${r.table} ${r.chain} ${r.rule.join(' ')}`;
+    case 'dns-hosts': return 'dns-hosts';
+    case 'dns-server': return 'dns-server';
+    case 'pod-resolver': return `pod-resolver ${r.pod}`;
   }
 }
 
@@ -158,7 +162,7 @@ export function parentLink(r: Resource): string | undefined {
 }
 
 /** Order in which kinds are created; deletion runs the other way round. */
-export const KIND_ORDER: readonly Kind[] = ['sysctl', 'netns', 'link', 'address', 'route', 'neighbour', 'fdb', 'iptables-chain', 'iptables-rule'];
+export const KIND_ORDER: readonly Kind[] = ['sysctl', 'netns', 'link', 'address', 'route', 'neighbour', 'fdb', 'iptables-chain', 'iptables-rule', 'dns-hosts', 'pod-resolver', 'dns-server'];
 
 const LINK_ORDER: Record<LinkType, number> = {bridge: 0, vxlan: 1, veth: 2, ipvlan: 2, macvlan: 2};
 

@@ -5,6 +5,7 @@
 import type {ClusterPlan} from '../engine/engine.js';
 import {describe} from '../plan/describe.js';
 import {MISSING} from '../plan/diff.js';
+import {recordChanges, type RecordChange} from '../plan/dns-changes.js';
 import {groupServiceChanges, type ServiceChange} from '../plan/service-changes.js';
 import type {Action} from '../plan/diff.js';
 import type {Resource} from '../resources/model.js';
@@ -30,6 +31,8 @@ export interface PlanDocument {
       readonly services: readonly string[];
       /** The service changes say all this change does, so the text view shows them instead. */
       readonly explainedByServices: boolean;
+      /** DNS records this change adds and removes (`web.shop.svc.cluster.local A 10.96.0.12`). */
+      readonly records: readonly RecordChange[];
     }[];
     /** Service ports whose rules change, each as one change. */
     readonly services: readonly Omit<ServiceChange, 'keys'>[];
@@ -80,6 +83,7 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
         after: c.after ?? null,
         services: servicesOf.get(c.key) ?? [],
         explainedByServices: !shown.has(c),
+        records: recordChanges(c),
       })),
       services: services.map((s) => ({service: s.service, action: s.action, description: s.description, reason: s.reason, endpointsAdded: s.endpointsAdded, endpointsRemoved: s.endpointsRemoved})),
     };
@@ -112,7 +116,12 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
       const reason = c.action === 'create' && c.reason === MISSING ? '' : `  ${colors.bold('#')} ${c.reason}`;
       out.push(`${symbol} ${c.description}${reason}`);
     };
-    for (const c of node.changes) if (!c.explainedByServices) line(c);
+    for (const c of node.changes) {
+      if (c.explainedByServices) continue;
+      // The zone's A/PTR records are the whole of a hosts change; a server change also has its own line.
+      if (c.kind !== 'dns-hosts' || c.records.length === 0) line(c);
+      for (const r of c.records) line({action: r.action, description: `dns record ${r.record}`, reason: r.action === 'create' ? MISSING : 'not in the spec'});
+    }
     for (const s of node.services) line(s);
     for (const warning of node.warnings) out.push(`  ${colors.yellow('warning:')} ${warning}`);
   }

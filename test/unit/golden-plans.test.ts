@@ -38,7 +38,7 @@ describe.each(readdirSync(dir).sort())('golden plan %s', (name) => {
     golden(join(dir, name, `${nodeName}.apply.sh`), applyScript(plan.changes));
 
     // Destroying what was applied removes every object, children with their parents.
-    const applied = nodeHolding(formatAddress(node.address), desiredResources(desiredState({cluster: cluster!, node, facts: {uplink: node.interface ?? 'eth0'}})));
+    const applied = nodeHolding(formatAddress(node.address), desiredResources(desiredState({cluster: cluster!, node, facts: {uplink: node.interface ?? 'eth0', nameservers: ['192.0.2.53']}})));
     const destroy = planNode(cluster!, node, applied, 'destroy');
     expect(destroy.changes.every((c) => c.action === 'delete')).toBe(true);
     expect(destroy.changes.map((c) => c.kind)).not.toContain('sysctl');

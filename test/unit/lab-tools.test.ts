@@ -17,8 +17,8 @@ describe('the lab\'s host tools', () => {
   });
 
   it('cover what the demo and verify run on lab nodes', () => {
-    expect(LAB_TOOLS).toEqual(expect.arrayContaining(['sshd', 'ip', 'bridge', 'iptables', 'ping', 'socat', 'conntrack']));
-    expect(packagesFor(LAB_TOOLS)).toEqual(['bash', 'conntrack', 'coreutils', 'iproute2', 'iptables', 'iputils-ping', 'openssh-client', 'openssh-server', 'socat', 'util-linux']);
+    expect(LAB_TOOLS).toEqual(expect.arrayContaining(['sshd', 'ip', 'bridge', 'iptables', 'ping', 'socat', 'conntrack', 'dnsmasq', 'dig']));
+    expect(packagesFor(LAB_TOOLS)).toEqual(['bash', 'bind9-dnsutils', 'conntrack', 'coreutils', 'dnsmasq-base', 'iproute2', 'iptables', 'iputils-ping', 'openssh-client', 'openssh-server', 'socat', 'util-linux']);
   });
 
   it('are installed as root with apt-get, saying which packages', () => {

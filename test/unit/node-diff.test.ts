@@ -11,13 +11,13 @@ const cluster = check((s) => {
   s.spec.nodes.push({name: 'node-c', address: '198.51.100.3/24', podCIDR: '10.244.3.0/24'});
 }).cluster!;
 const [nodeA, nodeB] = cluster.nodes;
-const desiredOf = (node = nodeA!) => desiredResources(desiredState({cluster, node, facts: {uplink: 'eth0'}}));
+const desiredOf = (node = nodeA!) => desiredResources(desiredState({cluster, node, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}}));
 const holding = (resources: readonly Resource[]) => nodeHolding('198.51.100.1', resources);
 
 describe('diffNode', () => {
   it("gives a node's peer routes the digest of summing them one by one", () => {
     for (const node of cluster.nodes) {
-      const unit = desiredState({cluster, node, facts: {uplink: 'eth0'}}).hostRoutes;
+      const unit = desiredState({cluster, node, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}}).hostRoutes;
       expect(unit.resources).toHaveLength(3 * (cluster.nodes.length - 1));
       expect(unit.digest).toBe(hostRoutes([...unit.resources].reverse()).digest);
     }
@@ -37,7 +37,7 @@ describe('diffNode', () => {
     const wider = check((s) => {
       s.spec.nodes.push({name: 'node-c', address: '198.51.100.3/24', podCIDR: '10.244.3.0/24'}, {name: 'node-d', address: '198.51.100.4/24', podCIDR: '10.244.4.0/24'});
     }).cluster!;
-    const before = desiredResources(desiredState({cluster: wider, node: wider.nodes[0]!, facts: {uplink: 'eth0'}}));
+    const before = desiredResources(desiredState({cluster: wider, node: wider.nodes[0]!, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}}));
     const {changes} = planNode(cluster, nodeA!, holding(before), 'apply');
     expect(changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['delete fdb', 'delete neighbour', 'delete route']);
   });

@@ -15,6 +15,7 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     routesToPeers: new Map(),
     linkTypes: new Map(),
     missingTools: [],
+    nameservers: ['192.0.2.53'],
     iptablesBackend: 'nf_tables',
     chainsInOtherBackend: undefined,
   };

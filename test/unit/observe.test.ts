@@ -20,14 +20,14 @@ describe('parseObservation', () => {
   const observed = parseObservation(output);
 
   it('reads back exactly the state netctl applied: the diff is empty', () => {
-    const desired = desiredResources(desiredState({cluster, node: node1, facts: {uplink: 'eth0'}}));
+    const desired = desiredResources(desiredState({cluster, node: node1, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}}));
     const {changes, conflicts} = diff(desired, {resources: observedResources(observed), foreign: observed.foreign});
     expect(conflicts).toEqual([]);
     expect(changes).toEqual([]);
   });
 
   it('digests the host routes and iptables objects netctl applied as the desired state does, so plans need not compare them one by one', () => {
-    const desired = desiredState({cluster, node: node1, facts: {uplink: 'eth0'}});
+    const desired = desiredState({cluster, node: node1, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}});
     expect(observed.hostRoutes.digest).toBe(desired.hostRoutes.digest);
     expect(observed.iptables.digest).toBe(desired.iptables.digest);
   });

@@ -14,7 +14,7 @@ const specText = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'plans
 const compile = (text: string) => checkSpecText(text).cluster!;
 const cluster = compile(specText);
 const node = cluster.nodes[0]!;
-const desired = (c = cluster) => desiredResources(desiredState({cluster: c, node: c.nodes[0]!, facts: {uplink: 'eth0'}}));
+const desired = (c = cluster) => desiredResources(desiredState({cluster: c, node: c.nodes[0]!, facts: {uplink: 'eth0', nameservers: ['192.0.2.53']}}));
 
 describe('service rules', () => {
   it('give every endpoint an equal share: 1/n, 1/(n-1), ... as iptables prints them back', () => {

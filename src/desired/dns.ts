@@ -1,0 +1,87 @@
+/**
+ * Cluster DNS, per the Kubernetes DNS specification: for every service `<svc>.<ns>.svc.<domain>` (A to
+ * its cluster IP; headless: A to each ready endpoint, and `<pod>.<svc>.<ns>.svc.<domain>`), SRV
+ * `_<port>._<proto>.<svc>.<ns>.svc.<domain>` for named ports, PTR for cluster IPs and pod IPs, and
+ * `<a-b-c-d>.<ns>.pod.<domain>` for every pod. The zone is the same on every node; each node serves it
+ * on its pods' gateway, and each pod's resolv.conf points there.
+ */
+import {formatAddress, type Cidr} from '../net/ipv4.js';
+import type {DnsHosts, DnsServer, PodResolver, SrvRecord} from '../resources/dns.js';
+import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
+import {perCluster, podsOf, type NodeContext} from './context.js';
+
+/** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
+const NDOTS = 5;
+
+/** Ready endpoints of a service. Every pod is ready until readiness probes exist. */
+const readyEndpoints = (service: ClusterNetwork['services'][number]) => service.endpoints;
+
+/** The A/PTR lines and SRV records of the cluster zone: built once per cluster, shared by every node. */
+const zoneOf = perCluster((cluster: ClusterNetwork) => {
+  const domain = cluster.dns!.domain;
+  const names = new Map<string, string[]>();
+  const add = (ip: number, name: string) => {
+    const key = formatAddress(ip);
+    const list = names.get(key);
+    if (list === undefined) names.set(key, [name]);
+    else if (!list.includes(name)) list.push(name);
+  };
+  const srv: SrvRecord[] = [];
+  const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
+  // Headless endpoints first: their pod's PTR answer is its name under the service, as in Kubernetes.
+  for (const service of cluster.services) {
+    const name = `${service.name}.${service.namespace}.svc.${domain}`;
+    if (service.clusterIP !== undefined) {
+      add(service.clusterIP, name);
+      for (const port of service.ports.filter((p) => p.name !== undefined)) {
+        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: name, port: port.port});
+      }
+      continue;
+    }
+    const ready = new Set(readyEndpoints(service));
+    for (const ip of ready) {
+      const pod = podAt.get(ip);
+      if (pod !== undefined) add(ip, `${pod.name}.${name}`);
+    }
+    for (const ip of ready) add(ip, name);
+    for (const port of service.ports.filter((p) => p.name !== undefined)) {
+      for (const endpoint of port.endpoints.filter((e) => ready.has(e.ip))) {
+        const pod = podAt.get(endpoint.ip);
+        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: pod === undefined ? name : `${pod.name}.${name}`, port: endpoint.port});
+      }
+    }
+  }
+  for (const pod of cluster.pods) add(pod.ip, `${formatAddress(pod.ip).replace(/\./g, '-')}.${pod.namespace}.pod.${domain}`);
+  const lines = [...names].map(([ip, list]) => `${ip} ${list.join(' ')}`).sort();
+  srv.sort((a, b) => (a.name === b.name ? (a.target < b.target ? -1 : a.target > b.target ? 1 : a.port - b.port) : a.name < b.name ? -1 : 1));
+  return {hosts: {kind: 'dns-hosts', ns: '', lines} satisfies DnsHosts, srv, reverseZones: reverseZones(cluster)};
+});
+
+/** Reverse zones answered locally: those of clusterCIDR and serviceCIDR whose prefix is a whole number of octets. */
+function reverseZones(cluster: ClusterNetwork): string[] {
+  const ranges: Cidr[] = [cluster.clusterCIDR, ...(cluster.serviceCIDR === undefined ? [] : [cluster.serviceCIDR])];
+  return ranges.filter((c) => c.prefix % 8 === 0 && c.prefix > 0).map((c) => {
+    const octets = formatAddress(c.first).split('.').slice(0, c.prefix / 8);
+    return `${octets.reverse().join('.')}.in-addr.arpa`;
+  });
+}
+
+/** The address the node's DNS server listens on: where its pods' default route points. */
+export function dnsAddress(cluster: ClusterNetwork, node: Node): string {
+  return formatAddress(cluster.mode === 'underlay' ? node.address : node.podCIDR.first + 1);
+}
+
+export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodResolver {
+  const domain = cluster.dns!.domain;
+  return {kind: 'pod-resolver', ns: '', pod: pod.name, nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
+}
+
+/** The node's DNS objects: none without a `dns` block. */
+export function dns({cluster, node, facts}: NodeContext): (DnsHosts | DnsServer | PodResolver)[] {
+  if (cluster.dns === undefined) return [];
+  const zone = zoneOf(cluster);
+  const listen = dnsAddress(cluster, node);
+  const upstream = (cluster.dns.upstream ?? facts.nameservers).filter((address) => address !== listen);
+  const server: DnsServer = {kind: 'dns-server', ns: '', listen, domain: cluster.dns.domain, upstream, reverseZones: zone.reverseZones, srv: zone.srv};
+  return [zone.hosts, ...podsOf(cluster, node).map((pod) => podResolver(cluster, node, pod)), server];
+}

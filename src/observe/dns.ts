@@ -1,0 +1,42 @@
+/**
+ * What the observe round trip reads of cluster DNS, and how it becomes resources: the node's DNS
+ * server counts as there only while its process runs and is netctl's (its pid file names a dnsmasq
+ * started with netctl's configuration file); its hosts file and the pods' resolv.conf files netctl
+ * marked. Files are sent base64-encoded, so nothing in them can look like a section header. The
+ * node's own nameservers are read too: they are where cluster DNS forwards other names by default.
+ */
+import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHosts, parseResolver, resolverPath, type DnsResource} from '../resources/dns.js';
+
+export function dnsDump(): string[] {
+  return [
+    "sec nameservers; sed -n 's/^nameserver[[:space:]]*//p' /etc/resolv.conf 2>/dev/null",
+    `pid=$(cat ${DNS_PID} 2>/dev/null)`,
+    `if [ -f ${DNS_CONFIG} ] && [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'; then sec dns-server "$pid"; base64 -w0 ${DNS_CONFIG}; fi`,
+    `[ -f ${DNS_HOSTS} ] && { sec dns-hosts; base64 -w0 ${DNS_HOSTS}; }`,
+    'for f in /etc/netns/*/resolv.conf; do [ -f "$f" ] || continue; pod=$(basename "$(dirname "$f")")',
+    `  if head -n 1 "$f" | grep -qxF '${RESOLVER_MARK}'; then sec pod-resolver "$pod"; base64 -w0 "$f"; else sec foreign-resolver "$pod"; fi`,
+    'done',
+  ];
+}
+
+const decode = (body: string) => Buffer.from(body.trim(), 'base64').toString('utf8');
+
+/** The DNS resources in the sections of an observation, and the pod resolv.conf files netctl did not write. */
+export function parseDns(sections: ReadonlyMap<string, string>): {resources: DnsResource[]; foreign: Map<string, string>} {
+  const resources: DnsResource[] = [];
+  const foreign = new Map<string, string>();
+  for (const [name, body] of sections) {
+    if (name.startsWith('dns-server ')) resources.push(parseDnsConfig(decode(body)));
+    else if (name === 'dns-hosts') resources.push({kind: 'dns-hosts', ns: '', lines: parseHosts(decode(body))});
+    else if (name.startsWith('pod-resolver ')) resources.push(parseResolver(name.slice('pod-resolver '.length), decode(body)));
+    else if (name.startsWith('foreign-resolver ')) {
+      const pod = name.slice('foreign-resolver '.length);
+      foreign.set(`pod-resolver ${pod}`, `${resolverPath(pod)} (not written by netctl)`);
+    }
+  }
+  return {resources, foreign};
+}
+
+export function parseNameservers(sections: ReadonlyMap<string, string>): string[] {
+  return (sections.get('nameservers') ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
+}
