@@ -8,12 +8,19 @@ netctl=./bin/run.js
 $netctl lab up --nodes 3
 $netctl apply -f examples/demo.yaml --auto-approve
 $netctl verify -f examples/demo.yaml --serve
+in_pod() { nsenter -t "$(cat /tmp/netctl-lab/node1.pid)" -m -n ip netns exec client-1 "$@"; }
+echo
+echo "Cluster DNS, from pod client-1 on node1:"
+echo "  \$ getent hosts web"
+in_pod getent hosts web | sed 's/^/  /'
+echo "  \$ dig +short SRV _http._tcp.web.default.svc.cluster.local"
+in_pod dig +short SRV _http._tcp.web.default.svc.cluster.local | sed 's/^/  /'
 cat <<'NEXT'
 
 The demo network is up. Try next:
   ./bin/run.js plan -f examples/demo.yaml                 # nothing to do: the hosts match the spec
   ./bin/run.js show -f examples/demo.yaml                 # what netctl owns on each node
-  nsenter -t "$(cat /tmp/netctl-lab/node1.pid)" -m -n ip netns exec client-1 ping -c1 10.244.181.1
+  nsenter -t "$(cat /tmp/netctl-lab/node1.pid)" -m -n ip netns exec client-1 getent hosts web.default.svc.cluster.local
   edit examples/demo.yaml (add a pod), then: ./bin/run.js plan -f examples/demo.yaml
   npm run demo:down                                       # remove the lab
 NEXT

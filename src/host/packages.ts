@@ -9,6 +9,7 @@ export const DEBIAN_PACKAGES = {
   'dig': 'bind9-dnsutils',
   'dnsmasq': 'dnsmasq-base',
   'flock': 'util-linux',
+  'getent': 'libc-bin',
   'ip': 'iproute2',
   'iptables': 'iptables',
   'iptables-restore': 'iptables',

@@ -9,7 +9,7 @@ import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
 import type {ClusterNetwork, Pod} from '../spec/types.js';
 
-export type CheckKind = 'ping' | 'mtu' | 'tcp';
+export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain';
 
 export interface Check {
   readonly id: string;
@@ -25,6 +25,8 @@ export interface Check {
   readonly description: string;
   /** For a service check: the nodes of the service's endpoints, whose responders `--serve` starts. */
   readonly endpointNodes?: readonly string[];
+  /** For a DNS check: the addresses the name must resolve to, sorted. */
+  readonly expect?: readonly string[];
 }
 
 /** The tools a check runs on its node (besides `ip`, which netctl itself needs there). */
@@ -35,8 +37,14 @@ export function toolsOf(check: Check): HostTool[] {
       return ['ping'];
     case 'tcp':
       return ['timeout', 'bash'];
+    case 'dns':
+    case 'nxdomain':
+      return ['timeout', 'getent'];
   }
 }
+
+/** Seconds within which a name that does not exist must be answered as such: at once, not after a timeout. */
+export const NXDOMAIN_SECONDS = 1;
 
 /** ICMP echo header (8) + IPv4 header (20). */
 const PING_OVERHEAD = 28;
@@ -92,6 +100,36 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
         add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
       }
     }
+  }
+  if (cluster.dns !== undefined) checks.push(...dnsChecks(cluster, nodes, checks.length));
+  return checks;
+}
+
+/**
+ * From a pod (as the service checks choose it), every service name resolves to its cluster IP (a
+ * headless one to its endpoints), a TCP connection to the name works, and a name that does not exist
+ * in the cluster domain fails at once.
+ */
+function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: number): Check[] {
+  const domain = cluster.dns!.domain;
+  const checks: Check[] = [];
+  const add = (check: Omit<Check, 'id'>) => checks.push({...check, id: `c${numbered + checks.length + 1}`});
+  for (const service of cluster.services) {
+    const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
+    const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+    if (client === undefined) continue;
+    const name = `${service.name}.${service.namespace}.svc.${domain}`;
+    const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
+    add({kind: 'dns', node: client.node, pod: client.name, target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${client.name}`});
+    if (service.clusterIP === undefined) continue;
+    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+      add({kind: 'tcp', node: client.node, pod: client.name, target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${client.name} → ${name}:${port.port}`});
+    }
+  }
+  const client = cluster.pods.find((p) => nodes.includes(p.node));
+  if (client !== undefined) {
+    const name = `netctl-verify-no-such-name.${client.namespace}.svc.${domain}`;
+    add({kind: 'nxdomain', node: client.node, pod: client.name, target: name, description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${client.name}`});
   }
   return checks;
 }

@@ -4,7 +4,7 @@ import type {Session} from '../engine/session.js';
 import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
-import {connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
+import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
 import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, checksScript, missingToolsIn, serveScript} from './script.js';
 
 /** `not run`: the check could not be made (a tool it needs is missing), which proves nothing either way. */
@@ -19,6 +19,7 @@ export interface CheckResult {
 }
 
 export function interpret(check: Check, exit: number, output: string, serving: boolean): CheckResult {
+  if (check.kind === 'dns' || check.kind === 'nxdomain') return interpretDns(check, exit, output);
   const result = (passed: boolean, outcome: string): CheckResult => ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
   if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
   switch (check.kind) {
@@ -33,6 +34,19 @@ export function interpret(check: Check, exit: number, output: string, serving: b
       if (exit === 124) return result(false, `unreachable (no answer in ${CHECK_TIMEOUT} s)`);
       return result(false, 'unreachable');
   }
+}
+
+/** What a DNS check's exit status and output mean. */
+function interpretDns(check: Check, exit: number, output: string): CheckResult {
+  const result = (passed: boolean, outcome: string): CheckResult => ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
+  if (check.kind === 'nxdomain') {
+    if (exit === 2) return result(true, 'no such name');
+    return exit === 0 ? result(false, `resolves (to ${output.trim().split(/\s+/)[0] ?? '?'}), but must not exist`) : result(false, `no answer within ${NXDOMAIN_SECONDS} s: unknown names must fail at once`);
+  }
+  const got = output.trim().split(/\s+/).filter((a) => a !== '').sort();
+  const want = [...(check.expect ?? [])].sort();
+  if (got.length === 0) return result(false, 'does not resolve');
+  return got.join(' ') === want.join(' ') ? result(true, 'ok') : result(false, `resolves to ${got.join(' ')}, expected ${want.join(' ')}`);
 }
 
 /** One error per node and missing tool: what it stops, and the package that provides it. */

@@ -1,7 +1,7 @@
 /** Node-side scripts of `netctl verify`: run a node's checks in one round trip; serve and stop responders. */
 import {shellQuote} from '../shell/quote.js';
 import type {HostTool} from '../host/packages.js';
-import {toolsOf, type Check} from './checks.js';
+import {NXDOMAIN_SECONDS, toolsOf, type Check} from './checks.js';
 
 export const CHECK_MARK = '@@check';
 const MISSING_MARK = '@@missing';
@@ -20,6 +20,11 @@ function command(check: Check): string {
       return `${inPod}ping -n -c 1 -W ${CHECK_TIMEOUT} -M do -s ${check.size ?? 0} ${check.target}`;
     case 'tcp':
       return `${inPod}timeout ${CHECK_TIMEOUT} bash -c ${shellQuote(`exec 3<>/dev/tcp/${check.target}/${check.port ?? 0}`)}`;
+    case 'dns':
+      // Every address the name has, on one line: `10.244.1.5 10.244.2.7`.
+      return `${inPod}timeout ${CHECK_TIMEOUT} getent ahostsv4 ${shellQuote(check.target)} | cut -d' ' -f1 | sort -u | tr '\\n' ' '`;
+    case 'nxdomain':
+      return `${inPod}timeout ${NXDOMAIN_SECONDS} getent hosts ${shellQuote(check.target)}`;
   }
 }
 

@@ -22,15 +22,16 @@ suite('netctl lab and netctl verify', () => {
   it('passes every check of the demo network with --serve, and writes JUnit', async () => {
     const junit = join(LAB_DIR, 'verify.xml');
     const result = await netctl(['verify', '-f', demo, '--serve', '--junit', junit]);
-    expect(result.stdout).toContain('Verify: 38 passed, 0 failed.');
+    expect(result.stdout).toContain('Verify: 41 passed, 0 failed.');
     expect(result.exitCode).toBe(0);
-    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="netctl verify" tests="38" failures="0">');
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="netctl verify" tests="41" failures="0">');
   });
 
   it('says "no listener" without --serve, and exits 1', async () => {
     const result = await netctl(['verify', '-f', demo, '--json']);
     const doc = JSON.parse(result.stdout) as {checks: {kind: string; passed: boolean; outcome: string}[]};
     expect(doc.checks.filter((c) => !c.passed).map((c) => `${c.kind} ${c.outcome}`)).toEqual([
+      'tcp no listener (nothing listens on the endpoints; --serve starts a responder)',
       'tcp no listener (nothing listens on the endpoints; --serve starts a responder)',
       'tcp no listener (nothing listens on the endpoints; --serve starts a responder)',
     ]);

@@ -1,0 +1,129 @@
+/**
+ * Cluster DNS in the pure core: the records of the zone (the Kubernetes DNS specification as a table),
+ * the files netctl writes read back, real observe output of a lab node, plans in DNS words, rollback.
+ */
+import {describe, expect, it} from '@jest/globals';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {rollbackScript} from '../../src/apply/transaction.js';
+import {applyScript} from '../../src/apply/script.js';
+import {dns} from '../../src/desired/dns.js';
+import {formatAddress} from '../../src/net/ipv4.js';
+import {parseObservation} from '../../src/observe/parse.js';
+import {planNode} from '../../src/plan/node-plan.js';
+import {parseDnsConfig, renderDnsConfig, type DnsHosts, type DnsServer} from '../../src/resources/dns.js';
+import {checkSpecText} from '../../src/spec/check.js';
+import {planDocument, renderPlanText} from '../../src/ui/plan-view.js';
+import {emptyNode} from './observation-builders.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const cluster = checkSpecText(readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8')).cluster!;
+const [node1, node2] = cluster.nodes;
+const facts = {uplink: 'eth0', nameservers: ['192.0.2.53']};
+const desired = dns({cluster, node: node1!, facts});
+const hosts = desired.find((r) => r.kind === 'dns-hosts') as DnsHosts;
+const server = desired.find((r) => r.kind === 'dns-server') as DnsServer;
+const podIP = (name: string) => formatAddress(cluster.pods.find((p) => p.name === name)!.ip);
+const lineOf = (ip: string) => hosts.lines.find((l) => l.startsWith(`${ip} `));
+
+describe('the cluster zone', () => {
+  it('gives a service with a cluster IP one name, the PTR answer of its IP', () => {
+    const web = cluster.services.find((s) => s.name === 'web')!;
+    const ip = formatAddress(web.clusterIP!);
+    expect(lineOf(ip)).toBe(`${ip} web.shop.svc.cluster.local`);
+  });
+
+  it('gives a headless service an A record per endpoint and each endpoint pod its name under the service, first (its PTR)', () => {
+    expect(lineOf(podIP('db-1'))).toBe(`${podIP('db-1')} db-1.db.bank.svc.cluster.local db.bank.svc.cluster.local ${podIP('db-1').replace(/\./g, '-')}.bank.pod.cluster.local`);
+  });
+
+  it('gives every pod <a-b-c-d>.<namespace>.pod.<domain>', () => {
+    expect(lineOf(podIP('teller'))).toBe(`${podIP('teller')} ${podIP('teller').replace(/\./g, '-')}.bank.pod.cluster.local`);
+  });
+
+  it('gives named ports SRV records: the service name for a cluster IP, each endpoint for a headless service', () => {
+    expect(server.srv).toEqual([
+      {name: '_http._tcp.web.shop.svc.cluster.local', target: 'web.shop.svc.cluster.local', port: 80},
+      {name: '_pg._tcp.db.bank.svc.cluster.local', target: 'db-1.db.bank.svc.cluster.local', port: 5432},
+      {name: '_pg._tcp.db.bank.svc.cluster.local', target: 'db-2.db.bank.svc.cluster.local', port: 5432},
+    ]);
+  });
+
+  it('serves on the pods\' gateway, answers the cluster\'s reverse zones itself, forwards the rest upstream', () => {
+    expect(server).toEqual(expect.objectContaining({listen: '10.244.79.1', domain: 'cluster.local', upstream: ['203.0.113.253'], reverseZones: ['244.10.in-addr.arpa', '96.10.in-addr.arpa']}));
+    const byNodeDefault = dns({cluster: {...cluster, dns: {domain: 'cluster.local', upstream: undefined}}, node: node2!, facts: {uplink: 'eth0', nameservers: ['10.255.255.53', '10.244.181.1']}});
+    expect((byNodeDefault.find((r) => r.kind === 'dns-server') as DnsServer).upstream).toEqual(['10.255.255.53']);
+  });
+
+  it('gives each pod of the node a resolver with its namespace first in the search path and ndots:5', () => {
+    expect(desired.filter((r) => r.kind === 'pod-resolver')).toEqual([
+      {kind: 'pod-resolver', ns: '', pod: 'web-1', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'client', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'db-1', nameserver: '10.244.79.1', search: ['bank.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+    ]);
+  });
+
+  it('is absent without a dns block', () => {
+    expect(dns({cluster: {...cluster, dns: undefined}, node: node1!, facts})).toEqual([]);
+  });
+});
+
+describe('the DNS server configuration', () => {
+  it('reads back as the server it was written from, and notices a hand edit', () => {
+    const text = renderDnsConfig(server);
+    expect(parseDnsConfig(text)).toEqual(server);
+    expect(parseDnsConfig(`${text}address=/evil.example/192.0.2.66\n`)).toEqual({...server, edited: true});
+    expect(text).toContain('listen-address=10.244.79.1\nbind-interfaces\nport=53\n');
+    expect(text).toContain('local=/cluster.local/\n');
+  });
+});
+
+describe('DNS state observed on a lab node (examples/dns.yaml, node1, after apply)', () => {
+  const output = readFileSync(join(root, 'test', 'fixtures', 'observe', 'dns-node1.txt'), 'utf8');
+  const observed = parseObservation(output);
+
+  it('reads the server, its records, the pod resolvers and the node\'s nameservers', () => {
+    expect([...observed.resources.keys()].filter((k) => /^(dns|pod-resolver)/.test(k)).sort()).toEqual(['dns-hosts', 'dns-server', 'pod-resolver client', 'pod-resolver db-1', 'pod-resolver web-1']);
+    expect(observed.nameservers).toEqual(['10.255.255.53']);
+  });
+
+  it('plans nothing against the spec it was applied from', () => {
+    const plan = planNode(cluster, node1!, observed, 'apply');
+    expect(plan.errors).toEqual([]);
+    expect(plan.changes).toEqual([]);
+  });
+});
+
+describe('DNS changes', () => {
+  const fresh = planNode(cluster, node1!, emptyNode('203.0.113.1'), 'apply');
+
+  it('are planned in DNS words', () => {
+    const text = renderPlanText(planDocument({intent: 'apply', nodes: [{status: 'planned', ...fresh}]}));
+    expect(text).toContain('  + dns record web.shop.svc.cluster.local A 10.96.139.50\n');
+    expect(text).toContain('  + dns record 50.139.96.10.in-addr.arpa PTR web.shop.svc.cluster.local\n');
+    expect(text).toContain('  + dns server dnsmasq on 10.244.79.1:53 for cluster.local, upstream 203.0.113.253\n  + dns record _http._tcp.web.shop.svc.cluster.local SRV 0 100 80 web.shop.svc.cluster.local\n');
+    expect(text).toContain('  + resolver of pod client: nameserver 10.244.79.1, search shop.svc.cluster.local svc.cluster.local cluster.local, ndots:5\n');
+    expect(text).not.toContain('dns records of the cluster zone');
+  });
+
+  it('start dnsmasq after its records and files are written, and undo it all on rollback', () => {
+    const script = applyScript(fresh.changes);
+    const start = script.indexOf('dnsmasq --conf-file=/run/netctl/dns/dnsmasq.conf');
+    expect(start).toBeGreaterThan(script.indexOf('mv -f /run/netctl/dns/cluster.netctl-new /run/netctl/dns/hosts.d/cluster'));
+    expect(start).toBeGreaterThan(script.indexOf("mv -f /etc/netns/client/resolv.conf.netctl-new /etc/netns/client/resolv.conf"));
+    const rollback = rollbackScript(fresh);
+    expect(rollback.indexOf('kill "$pid"')).toBeLessThan(rollback.indexOf('rm -f /run/netctl/dns/hosts.d/cluster'));
+    expect(rollback).toContain('rm -f /etc/netns/client/resolv.conf');
+  });
+
+  it('refuse to overwrite a pod resolv.conf netctl did not write', () => {
+    const foreign = {...emptyNode('203.0.113.1'), foreign: new Map([['pod-resolver client', '/etc/netns/client/resolv.conf (not written by netctl)']])};
+    expect(planNode(cluster, node1!, foreign, 'apply').errors).toEqual([
+      '/etc/netns/client/resolv.conf (not written by netctl) is in the way of pod-resolver client; netctl never changes what it did not create: remove or rename it',
+    ]);
+  });
+
+  it('need dnsmasq on the node', () => {
+    expect(planNode(cluster, node1!, {...emptyNode('203.0.113.1'), missingTools: ['dnsmasq']}, 'apply').errors).toEqual(['cluster DNS needs dnsmasq on the node: install dnsmasq-base on node1']);
+  });
+});
