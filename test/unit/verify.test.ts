@@ -34,8 +34,22 @@ describe('verify checks', () => {
     expect(checksScript(mtu.slice(0, 1))).toContain('ip netns exec web-1 ping -n -c 1 -W 3 -M do -s 1422 ');
   });
 
-  it('reach every TCP service port on its cluster IP and node port', () => {
-    expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080']);
+  it('reach every TCP service port on its cluster IP, node port, and (with cluster DNS) its name', () => {
+    expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080', 'web.default.svc.cluster.local:80']);
+  });
+
+  it('resolve every service name and require unknown names to fail at once, from inside a pod', () => {
+    expect(checks.filter((c) => c.kind === 'dns' || c.kind === 'nxdomain').map((c) => [c.kind, c.target, c.expect])).toEqual([
+      ['dns', 'web.default.svc.cluster.local', ['10.96.0.80']],
+      ['nxdomain', 'netctl-verify-no-such-name.default.svc.cluster.local', undefined],
+    ]);
+    const dnsCheck = checks.find((c) => c.kind === 'dns')!;
+    expect(interpret(dnsCheck, 0, '10.96.0.80 ', true).status).toBe('passed');
+    expect(interpret(dnsCheck, 0, '10.96.0.81 ', true).outcome).toBe('resolves to 10.96.0.81, expected 10.96.0.80');
+    expect(interpret(dnsCheck, 0, '', true).outcome).toBe('does not resolve');
+    const nx = checks.find((c) => c.kind === 'nxdomain')!;
+    expect(interpret(nx, 2, '', true).status).toBe('passed');
+    expect(interpret(nx, 124, '', true).outcome).toBe('no answer within 1 s: unknown names must fail at once');
     expect(servedPorts(demo).get('web-2')).toEqual([8080]);
   });
 
