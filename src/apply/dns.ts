@@ -21,8 +21,11 @@ function writeFile(path: string, text: string, temporary = `${path}.netctl-new`)
 
 /** The pid of netctl's dnsmasq in $pid, when it runs. */
 const OURS = `pid=$(cat ${DNS_PID} 2>/dev/null); [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'`;
-/** Stops netctl's dnsmasq and waits (up to 5 s) for it to be gone, so its port is free again. */
-const STOP = `if ${OURS}; then kill "$pid"; n=0; while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.05; n=$((n+1)); done; fi`;
+/**
+ * Stops netctl's dnsmasq and waits (up to 5 s) for it to be gone, so its port is free again. A zombie
+ * counts as gone: it holds no socket, and whoever reaps daemons may take its time.
+ */
+const STOP = `if ${OURS}; then kill "$pid"; n=0; while kill -0 "$pid" 2>/dev/null && ! grep -q '(zombie)' "/proc/$pid/status" 2>/dev/null && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done; fi`;
 const START = `dnsmasq --conf-file=${DNS_CONFIG} </dev/null >/dev/null`;
 const RELOAD = `if ${OURS}; then kill -HUP "$pid"; fi`;
 
