@@ -4,14 +4,12 @@
  */
 import type {Command} from '@oclif/core';
 import {readFile} from 'node:fs/promises';
-import {observeNode, type ClusterPlan} from '../engine/engine.js';
-import {mapLimit} from '../engine/limit.js';
+import {planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {describeDrift, fingerprint} from '../plan/fingerprint.js';
-import {planNode, type NodePlan} from '../plan/node-plan.js';
+import type {NodePlan} from '../plan/node-plan.js';
 import {SavedPlanError, changesDiffer, parseSavedPlan} from '../plan/saved-plan.js';
-import {ObservationError, observedResources} from '../observe/parse.js';
-import {LockedError, UnreachableError} from '../transport/transport.js';
+import {observedResources} from '../observe/parse.js';
 import {loadSpecOrExit, type ChangeOptions} from './common.js';
 import {applyPlanned, lockEveryNode} from './run-changes.js';
 
@@ -38,26 +36,24 @@ export async function applySavedPlan(command: Command, planFile: string, options
       return;
     }
     // Every node is checked, under its lock, before any is changed: its state must be the one the plan
-    // was made against, and its saved changes exactly those the spec gives for that state. What is
-    // applied is the plan computed here, never the file's own text.
-    const checked = await mapLimit(saved.nodes, options.parallelism, async (stored): Promise<{plan?: NodePlan; problem?: string}> => {
-      const node = cluster.nodes.find((n) => n.name === stored.node);
-      if (node === undefined) return {problem: `${stored.node} is not in the spec any more`};
-      try {
-        const now = await observeNode(session.transport(node.name), cluster, node, saved.intent, {underLock: true});
-        if (fingerprint(now) !== stored.fingerprint) {
-          const drift = describeDrift(stored.observed ?? [], observedResources(now));
-          return {problem: `${node.name} changed since the plan was made: ${drift.length > 0 ? drift.join('; ') : 'objects netctl does not own, or the node network, changed'}`};
-        }
-        const plan = planNode(cluster, node, now, saved.intent);
-        if (plan.errors.length > 0) return {problem: `${node.name}: ${plan.errors.join('; ')}`};
-        const differs = changesDiffer(stored.changes, plan.changes);
-        if (differs !== undefined) return {problem: `${node.name}: the saved plan does not match its spec: ${differs}`};
-        return {plan};
-      } catch (error) {
-        if (error instanceof UnreachableError || error instanceof LockedError || error instanceof ObservationError) return {problem: error.message};
-        throw error;
+    // was made against, and its saved changes exactly those the spec gives for that state (readiness
+    // included). What is applied is the plan computed here, never the file's own text.
+    const reads = await readCluster(session, cluster, saved.intent, options.parallelism, true);
+    const fresh = planReads(cluster, saved.intent, reads);
+    const checked = saved.nodes.map((stored): {plan?: NodePlan; problem?: string} => {
+      const read = reads.find((r) => r.node.name === stored.node);
+      const outcome = fresh.nodes.find((n) => n.node === stored.node);
+      if (read === undefined || outcome === undefined) return {problem: `${stored.node} is not in the spec any more`};
+      if ('outcome' in read) return {problem: read.outcome.errors.join('; ')};
+      if (fingerprint(read.observation) !== stored.fingerprint) {
+        const drift = describeDrift(stored.observed ?? [], observedResources(read.observation));
+        return {problem: `${stored.node} changed since the plan was made: ${drift.length > 0 ? drift.join('; ') : 'objects netctl does not own, or the node network, changed'}`};
       }
+      if (outcome.status !== 'planned') return {problem: outcome.errors.join('; ')};
+      if (outcome.errors.length > 0) return {problem: `${stored.node}: ${outcome.errors.join('; ')}`};
+      const differs = changesDiffer(stored.changes, outcome.changes);
+      if (differs !== undefined) return {problem: `${stored.node}: the saved plan does not match its spec: ${differs}`};
+      return {plan: outcome};
     });
     const refused = checked.flatMap((c) => (c.problem === undefined ? [] : [c.problem]));
     if (refused.length > 0) {
@@ -66,12 +62,12 @@ export async function applySavedPlan(command: Command, planFile: string, options
       failed = true;
       return;
     }
-    const plan: ClusterPlan = {intent: saved.intent, nodes: checked.map((c) => ({status: 'planned' as const, ...c.plan!}))};
+    const plan: ClusterPlan = {intent: saved.intent, nodes: checked.map((c) => ({status: 'planned' as const, ...c.plan!})), notReady: fresh.notReady ?? []};
     if (!plan.nodes.some((n) => n.changes.length > 0)) {
       process.stdout.write('No changes. The saved plan has nothing to do.\n');
       return;
     }
-    failed = await applyPlanned(session, cluster, plan, {intent: saved.intent, parallelism: options.parallelism, failFast: options.failFast, confirm: options.confirm});
+    failed = await applyPlanned(session, fresh.cluster, plan, {intent: saved.intent, parallelism: options.parallelism, failFast: options.failFast, confirm: options.confirm});
   } finally {
     await session.close();
     if (failed) command.exit(1);

@@ -46,7 +46,7 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
     const planErrors = doc.summary.errors > 0;
     if (!hasChanges(doc)) {
       // Nothing to do; when some nodes could not be planned, say so node by node.
-      if (planErrors) failed = await applyPlanned(session, cluster, plan, options);
+      if (planErrors) failed = await applyPlanned(session, plan.cluster, plan, options);
       return;
     }
     const verb = options.intent === 'destroy' ? 'destroy everything netctl owns on these nodes' : 'perform these actions';
@@ -65,7 +65,7 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
         return;
       }
     }
-    failed = await applyPlanned(session, cluster, plan, options);
+    failed = await applyPlanned(session, plan.cluster, plan, options);
     if (planErrors) failed = true;
   } finally {
     await session.close();

@@ -7,6 +7,8 @@ import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
+import {notReadyPods, notReadyText, type NotReady} from '../plan/readiness.js';
+import {withReadiness} from '../desired/readiness.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {LockedError, UnreachableError, roundTripLimit, type ScriptResult, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
@@ -19,6 +21,8 @@ export type NodeOutcome =
 export interface ClusterPlan {
   readonly intent: Intent;
   readonly nodes: readonly NodeOutcome[];
+  /** Probed pods that are not ready, and why: their endpoints are left out. */
+  readonly notReady?: readonly NotReady[];
 }
 
 /** How a node is read. */
@@ -45,14 +49,19 @@ function observationIn(result: ScriptResult): NodeObservation {
   return parseObservation(result.stdout);
 }
 
-async function planOne(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, options: PlanOptions): Promise<NodeOutcome> {
+/** What reading one node came to: its observation, or the outcome that says why there is none. */
+export type NodeRead =
+  | {readonly node: Node; readonly observation: NodeObservation}
+  | {readonly node: Node; readonly outcome: NodeOutcome};
+
+async function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, underLock: boolean): Promise<NodeRead> {
+  const failed = (outcome: NodeOutcome): NodeRead => ({node, outcome});
   try {
-    const observed = await observeNode(session.transport(node.name), cluster, node, intent, {underLock: options.underLock === true});
-    return {status: 'planned', ...planNode(cluster, node, observed, intent, undefined, options.withFingerprints === true)};
+    return {node, observation: await observeNode(session.transport(node.name), cluster, node, intent, {underLock})};
   } catch (error) {
-    if (error instanceof UnreachableError) return {status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []};
-    if (error instanceof LockedError) return {status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []};
-    if (error instanceof ObservationError) return {status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], fingerprint: ''};
+    if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []});
+    if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []});
+    if (error instanceof ObservationError) return failed({status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], fingerprint: ''});
     throw error;
   }
 }
@@ -64,11 +73,39 @@ export interface PlanOptions {
   readonly underLock?: boolean;
 }
 
-/** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
-export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<ClusterPlan> {
+/** Reads every node the session reaches, in parallel, one round trip each (readiness probes included). */
+export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, underLock = false): Promise<NodeRead[]> {
   const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
-  const nodes = await mapLimit(reached, parallelism, (node) => planOne(session, cluster, node, intent, options));
-  return {intent, nodes};
+  return mapLimit(reached, parallelism, (node) => readNode(session, cluster, node, intent, underLock));
+}
+
+/** A plan with the cluster it was made for: the spec as it serves traffic, with only ready endpoints. */
+export interface PlannedCluster extends ClusterPlan {
+  readonly cluster: ClusterNetwork;
+}
+
+/**
+ * Plans from what was read. Readiness comes first, since every node's service rules (and headless
+ * DNS answers) hold only ready endpoints; a pod that is not ready is named on its node.
+ */
+export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], withFingerprints = false): PlannedCluster {
+  const probed = new Map(reads.flatMap((r) => ('observation' in r ? [[r.node.name, r.observation.probeOutputs] as const] : [])));
+  const lost = new Set(reads.flatMap((r) => ('outcome' in r && r.outcome.status === 'unreachable' ? [r.node.name] : [])));
+  const notReady = intent === 'apply' ? notReadyPods(cluster, probed, lost) : [];
+  const serving = withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip)));
+  const nodes = reads.map((read): NodeOutcome => {
+    if ('outcome' in read) return read.outcome;
+    const plan = planNode(serving, read.node, read.observation, intent, undefined, withFingerprints);
+    const here = notReady.filter((n) => n.pod.node === read.node.name).map((n) => `pod ${notReadyText(n)}; it is no endpoint until its probe passes`);
+    return {status: 'planned', ...plan, warnings: [...plan.warnings, ...here]};
+  });
+  return {intent, nodes, notReady, cluster: serving};
+}
+
+/** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
+export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<PlannedCluster> {
+  const reads = await readCluster(session, cluster, intent, parallelism, options.underLock === true);
+  return planReads(cluster, intent, reads, options.withFingerprints === true);
 }
 
 export class ApplyError extends Error {

@@ -45,6 +45,8 @@ export interface NodeObservation {
   readonly missingTools: readonly string[];
   /** The nameservers of the node's /etc/resolv.conf. */
   readonly nameservers: readonly string[];
+  /** What each readiness probe run in this round trip printed (`exit N LAST-LINE`), by pod. */
+  readonly probeOutputs: ReadonlyMap<string, string>;
   /** The backend `iptables` uses on the node: `nf_tables` or `legacy`, from iptables-save's header. */
   readonly iptablesBackend: string | undefined;
   /** netctl chains found in the backend the node does not use, with that backend's save command. */
@@ -113,7 +115,7 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], iptablesBackend: undefined, chainsInOtherBackend: undefined};
+    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined};
   }
   const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
@@ -214,8 +216,11 @@ export function parseObservation(output: string): NodeObservation {
   let chainsInOtherBackend: NodeObservation['chainsInOtherBackend'];
   const routesToPeers = new Map<string, RouteToPeer>();
   const linkTypes = new Map<string, {supported: boolean; detail: string}>();
+  const probeOutputs = new Map<string, string>();
   for (const [name, body] of sections) {
-    if (name.startsWith('route-get ')) {
+    if (name.startsWith('probe ')) {
+      probeOutputs.set(name.slice('probe '.length), body.trim());
+    } else if (name.startsWith('route-get ')) {
       const target = name.slice('route-get '.length);
       try {
         const [route] = JSON.parse(body.trim()) as IpRoute[];
@@ -243,6 +248,7 @@ export function parseObservation(output: string): NodeObservation {
     linkTypes,
     missingTools: missing,
     nameservers: parseNameservers(sections),
+    probeOutputs,
     iptablesBackend,
     chainsInOtherBackend,
   };

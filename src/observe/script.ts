@@ -3,7 +3,9 @@
  * as JSON where the tools offer it. Sections start with a `@@netctl <name> [arg]` line.
  */
 import {shellQuote} from '../shell/quote.js';
+import type {Pod} from '../spec/types.js';
 import {dnsDump} from './dns.js';
+import {probeScript} from './probes.js';
 
 export const SECTION = '@@netctl';
 
@@ -18,6 +20,8 @@ export interface ObserveOptions {
    * 1.5 ms. Apply verifies what it changed this way.
    */
   readonly iptablesChains?: readonly string[];
+  /** Pods of the node whose readiness probe runs once in this round trip. */
+  readonly probes?: readonly Pod[];
 }
 
 const PROBES = {
@@ -61,6 +65,7 @@ export function observeScript(options: ObserveOptions): string {
     ...options.probeLinkTypes.map((type) =>
       `sec link-type ${type}; unshare -n sh -c 'ip link add nctlprobe0 type veth peer name nctlprobe1 && ip link add nctlprobe2 link nctlprobe0 ${PROBES[type]}' 2>&1; echo "exit $?"`),
     ...dnsDump(),
+    ...probeScript(options.probes ?? []),
     'sec end',
   ];
   return `${lines.join('\n')}\n`;

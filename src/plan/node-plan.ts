@@ -3,7 +3,7 @@
  * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
  */
 import {desiredState, type DesiredState, type NodeFacts} from '../desired/index.js';
-import {peersOf} from '../desired/context.js';
+import {peersOf, podsOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
 import {observedResources, type NodeObservation} from '../observe/parse.js';
 import type {ObserveOptions} from '../observe/script.js';
@@ -128,8 +128,11 @@ export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Inte
   const scope = iptablesScope === undefined ? {} : {iptablesChains: [...iptablesScope].sort()};
   if (intent === 'destroy') return {routeTargets: [], probeLinkTypes: [], ...scope};
   const driver = cluster.underlay.driver;
+  // Readiness is probed when planning, not when verifying what was applied (a scoped re-read).
+  const probes = iptablesScope === undefined ? podsOf(cluster, node).filter((p) => p.readinessProbe !== undefined) : [];
   return {
     ...scope,
+    ...(probes.length === 0 ? {} : {probes}),
     routeTargets: cluster.mode === 'overlay' ? [] : peersOf(cluster, node).map((p) => formatAddress(p.address)),
     probeLinkTypes: cluster.mode === 'underlay' && driver !== 'routed' ? [driver] : [],
   };

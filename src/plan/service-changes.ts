@@ -64,7 +64,7 @@ interface ServiceDeltas {
  * that comes or goes in it belongs to a service; the chains of the service ports and endpoints
  * (NETCTL-SVC-*, NETCTL-SEP-*) are explained even when they are created or deleted.
  */
-export function groupServiceChanges(changes: readonly Change[]): {services: ServiceChange[]; others: Change[]} {
+export function groupServiceChanges(changes: readonly Change[], whyGone: ReadonlyMap<string, string> = new Map()): {services: ServiceChange[]; others: Change[]} {
   const byService = new Map<string, ServiceDeltas>();
   const others: Change[] = [];
   const groupOf = (service: string): ServiceDeltas => {
@@ -95,11 +95,12 @@ export function groupServiceChanges(changes: readonly Change[]): {services: Serv
     if (!explained) others.push(change);
   }
 
-  const services = [...byService].map(([service, group]) => summarize(service, group));
+  const services = [...byService].map(([service, group]) => summarize(service, group, whyGone));
   return {services: services.sort((a, b) => a.service.localeCompare(b.service)), others};
 }
 
-function summarize(service: string, group: ServiceDeltas): ServiceChange {
+/** `whyGone`: why an endpoint's pod IP is out, for people (`web-1 not ready: tcp 8080: connection refused`). */
+function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<string, string>): ServiceChange {
   const endpoints = (deltas: readonly RuleDelta[]) => [...new Set(deltas.filter((d) => d.rule.includes('DNAT')).map((d) => d.label?.endpoint ?? '?'))].sort();
   const isFront = (d: RuleDelta) => (d.label?.role === 'cluster IP' || d.label?.role === 'has no endpoints') && !HASHED_CHAIN.test(d.chain);
   const added = endpoints(group.added);
@@ -117,7 +118,11 @@ function summarize(service: string, group: ServiceDeltas): ServiceChange {
   if (nodePort !== undefined) details.push(`node port ${word(nodePort.rule, '--dport') ?? '?'}`);
   if (front?.label?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
   else if (action === 'create') details.push(`endpoints ${endpoints(shown).join(', ')}`);
-  const reasons = [...added.map((e) => `+ endpoint ${e}`), ...removed.map((e) => `- endpoint ${e}`)];
+  const why = (endpoint: string) => {
+    const text = whyGone.get(endpoint.slice(0, endpoint.indexOf(':')));
+    return text === undefined ? '' : ` (${text})`;
+  };
+  const reasons = [...added.map((e) => `+ endpoint ${e}`), ...removed.map((e) => `- endpoint ${e}${why(e)}`)];
   const reason = action === 'update'
     ? (reasons.length > 0 ? reasons.join(', ') : 'its rules change')
     : action === 'create' ? 'missing on the node' : 'not in the spec';

@@ -34,6 +34,7 @@ import {
 import {resolveDns} from './dns.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
+import {resolveProbe} from './probes.js';
 
 export interface CompileResult {
   /** Set when the spec has no errors (warnings allowed). */
@@ -204,6 +205,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     }
   }
   const podPorts = pods.map((pod, i) => resolvePodPorts(pod, podPath(i), report));
+  const probes = pods.map((pod, i) => resolveProbe(pod, podPorts[i]!, podPath(i), report));
   const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
   const namespaces = resolveNamespaces(document, report);
   const dns = resolveDns(document, report);
@@ -229,6 +231,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     ipOrigin: pod.ip === undefined ? 'allocated' : 'spec',
     labels: pod.labels ?? {},
     ports: podPorts[i]!,
+    readinessProbe: probes[i],
   }));
   const resolvedServices: Service[] = services.map((service, i) => ({
     name: service.name,

@@ -26,7 +26,8 @@ export type DiagnosticCode =
   | 'selector'
   | 'namespace'
   | 'headless'
-  | 'dns';
+  | 'dns'
+  | 'probe';
 
 /** A path into the YAML document, as keys and list indexes: ['spec', 'nodes', 2, 'podCIDR']. */
 export type SpecPath = readonly (string | number)[];

@@ -39,6 +39,17 @@ export interface ContainerPortDocument {
   readonly protocol?: Protocol;
 }
 
+export interface ProbeDocument {
+  readonly tcpSocket?: {readonly port: number | string};
+  readonly httpGet?: {readonly path?: string; readonly port: number | string};
+  readonly exec?: {readonly command: readonly string[]};
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly successThreshold?: number;
+  readonly failureThreshold?: number;
+}
+
 export interface PodDocument {
   readonly name: string;
   readonly node: string;
@@ -46,6 +57,7 @@ export interface PodDocument {
   readonly ip?: string;
   readonly labels?: Labels;
   readonly ports?: readonly ContainerPortDocument[];
+  readonly readinessProbe?: ProbeDocument;
 }
 
 export interface ServicePortDocument {
@@ -148,6 +160,22 @@ export interface ContainerPort {
   readonly protocol: Protocol;
 }
 
+/** What a probe does, with its port resolved to a number. */
+export type ProbeAction =
+  | {readonly kind: 'tcpSocket'; readonly port: number}
+  | {readonly kind: 'httpGet'; readonly path: string; readonly port: number}
+  | {readonly kind: 'exec'; readonly command: readonly string[]};
+
+/** A readiness probe with Kubernetes' defaults filled in. */
+export interface Probe {
+  readonly action: ProbeAction;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
 export interface Pod {
   readonly name: string;
   readonly node: string;
@@ -156,6 +184,8 @@ export interface Pod {
   readonly ipOrigin: Origin;
   readonly labels: Labels;
   readonly ports: readonly ContainerPort[];
+  /** Without one the pod is always ready. */
+  readonly readinessProbe: Probe | undefined;
 }
 
 /** Where a service port sends traffic: a pod IP (or an extra endpoint IP) and the port there. */

@@ -5,7 +5,9 @@
 import type {ClusterPlan} from '../engine/engine.js';
 import {describe} from '../plan/describe.js';
 import {MISSING} from '../plan/diff.js';
+import {formatAddress} from '../net/ipv4.js';
 import {recordChanges, type RecordChange} from '../plan/dns-changes.js';
+import {notReadyText} from '../plan/readiness.js';
 import {groupServiceChanges, type ServiceChange} from '../plan/service-changes.js';
 import type {Action} from '../plan/diff.js';
 import type {Resource} from '../resources/model.js';
@@ -54,9 +56,10 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
       destroy++;
     }
   };
+  const whyGone = new Map((plan.notReady ?? []).map((n) => [formatAddress(n.pod.ip), notReadyText(n)]));
   const nodes = plan.nodes.map((outcome) => {
     errors += outcome.errors.length;
-    const {services, others} = groupServiceChanges(outcome.changes);
+    const {services, others} = groupServiceChanges(outcome.changes, whyGone);
     const servicesOf = new Map<string, string[]>();
     for (const s of services) {
       for (const key of s.keys) {

@@ -16,6 +16,7 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     linkTypes: new Map(),
     missingTools: [],
     nameservers: ['192.0.2.53'],
+    probeOutputs: new Map(),
     iptablesBackend: 'nf_tables',
     chainsInOtherBackend: undefined,
   };

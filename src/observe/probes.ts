@@ -1,0 +1,68 @@
+/**
+ * Readiness probes, run on the pod's own node against the pod, as a kubelet runs them: a TCP connect
+ * to the pod's IP, an HTTP GET (status 200-399 passes), or a command inside the pod's network
+ * namespace. Each is bounded by its timeoutSeconds. They ride in the node's read round trip, or (in
+ * the reconcile loop) in a round trip of their own over the held connection.
+ */
+import {formatAddress} from '../net/ipv4.js';
+import type {Pod, Probe} from '../spec/types.js';
+import {shellQuote} from '../shell/quote.js';
+
+export interface ProbeResult {
+  readonly ready: boolean;
+  /** Why not, for people: `connection refused`, `HTTP 503`, `exit 1`, `no answer within 1 s`. */
+  readonly detail: string;
+}
+
+/** bash opens TCP connections itself (/dev/tcp), so no HTTP client needs to be installed on the node. */
+const HTTP_GET = 'exec 3<>"/dev/tcp/$1/$2" || exit 2; printf "GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nUser-Agent: netctl-probe\\r\\nAccept: */*\\r\\n\\r\\n" "$3" "$1" "$2" >&3; head -n 1 <&3';
+
+function command(pod: Pod, probe: Probe): string {
+  const ip = formatAddress(pod.ip);
+  const timeout = `timeout ${probe.timeoutSeconds}`;
+  switch (probe.action.kind) {
+    case 'tcpSocket':
+      return `${timeout} bash -c ${shellQuote(`exec 3<>/dev/tcp/${ip}/${probe.action.port}`)}`;
+    case 'httpGet':
+      return `${timeout} bash -c ${shellQuote(HTTP_GET)} probe ${ip} ${probe.action.port} ${shellQuote(probe.action.path)}`;
+    case 'exec':
+      return `ip netns exec ${shellQuote(pod.name)} ${timeout} ${probe.action.command.map(shellQuote).join(' ')}`;
+  }
+}
+
+/** Script lines that probe these pods once, each in its own `@@netctl probe POD` section. */
+export function probeScript(pods: readonly Pod[], section = `printf '\\n@@netctl %s\\n'`): string[] {
+  return pods.filter((p) => p.readinessProbe !== undefined).map((pod) =>
+    `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; ${section} ${shellQuote(`probe ${pod.name}`)}; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"`);
+}
+
+/** What one probe's `exit N LAST-LINE` means. */
+export function probeResult(probe: Probe, body: string): ProbeResult {
+  const match = /^exit (\d+) ?(.*)$/.exec(body.trim());
+  const exit = Number(match?.[1] ?? 1);
+  const output = (match?.[2] ?? '').trim();
+  if (exit === 124) return {ready: false, detail: `no answer within ${probe.timeoutSeconds} s`};
+  const refused = /refused/i.test(output) ? 'connection refused' : /no route|unreachable/i.test(output) ? 'no route to the pod' : undefined;
+  switch (probe.action.kind) {
+    case 'tcpSocket':
+      return exit === 0 ? {ready: true, detail: 'connected'} : {ready: false, detail: refused ?? (output || `exit ${exit}`)};
+    case 'httpGet': {
+      const status = Number(/^HTTP\/\d(?:\.\d)? (\d{3})/.exec(output)?.[1]);
+      if (exit === 0 && status >= 200 && status < 400) return {ready: true, detail: `HTTP ${status}`};
+      if (status > 0) return {ready: false, detail: `HTTP ${status}`};
+      return {ready: false, detail: refused ?? (output || 'no HTTP answer')};
+    }
+    case 'exec':
+      return exit === 0 ? {ready: true, detail: 'exit 0'} : {ready: false, detail: `exit ${exit}${output === '' ? '' : `: ${output}`}`};
+  }
+}
+
+/** The probe results in the sections of an observation, by pod name. */
+export function parseProbes(sections: ReadonlyMap<string, string>, pods: readonly Pod[]): Map<string, ProbeResult> {
+  const results = new Map<string, ProbeResult>();
+  for (const pod of pods) {
+    const body = sections.get(`probe ${pod.name}`);
+    if (pod.readinessProbe !== undefined && body !== undefined) results.set(pod.name, probeResult(pod.readinessProbe, body));
+  }
+  return results;
+}

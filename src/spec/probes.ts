@@ -1,0 +1,52 @@
+/**
+ * Readiness probes, as in a Kubernetes pod spec: exactly one of tcpSocket, httpGet or exec, a port by
+ * number or by the name of one of the pod's ports, and Kubernetes' defaults (period 10 s, timeout 1 s,
+ * success threshold 1, failure threshold 3, no initial delay).
+ */
+import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
+import type {ContainerPort, PodDocument, Probe, ProbeAction} from './types.js';
+
+export const PROBE_DEFAULTS = {initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3} as const;
+
+const KINDS = ['tcpSocket', 'httpGet', 'exec'] as const;
+
+export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], path: SpecPath, report: (d: Diagnostic) => void): Probe | undefined {
+  const probe = pod.readinessProbe;
+  if (probe === undefined) return undefined;
+  const at: SpecPath = [...path, 'readinessProbe'];
+  const kinds = KINDS.filter((k) => probe[k] !== undefined);
+  if (kinds.length !== 1) {
+    report(error('probe', at, kinds.length === 0
+      ? `the readiness probe of pod ${pod.name} needs one of tcpSocket, httpGet or exec`
+      : `the readiness probe of pod ${pod.name} has ${kinds.join(' and ')}; give exactly one of tcpSocket, httpGet or exec`));
+    return undefined;
+  }
+  const portOf = (port: number | string, where: SpecPath): number | undefined => {
+    if (typeof port === 'number') return port;
+    const named = ports.find((p) => p.name === port && p.protocol === 'TCP');
+    if (named === undefined) {
+      const names = ports.filter((p) => p.name !== undefined && p.protocol === 'TCP').map((p) => p.name!);
+      report(error('probe', where, `pod ${pod.name} has no TCP port named ${port}${names.length > 0 ? ` (its named ports: ${names.join(', ')})` : ' (it declares no named ports)'}`));
+    }
+    return named?.containerPort;
+  };
+  let action: ProbeAction | undefined;
+  if (probe.tcpSocket !== undefined) {
+    const port = portOf(probe.tcpSocket.port, [...at, 'tcpSocket', 'port']);
+    if (port !== undefined) action = {kind: 'tcpSocket', port};
+  } else if (probe.httpGet !== undefined) {
+    const port = portOf(probe.httpGet.port, [...at, 'httpGet', 'port']);
+    if (port !== undefined) action = {kind: 'httpGet', path: probe.httpGet.path ?? '/', port};
+  } else if (probe.exec !== undefined) {
+    action = {kind: 'exec', command: probe.exec.command};
+  }
+  if (action === undefined) return undefined;
+  return {
+    action,
+    initialDelaySeconds: probe.initialDelaySeconds ?? PROBE_DEFAULTS.initialDelaySeconds,
+    periodSeconds: probe.periodSeconds ?? PROBE_DEFAULTS.periodSeconds,
+    timeoutSeconds: probe.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
+    successThreshold: probe.successThreshold ?? PROBE_DEFAULTS.successThreshold,
+    failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold,
+  };
+}

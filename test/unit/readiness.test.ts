@@ -1,0 +1,91 @@
+/** Readiness probes: the spec (Kubernetes' defaults and rules), what a probe's output means, and endpoints. */
+import {describe, expect, it} from '@jest/globals';
+import {withReadiness} from '../../src/desired/readiness.js';
+import {probeResult, probeScript} from '../../src/observe/probes.js';
+import {notReadyPods, notReadyText} from '../../src/plan/readiness.js';
+import type {Probe} from '../../src/spec/types.js';
+import {check, problems} from './spec-builders.js';
+
+const tcp: Probe = {action: {kind: 'tcpSocket', port: 8080}, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3};
+const http: Probe = {...tcp, action: {kind: 'httpGet', path: '/healthz', port: 8080}};
+const exec: Probe = {...tcp, action: {kind: 'exec', command: ['cat', '/tmp/ready']}};
+
+describe('readiness probes in the spec', () => {
+  it('take Kubernetes\' defaults and resolve a named port on the pod', () => {
+    const {cluster} = check((s) => {
+      s.spec.pods[0]!.ports = [{name: 'http', containerPort: 8080}];
+      s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 'http'}};
+    });
+    expect(cluster?.pods[0]?.readinessProbe).toEqual(tcp);
+    expect(cluster?.pods[1]?.readinessProbe).toBeUndefined();
+  });
+
+  it('need exactly one kind of probe', () => {
+    expect(problems((s) => (s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 80}, exec: {command: ['true']}})))
+      .toEqual(['error probe: the readiness probe of pod web-1 has tcpSocket and exec; give exactly one of tcpSocket, httpGet or exec']);
+    expect(problems((s) => (s.spec.pods[0]!.readinessProbe = {periodSeconds: 5})))
+      .toEqual(['error probe: the readiness probe of pod web-1 needs one of tcpSocket, httpGet or exec']);
+  });
+
+  it('name a port the pod declares (TCP)', () => {
+    expect(problems((s) => {
+      s.spec.pods[0]!.ports = [{name: 'metrics', containerPort: 9090}];
+      s.spec.pods[0]!.readinessProbe = {httpGet: {path: '/', port: 'http'}};
+    })).toEqual(['error probe: pod web-1 has no TCP port named http (its named ports: metrics)']);
+  });
+
+  it('keep their numbers in Kubernetes\' ranges (schema)', () => {
+    const {diagnostics} = check((s) => (s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 80}, periodSeconds: 0}));
+    expect(diagnostics.map((d) => [d.path.join('.'), d.message])).toEqual([['spec.pods.0.readinessProbe.periodSeconds', 'must be between 1 and 3600, got 0']]);
+  });
+});
+
+describe('what a probe\'s output means', () => {
+  it.each([
+    [tcp, 'exit 0 ', true, 'connected'],
+    [tcp, 'exit 1 bash: connect: Connection refused', false, 'connection refused'],
+    [tcp, 'exit 124 ', false, 'no answer within 1 s'],
+    [http, 'exit 0 HTTP/1.1 200 OK\r', true, 'HTTP 200'],
+    [http, 'exit 0 HTTP/1.0 302 Found', true, 'HTTP 302'],
+    [http, 'exit 0 HTTP/1.1 503 Service Unavailable', false, 'HTTP 503'],
+    [http, 'exit 2 bash: connect: Connection refused', false, 'connection refused'],
+    [exec, 'exit 0 ', true, 'exit 0'],
+    [exec, 'exit 1 cat: /tmp/ready: No such file or directory', false, 'exit 1: cat: /tmp/ready: No such file or directory'],
+  ] as const)('%#: %s', (probe, output, ready, detail) => {
+    expect(probeResult(probe, output)).toEqual({ready, detail});
+  });
+
+  it('are run from the node against the pod IP, and exec ones inside the pod, each bounded by its timeout', () => {
+    const {cluster} = check((s) => {
+      s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080}, timeoutSeconds: 2};
+      s.spec.pods[1]!.readinessProbe = {exec: {command: ['sh', '-c', 'test -e /tmp/ready; echo $HOME']}};
+    });
+    const [tcpLine, execLine] = probeScript(cluster!.pods);
+    expect(tcpLine).toContain("timeout 2 bash -c 'exec 3<>/dev/tcp/10.244.1.10/8080'");
+    expect(execLine).toContain("ip netns exec web-2 timeout 1 sh -c 'test -e /tmp/ready; echo $HOME'");
+  });
+});
+
+describe('endpoints follow readiness', () => {
+  const {cluster} = check((s) => {
+    s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080}};
+    s.spec.pods[1]!.readinessProbe = {tcpSocket: {port: 8080}};
+  });
+  const [web1, web2] = cluster!.pods;
+
+  it('leave out pods whose probe failed, and those on nodes that could not be read', () => {
+    const probed = new Map([['node-a', new Map([['web-1', 'exit 1 bash: connect: Connection refused']])]]);
+    const notReady = notReadyPods(cluster!, probed, new Set(['node-b']));
+    expect(notReady.map(notReadyText)).toEqual(['web-1 not ready: tcp 8080: connection refused', 'web-2 not ready: tcp 8080: its node cannot be read']);
+    const serving = withReadiness(cluster!, new Set(notReady.map((n) => n.pod.ip)));
+    expect(serving.services[0]!.endpoints).toEqual([]);
+    expect(serving.services[0]!.ports[0]!.endpoints).toEqual([]);
+  });
+
+  it('keep pods of nodes the run does not read as they are', () => {
+    const probed = new Map([['node-a', new Map([['web-1', 'exit 0 ']])]]);
+    expect(notReadyPods(cluster!, probed, new Set())).toEqual([]);
+    expect(withReadiness(cluster!, new Set())).toBe(cluster);
+    expect([web1!.ip, web2!.ip]).toEqual(cluster!.services[0]!.endpoints);
+  });
+});
