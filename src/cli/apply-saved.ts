@@ -38,7 +38,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
     // Every node is checked, under its lock, before any is changed: its state must be the one the plan
     // was made against, and its saved changes exactly those the spec gives for that state (readiness
     // included). What is applied is the plan computed here, never the file's own text.
-    const reads = await readCluster(session, cluster, saved.intent, options.parallelism, true);
+    const reads = await readCluster(session, cluster, saved.intent, options.parallelism, {underLock: true});
     const fresh = planReads(cluster, saved.intent, reads);
     const checked = saved.nodes.map((stored): {plan?: NodePlan; problem?: string} => {
       const read = reads.find((r) => r.node.name === stored.node);

@@ -34,10 +34,13 @@ export interface ObserveAs {
   readonly underLock?: boolean;
   /** Read only these iptables chains (`table chain`). */
   readonly iptablesScope?: ReadonlySet<string>;
+  /** Leave readiness probes out (the reconcile loop probes on its own schedule). */
+  readonly withoutProbes?: boolean;
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
-  const script = observeScript(observeOptions(cluster, node, intent, as.iptablesScope));
+  const options = observeOptions(cluster, node, intent, as.iptablesScope);
+  const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
   return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script));
 }
 
@@ -54,10 +57,10 @@ export type NodeRead =
   | {readonly node: Node; readonly observation: NodeObservation}
   | {readonly node: Node; readonly outcome: NodeOutcome};
 
-async function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, underLock: boolean): Promise<NodeRead> {
+async function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs): Promise<NodeRead> {
   const failed = (outcome: NodeOutcome): NodeRead => ({node, outcome});
   try {
-    return {node, observation: await observeNode(session.transport(node.name), cluster, node, intent, {underLock})};
+    return {node, observation: await observeNode(session.transport(node.name), cluster, node, intent, as)};
   } catch (error) {
     if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []});
     if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []});
@@ -73,10 +76,10 @@ export interface PlanOptions {
   readonly underLock?: boolean;
 }
 
-/** Reads every node the session reaches, in parallel, one round trip each (readiness probes included). */
-export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, underLock = false): Promise<NodeRead[]> {
-  const reached = cluster.nodes.filter((n) => session.transports.has(n.name));
-  return mapLimit(reached, parallelism, (node) => readNode(session, cluster, node, intent, underLock));
+/** Reads the given nodes (default: every node the session reaches) in parallel, one round trip each, readiness probes included unless told. */
+export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, as: ObserveAs = {}, only?: ReadonlySet<string>): Promise<NodeRead[]> {
+  const reached = cluster.nodes.filter((n) => session.transports.has(n.name) && (only === undefined || only.has(n.name)));
+  return mapLimit(reached, parallelism, (node) => readNode(session, cluster, node, intent, as));
 }
 
 /** A plan with the cluster it was made for: the spec as it serves traffic, with only ready endpoints. */
@@ -88,10 +91,11 @@ export interface PlannedCluster extends ClusterPlan {
  * Plans from what was read. Readiness comes first, since every node's service rules (and headless
  * DNS answers) hold only ready endpoints; a pod that is not ready is named on its node.
  */
-export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], withFingerprints = false): PlannedCluster {
+export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], options: {withFingerprints?: boolean; notReady?: readonly NotReady[]} = {}): PlannedCluster {
+  const withFingerprints = options.withFingerprints === true;
   const probed = new Map(reads.flatMap((r) => ('observation' in r ? [[r.node.name, r.observation.probeOutputs] as const] : [])));
   const lost = new Set(reads.flatMap((r) => ('outcome' in r && r.outcome.status === 'unreachable' ? [r.node.name] : [])));
-  const notReady = intent === 'apply' ? notReadyPods(cluster, probed, lost) : [];
+  const notReady = intent === 'apply' ? options.notReady ?? notReadyPods(cluster, probed, lost) : [];
   const serving = withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip)));
   const nodes = reads.map((read): NodeOutcome => {
     if ('outcome' in read) return read.outcome;
@@ -104,8 +108,8 @@ export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readon
 
 /** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
 export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<PlannedCluster> {
-  const reads = await readCluster(session, cluster, intent, parallelism, options.underLock === true);
-  return planReads(cluster, intent, reads, options.withFingerprints === true);
+  const reads = await readCluster(session, cluster, intent, parallelism, {underLock: options.underLock === true});
+  return planReads(cluster, intent, reads, {withFingerprints: options.withFingerprints === true});
 }
 
 export class ApplyError extends Error {

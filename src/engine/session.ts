@@ -4,7 +4,7 @@ import {mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {formatAddress} from '../net/ipv4.js';
-import type {ClusterNetwork} from '../spec/types.js';
+import type {ClusterNetwork, Node} from '../spec/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {SshTransport} from '../transport/ssh.js';
 import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
@@ -62,7 +62,11 @@ export class Session {
     process.exit(SIGNAL_EXITS[signal]);
   };
 
-  private constructor(readonly transports: ReadonlyMap<string, Transport>, private readonly controlDir: string) {
+  private constructor(
+    private readonly open: Map<string, Transport>,
+    private readonly connect: (node: Node) => Transport,
+    private readonly controlDir: string,
+  ) {
     for (const signal of Object.keys(SIGNAL_EXITS) as Signal[]) process.on(signal, this.onSignal);
   }
 
@@ -75,13 +79,25 @@ export class Session {
     // ControlPath must fit a unix socket path (about 100 bytes): a short private directory, named
     // after this process so that one left by a killed netctl can be recognised and removed.
     const controlDir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+    const connect = (node: Node): Transport => node.transport === 'local'
+      ? new LocalTransport(node.name)
+      : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT);
     const transports = new Map<string, Transport>();
-    for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) {
-      transports.set(node.name, node.transport === 'local'
-        ? new LocalTransport(node.name)
-        : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT));
-    }
-    return new Session(transports, controlDir);
+    for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) transports.set(node.name, connect(node));
+    return new Session(transports, connect, controlDir);
+  }
+
+  get transports(): ReadonlyMap<string, Transport> {
+    return this.open;
+  }
+
+  /** A new transport to a node whose connection was lost (the reconcile loop reconnects this way). */
+  async renew(node: Node): Promise<void> {
+    const old = this.open.get(node.name);
+    if (old === undefined) return;
+    old.abort();
+    await old.close().catch(() => undefined);
+    this.open.set(node.name, this.connect(node));
   }
 
   transport(node: string): Transport {
@@ -97,8 +113,8 @@ export class Session {
    * runs cannot deadlock. When one stays held, gives back every lock it took and reports the holder.
    * Nodes that cannot be reached are left out (they will not be changed) and reported.
    */
-  async lockAll(timeoutSeconds: number, parallelism: number): Promise<LockOutcome> {
-    const names = [...this.transports.keys()].sort();
+  async lockAll(timeoutSeconds: number, parallelism: number, only?: ReadonlySet<string>): Promise<LockOutcome> {
+    const names = [...this.transports.keys()].filter((n) => only === undefined || only.has(n)).sort();
     const unreachable = new Map<string, UnreachableError>();
     const taken: string[] = [];
     const attempts = await mapLimit(names, parallelism, async (name) => {
@@ -130,7 +146,8 @@ export class Session {
     return {taken: true, unreachable};
   }
 
-  private async unlockAll(names: readonly string[]): Promise<void> {
+  /** Gives back the locks of these nodes (those not held are left alone). */
+  async unlockAll(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.transport(name).unlock().catch(() => undefined)));
   }
 

@@ -49,3 +49,105 @@ export function notReadyPods(cluster: ClusterNetwork, probed: ReadonlyMap<string
   }
   return found;
 }
+
+/** A pod's readiness over time, as the kubelet keeps it: consecutive results against the thresholds. */
+interface PodState {
+  ready: boolean;
+  /** Set once the pod's first probe came back: until then it is not ready, and no sync waits for it. */
+  probed: boolean;
+  successes: number;
+  failures: number;
+  detail: string;
+  /** When the next probe is due, in ms since the epoch. */
+  due: number;
+}
+
+export interface ReadinessChange {
+  readonly pod: Pod;
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
+/**
+ * The readiness of every probed pod over time. A pod starts not ready and is first probed after its
+ * initialDelaySeconds; successThreshold consecutive successes make it ready, failureThreshold
+ * consecutive failures not ready again. Pure: the caller says what time it is.
+ */
+export class ReadinessTracker {
+  private readonly states = new Map<string, PodState>();
+
+  constructor(private readonly pods: readonly Pod[], start: number) {
+    for (const pod of pods) {
+      const probe = pod.readinessProbe;
+      if (probe !== undefined) this.states.set(pod.name, {ready: false, probed: false, successes: 0, failures: 0, detail: 'not probed yet', due: start + probe.initialDelaySeconds * 1000});
+    }
+  }
+
+  /** The probed pods whose probe is due at `now`. */
+  due(now: number): Pod[] {
+    return this.pods.filter((p) => {
+      const state = this.states.get(p.name);
+      return state !== undefined && state.due <= now;
+    });
+  }
+
+  /** When the next probe is due, or undefined with no probed pods. */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const state of this.states.values()) if (next === undefined || state.due < next) next = state.due;
+    return next;
+  }
+
+  /**
+   * Records a probe result (or a pod that could not be probed: its node is lost) and returns the pod's
+   * readiness when it flipped, or when this was its first result.
+   */
+  record(pod: Pod, result: ProbeResult, now: number): ReadinessChange | undefined {
+    const state = this.states.get(pod.name);
+    const probe = pod.readinessProbe;
+    if (state === undefined || probe === undefined) return undefined;
+    const first = !state.probed;
+    state.probed = true;
+    state.due = now + probe.periodSeconds * 1000;
+    state.detail = result.detail;
+    if (result.ready) {
+      state.successes++;
+      state.failures = 0;
+      if (!state.ready && state.successes >= probe.successThreshold) {
+        state.ready = true;
+        return {pod, ready: true, detail: result.detail};
+      }
+    } else {
+      state.failures++;
+      state.successes = 0;
+      if (state.ready && state.failures >= probe.failureThreshold) {
+        state.ready = false;
+        return {pod, ready: false, detail: result.detail};
+      }
+    }
+    return first ? {pod, ready: state.ready, detail: result.detail} : undefined;
+  }
+
+  /** Probes these pods again at once, and holds syncs until they are (their node came back). */
+  reprobe(pods: readonly Pod[], now: number): void {
+    for (const pod of pods) {
+      const state = this.states.get(pod.name);
+      if (state === undefined) continue;
+      state.due = now;
+      state.probed = false;
+    }
+  }
+
+  /** Whether every pod that is due by now has been probed once (so a sync does not act on a guess). */
+  settled(now: number): boolean {
+    return [...this.states.values()].every((s) => s.probed || s.due > now);
+  }
+
+  /** The probed pods that are not ready now, and why. */
+  notReady(): NotReady[] {
+    return this.pods.flatMap((pod) => {
+      const state = this.states.get(pod.name);
+      return state === undefined || state.ready ? [] : [{pod, detail: state.detail}];
+    });
+  }
+}

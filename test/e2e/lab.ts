@@ -91,7 +91,7 @@ export class Lab {
    * Starts a TCP or UDP server in a pod that answers every connection (or datagram) with the output
    * of `answer` (default: the client's address), and resolves once socat says it listens or receives.
    */
-  async serve(node: number, pod: string, port: number, options: {protocol?: 'TCP' | 'UDP'; answer?: string} = {}): Promise<void> {
+  async serve(node: number, pod: string, port: number, options: {protocol?: 'TCP' | 'UDP'; answer?: string} = {}): Promise<{stop: () => Promise<void>}> {
     const listen = (options.protocol ?? 'TCP') === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
     const answer = options.answer ?? 'echo $SOCAT_PEERADDR';
     const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, `SYSTEM:${answer}`], {reject: false});
@@ -104,10 +104,14 @@ export class Lab {
       });
       void server.then(() => reject(new Error(`server in ${pod} ended: ${log}`)));
     });
+    return {stop: async () => {
+      server.kill('SIGKILL');
+      await server;
+    }};
   }
 
-  serveClientAddress(node: number, pod: string, port: number): Promise<void> {
-    return this.serve(node, pod, port);
+  async serveClientAddress(node: number, pod: string, port: number): Promise<void> {
+    await this.serve(node, pod, port);
   }
 
   /** Connects from a pod to ip:port and returns what the server answered. */

@@ -1,0 +1,20 @@
+/** Durations on the command line, as `500ms`, `3s` or `2m` (a number and a unit, nothing else). */
+import {Flags} from '@oclif/core';
+
+const UNITS = {ms: 1, s: 1000, m: 60_000, h: 3_600_000} as const;
+
+/** Milliseconds of `500ms`, `1.5s`, `2m`, `1h`; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (match === null) return undefined;
+  return Math.round(Number(match[1]) * UNITS[match[2] as keyof typeof UNITS]);
+}
+
+/** An oclif flag holding a duration in milliseconds. */
+export const durationFlag = Flags.custom<number>({
+  parse: (input) => {
+    const ms = parseDuration(input);
+    if (ms === undefined || ms <= 0) return Promise.reject(new Error(`${input} is not a duration: write it as a number and a unit, like 500ms, 3s or 2m`));
+    return Promise.resolve(ms);
+  },
+});

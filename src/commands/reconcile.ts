@@ -1,0 +1,47 @@
+import {Command, Flags} from '@oclif/core';
+import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {durationFlag} from '../cli/duration.js';
+import {Reconciler, type ReconcileEvent} from '../engine/reconcile.js';
+import {Session} from '../engine/session.js';
+import {renderEvent} from '../ui/reconcile-view.js';
+
+export default class Reconcile extends Command {
+  static override summary = 'Keep the network true until stopped: probe pods, follow readiness, repair drift.';
+  static override description = 'Runs where netctl runs, over one SSH connection per node kept for its lifetime: probes every pod at its readinessProbe period (thresholds as in Kubernetes; a pod starts not ready), applies endpoint changes at most once per --min-sync, re-reads every node and repairs drift every --resync (as kube-proxy\'s sync period), and reconnects to nodes that went away. Changes go through the same transaction, verification, rollback and confirmation as apply; node locks are held only while nodes change. One line per event (--json: one JSON object per line). SIGINT or SIGTERM ends it with exit 0, leaving the network as it is.';
+  static override examples = [
+    '<%= config.bin %> reconcile -f cluster.yaml',
+    '<%= config.bin %> reconcile -f cluster.yaml --min-sync 500ms --resync 2m --json',
+  ];
+
+  static override flags = {
+    ...specFlags,
+    ...changeFlags,
+    'min-sync': durationFlag({description: 'at most one endpoint sync per this long (500ms, 3s, 2m)', default: 1000}),
+    'resync': durationFlag({description: 're-read every node and repair drift this often', default: 30_000}),
+    'json': Flags.boolean({description: 'one JSON object per event and line'}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Reconcile);
+    const cluster = await loadClusterOrExit(this, flags.file);
+    const options = changeOptions(flags);
+    const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: options.connectTimeoutSeconds});
+    const emit = (event: ReconcileEvent) => {
+      const time = new Date().toISOString();
+      process.stdout.write(flags.json ? `${JSON.stringify({time, ...event})}\n` : `${time} ${renderEvent(event)}\n`);
+    };
+    const stop = new AbortController();
+    try {
+      const reconciler = new Reconciler(session, cluster, {
+        minSyncMs: flags['min-sync'],
+        resyncMs: flags.resync,
+        parallelism: options.parallelism,
+        lockTimeoutSeconds: options.lockTimeoutSeconds,
+        confirm: options.confirm,
+      }, emit);
+      await session.gracefully(() => stop.abort(), () => reconciler.run(stop.signal));
+    } finally {
+      await session.close();
+    }
+  }
+}

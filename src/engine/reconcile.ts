@@ -1,0 +1,220 @@
+/**
+ * The reconcile loop: the one-shot apply on a timer, over the connections it keeps open, as kube-proxy
+ * runs its sync. It probes every pod at its period (one round trip per node for the probes due
+ * together), applies endpoint changes at most once per minSync, re-reads every node and repairs any
+ * drift every resync, and reconnects to a node that went away. Every change goes through the same
+ * per-node transaction, verification, rollback and confirmation as `apply`; node locks are taken only
+ * while nodes are changed.
+ */
+import {probeResult, probeScript} from '../observe/probes.js';
+import {ReadinessTracker, type NotReady} from '../plan/readiness.js';
+import {groupServiceChanges} from '../plan/service-changes.js';
+import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
+import {UnreachableError} from '../transport/transport.js';
+import {ApplyError, applyNode, planReads, readCluster, type Confirmation} from './engine.js';
+import {mapLimit} from './limit.js';
+import type {Session} from './session.js';
+
+export type ReconcileEvent =
+  | {readonly event: 'started'; readonly nodes: number; readonly probes: number}
+  | {readonly event: 'pod-ready' | 'pod-not-ready'; readonly pod: string; readonly node: string; readonly detail: string}
+  | {readonly event: 'endpoints-changed'; readonly node: string; readonly service: string; readonly added: readonly string[]; readonly removed: readonly string[]}
+  | {readonly event: 'drift-repaired'; readonly node: string; readonly changes: number}
+  | {readonly event: 'change-failed'; readonly node: string; readonly error: string}
+  | {readonly event: 'node-lost' | 'node-back'; readonly node: string; readonly detail: string}
+  | {readonly event: 'sync-postponed'; readonly reason: string}
+  | {readonly event: 'stopped'};
+
+export interface ReconcileOptions {
+  /** Milliseconds between two syncs for endpoint changes, at least. */
+  readonly minSyncMs: number;
+  /** Milliseconds between two full re-reads of every node. */
+  readonly resyncMs: number;
+  readonly parallelism: number;
+  readonly lockTimeoutSeconds: number;
+  readonly confirm: Confirmation | undefined;
+  /** Milliseconds between two attempts to reach a lost node again. */
+  readonly reconnectMs?: number;
+}
+
+/** The loop's clock and sleep: real ones, or a test's. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, {once: true});
+  }),
+};
+
+/** Longest sleep between two looks at what is due (so a stop is noticed promptly). */
+const MAX_IDLE_MS = 1000;
+
+export class Reconciler {
+  private readonly tracker: ReadinessTracker;
+  /** Nodes whose connection was lost, and since when (or the last attempt to reach them again). */
+  private readonly lost = new Map<string, number>();
+  private readonly reconnecting = new Set<string>();
+  private dirty = false;
+  private lastSync = Number.NEGATIVE_INFINITY;
+  private lastResync = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly session: Session,
+    private readonly cluster: ClusterNetwork,
+    private readonly options: ReconcileOptions,
+    private readonly emit: (event: ReconcileEvent) => void,
+    private readonly clock: Clock = realClock,
+  ) {
+    const nodes = new Set(session.transports.keys());
+    this.tracker = new ReadinessTracker(cluster.pods.filter((p) => nodes.has(p.node)), clock.now());
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    this.emit({event: 'started', nodes: this.session.transports.size, probes: this.cluster.pods.filter((p) => p.readinessProbe !== undefined).length});
+    while (!signal.aborted) {
+      const now = this.clock.now();
+      this.reconnect(now);
+      await this.probeDue(now);
+      if (signal.aborted) break;
+      const settled = this.tracker.settled(this.clock.now());
+      if (settled && this.clock.now() - this.lastResync >= this.options.resyncMs) await this.sync(true);
+      else if (settled && this.dirty && this.clock.now() - this.lastSync >= this.options.minSyncMs) await this.sync(false);
+      await this.clock.sleep(this.idle(), signal);
+    }
+    this.emit({event: 'stopped'});
+  }
+
+  /** How long nothing is due. */
+  private idle(): number {
+    const now = this.clock.now();
+    const wakes = [now + MAX_IDLE_MS, this.lastResync + this.options.resyncMs];
+    const probe = this.tracker.nextDue();
+    if (probe !== undefined) wakes.push(probe);
+    if (this.dirty) wakes.push(this.lastSync + this.options.minSyncMs);
+    return Math.max(0, Math.min(...wakes) - now);
+  }
+
+  private node(name: string): Node {
+    return this.cluster.nodes.find((n) => n.name === name)!;
+  }
+
+  /** Runs the probes that are due, one round trip per node. */
+  private async probeDue(now: number): Promise<void> {
+    const byNode = new Map<string, Pod[]>();
+    for (const pod of this.tracker.due(now)) byNode.set(pod.node, [...(byNode.get(pod.node) ?? []), pod]);
+    await mapLimit([...byNode], this.options.parallelism, async ([node, pods]) => {
+      if (this.lost.has(node)) {
+        for (const pod of pods) this.note(this.tracker.record(pod, {ready: false, detail: 'its node cannot be reached'}, this.clock.now()));
+        return;
+      }
+      try {
+        const timeout = Math.max(...pods.map((p) => p.readinessProbe!.timeoutSeconds));
+        const {stdout} = await this.session.transport(node).run(`${probeScript(pods).join('\n')}\n`, {limitSeconds: timeout + 10});
+        const sections = new Map(stdout.split('\n@@netctl probe ').slice(1).map((part) => {
+          const newline = part.indexOf('\n');
+          return [part.slice(0, newline), part.slice(newline + 1).split('\n')[0] ?? ''] as const;
+        }));
+        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, sections.get(pod.name) ?? 'exit 1 no result'), this.clock.now()));
+      } catch (error) {
+        if (!(error instanceof UnreachableError)) throw error;
+        this.loseNode(node, error.detail);
+      }
+    });
+  }
+
+  private note(change: {pod: Pod; ready: boolean; detail: string} | undefined): void {
+    if (change === undefined) return;
+    this.emit({event: change.ready ? 'pod-ready' : 'pod-not-ready', pod: change.pod.name, node: change.pod.node, detail: change.detail});
+    this.dirty = true;
+  }
+
+  private loseNode(node: string, detail: string): void {
+    if (this.lost.has(node)) return;
+    this.lost.set(node, this.clock.now());
+    this.emit({event: 'node-lost', node, detail});
+  }
+
+  /**
+   * Starts reaching lost nodes again, in the background (a node that does not answer takes the connect
+   * timeout, and the other nodes' probes must not wait for it); a node that is back is fully re-read at
+   * the next sync.
+   */
+  private reconnect(now: number): void {
+    const every = this.options.reconnectMs ?? 5000;
+    for (const [node, since] of this.lost) {
+      if (now - since < every || this.reconnecting.has(node)) continue;
+      this.reconnecting.add(node);
+      void (async () => {
+        try {
+          await this.session.renew(this.node(node));
+          await this.session.transport(node).run('true\n');
+          this.lost.delete(node);
+          this.emit({event: 'node-back', node, detail: 'reconnected'});
+          // Its pods are probed before the resync that repairs whatever happened meanwhile.
+          this.tracker.reprobe(this.cluster.pods.filter((p) => p.node === node), this.clock.now());
+          this.lastResync = Number.NEGATIVE_INFINITY;
+        } catch {
+          this.lost.set(node, this.clock.now());
+        } finally {
+          this.reconnecting.delete(node);
+        }
+      })();
+    }
+  }
+
+  /**
+   * Makes the reachable nodes match the spec as it serves traffic now (ready endpoints only): locks
+   * them, reads them, applies what differs, then gives the locks back. `full` is the periodic resync;
+   * otherwise only endpoint changes are expected.
+   */
+  private async sync(full: boolean): Promise<void> {
+    const now = this.clock.now();
+    this.lastSync = now;
+    if (full) this.lastResync = now;
+    this.dirty = false;
+    const nodes = new Set([...this.session.transports.keys()].filter((n) => !this.lost.has(n)));
+    if (nodes.size === 0) return;
+    const locks = await this.session.lockAll(this.options.lockTimeoutSeconds, this.options.parallelism, nodes);
+    if (!locks.taken) {
+      this.dirty = true;
+      this.emit({event: 'sync-postponed', reason: locks.error.message});
+      return;
+    }
+    for (const [node, error] of locks.unreachable) this.loseNode(node, error.detail);
+    try {
+      const notReady: NotReady[] = this.tracker.notReady();
+      const reads = await readCluster(this.session, this.cluster, 'apply', this.options.parallelism, {underLock: true, withoutProbes: true}, new Set([...nodes].filter((n) => !this.lost.has(n))));
+      const plan = planReads(this.cluster, 'apply', reads, {notReady});
+      await mapLimit(plan.nodes, this.options.parallelism, async (outcome) => {
+        if (outcome.status === 'unreachable') return this.loseNode(outcome.node, outcome.errors.join('; '));
+        if (outcome.status !== 'planned') return;
+        if (outcome.errors.length > 0) return this.emit({event: 'change-failed', node: outcome.node, error: outcome.errors.join('; ')});
+        if (outcome.changes.length === 0) return;
+        try {
+          await applyNode(this.session.transport(outcome.node), plan.cluster, outcome, 'apply', this.options.confirm);
+        } catch (error) {
+          if (error instanceof UnreachableError) return this.loseNode(outcome.node, error.detail);
+          if (!(error instanceof ApplyError)) throw error;
+          this.dirty = true;
+          return this.emit({event: 'change-failed', node: outcome.node, error: error.message});
+        }
+        const {services, others} = groupServiceChanges(outcome.changes);
+        for (const s of services) this.emit({event: 'endpoints-changed', node: outcome.node, service: s.service, added: s.endpointsAdded, removed: s.endpointsRemoved});
+        const drift = others.filter((c) => c.kind !== 'dns-hosts' && c.kind !== 'dns-server').length;
+        if (drift > 0) this.emit({event: 'drift-repaired', node: outcome.node, changes: drift});
+      });
+    } finally {
+      await this.session.unlockAll([...nodes]);
+    }
+  }
+}

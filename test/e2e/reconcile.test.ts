@@ -1,0 +1,162 @@
+/**
+ * `netctl reconcile` in the lab: readiness probes (tcp, http, exec) decide which pods a service sends
+ * connections to, drift is repaired within a resync, one SSH connection per node serves the whole run,
+ * and SIGTERM ends it cleanly.
+ */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {execa} from 'execa';
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {LAB_DIR, Lab, bin, labSpec, labUnavailable, netctl, nodeAddress, tcpClient, waitFor} from './lab.js';
+
+const unavailable = labUnavailable();
+if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
+const suite = unavailable === undefined ? describe : describe.skip;
+
+const READY_FILE = join(LAB_DIR, 'ready-web-3');
+const PERIOD = 1;
+const FAILURES = 2;
+/** What the tests allow on top of period x threshold: a sync (min-sync 200 ms) and a transaction. */
+const MARGIN = 5;
+const spec = labSpec({
+  mode: 'overlay',
+  clusterCIDR: '10.244.0.0/16',
+  extra: '  serviceCIDR: 10.96.0.0/16\n',
+  nodes: [1, 2].map((n) => `    - {name: node${n}, address: ${nodeAddress(n)}/24}\n`).join(''),
+  pods: [
+    `    - {name: web-1, node: node1, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: http}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
+    `    - {name: web-2, node: node2, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
+    `    - {name: web-3, node: node2, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {exec: {command: [test, -e, ${READY_FILE}]}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
+    '    - {name: client, node: node1}\n',
+  ].join(''),
+}) + '  services:\n    - {name: web, clusterIP: 10.96.0.80, selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n';
+
+const startReconcile = (file: string) => execa(bin, ['reconcile', '-f', file, '--min-sync', '200ms', '--resync', '3s', '--json'], {reject: false, env: {NO_COLOR: '1'}});
+const logins = (node: number) => (readFileSync(join(LAB_DIR, `node${node}.log`), 'utf8').match(/Accepted publickey/g) ?? []).length;
+
+suite('netctl reconcile', () => {
+  let lab: Lab;
+  let file: string;
+  let run: ReturnType<typeof startReconcile>;
+  const events: Record<string, unknown>[] = [];
+  const servers = new Map<string, {stop: () => Promise<void>}>();
+  let loginsAtStart: number[] = [];
+
+  const serve = async (pod: string) => {
+    const node = pod === 'web-1' ? 1 : 2;
+    // socat unescapes backslashes in SYSTEM, so the HTTP answer is written without any.
+    const answer = pod === 'web-2' ? 'echo HTTP/1.0 200 OK; echo; echo web-2' : `echo ${pod}`;
+    servers.set(pod, await lab.serve(node, pod, 8080, {answer}));
+  };
+  const stop = async (pod: string) => {
+    await servers.get(pod)?.stop();
+    servers.delete(pod);
+  };
+  /** Who answers connections to the cluster IP, over `count` connections from the client pod. */
+  const answers = async (count: number) => {
+    const seen: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const result = await lab.inPod(1, 'client', tcpClient('10.96.0.80', 80), {reject: false});
+      seen.push(result.exitCode === 0 ? result.stdout.trim().split('\n').pop()! : /refused/i.test(result.stderr) ? 'refused' : 'failed');
+    }
+    return seen;
+  };
+  const event = (kind: string, field: Record<string, unknown> = {}) => () =>
+    events.some((e) => e.event === kind && Object.entries(field).every(([k, v]) => e[k] === v));
+
+  beforeAll(async () => {
+    lab = await Lab.up(2);
+    file = lab.writeSpec('reconcile', spec);
+    writeFileSync(READY_FILE, '');
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    for (const pod of ['web-1', 'web-2', 'web-3']) await serve(pod);
+    loginsAtStart = [logins(1), logins(2)];
+    run = startReconcile(file);
+    let buffer = '';
+    run.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) events.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    await waitFor(() => ['web-1', 'web-2', 'web-3'].every((pod) => event('pod-ready', {pod})()), 'every pod to be ready');
+  });
+  afterAll(async () => {
+    run?.kill('SIGKILL');
+    await run;
+    rmSync(READY_FILE, {force: true});
+    await lab?.down();
+  });
+
+  it('sends connections to every ready pod, whatever its probe kind', async () => {
+    await waitFor(async () => new Set(await answers(12)).size === 3, 'all three pods to answer on the cluster IP', 20);
+  });
+
+  it('takes a pod whose server stopped out of the service within period x failureThreshold, and back once it answers again', async () => {
+    const since = events.length;
+    await stop('web-1');
+    await waitFor(() => events.slice(since).some((e) => e.event === 'endpoints-changed' && (e.removed as string[]).some((r) => r.endsWith(':8080'))), 'web-1 to leave the service', PERIOD * FAILURES + MARGIN);
+    expect(events.slice(since)).toContainEqual(expect.objectContaining({event: 'pod-not-ready', pod: 'web-1', detail: 'connection refused'}));
+    expect(await answers(20)).not.toContain('web-1');
+    await serve('web-1');
+    await waitFor(() => events.slice(since).some((e) => e.event === 'pod-ready' && e.pod === 'web-1'), 'web-1 to be ready again', PERIOD + MARGIN);
+    await waitFor(async () => (await answers(12)).includes('web-1'), 'web-1 to answer again', MARGIN);
+  });
+
+  it('follows http and exec probes too, and refuses connections at once when no pod is ready', async () => {
+    const since = events.length;
+    await stop('web-1');
+    await stop('web-2');
+    rmSync(READY_FILE);
+    await waitFor(() => ['web-1', 'web-2', 'web-3'].every((pod) => events.slice(since).some((e) => e.event === 'pod-not-ready' && e.pod === pod)), 'every pod to be not ready', PERIOD * FAILURES + MARGIN);
+    await waitFor(async () => (await answers(3)).every((a) => a === 'refused'), 'connections to be refused', MARGIN);
+    writeFileSync(READY_FILE, '');
+    await serve('web-1');
+    await serve('web-2');
+    await waitFor(async () => new Set(await answers(12)).size === 3, 'all three pods to answer again', 20);
+  });
+
+  it('repairs a route and a chain removed by hand within one resync', async () => {
+    const since = events.length;
+    const {stdout} = await lab.onNode(1, ['ip', '-j', 'route', 'show', 'proto', '147']);
+    const route = (JSON.parse(stdout) as {dst: string}[])[0]!.dst;
+    await lab.onNode(1, ['ip', 'route', 'del', route, 'proto', '147']);
+    await lab.onNode(2, ['iptables', '-t', 'nat', '-F', 'NETCTL-SERVICES']);
+    await waitFor(() => events.slice(since).filter((e) => e.event === 'drift-repaired' || e.event === 'endpoints-changed').length >= 2, 'the drift to be repaired', 3 + MARGIN);
+    expect((await lab.onNode(1, ['ip', 'route', 'show', route])).stdout).toContain(route);
+    expect((await lab.onNode(2, ['iptables', '-t', 'nat', '-S', 'NETCTL-SERVICES'])).stdout).toContain('10.96.0.80/32');
+  });
+
+  it('uses one SSH connection per node for the whole run', () => {
+    expect([logins(1), logins(2)]).toEqual(loginsAtStart.map((n) => n + 1));
+  });
+
+  it('takes the pods of a node that stops answering out of service, and reconnects once it is back', async () => {
+    const since = events.length;
+    const stopped = await lab.sshdPids(2);
+    await execa('kill', ['-STOP', ...stopped]);
+    try {
+      // Keepalives notice the silent node within about the connect timeout (5 s in the spec).
+      await waitFor(() => events.slice(since).some((e) => e.event === 'node-lost' && e.node === 'node2'), 'node2 to be lost', 20);
+      await waitFor(() => events.slice(since).some((e) => e.event === 'endpoints-changed' && e.node === 'node1' && (e.removed as string[]).length === 2), 'node2\'s pods to leave the service on node1', PERIOD * FAILURES + MARGIN);
+      expect(await answers(10)).toEqual(Array(10).fill('web-1'));
+    } finally {
+      await execa('kill', ['-CONT', ...stopped]);
+    }
+    await waitFor(() => events.slice(since).some((e) => e.event === 'node-back' && e.node === 'node2'), 'node2 to be back', 20);
+    await waitFor(async () => new Set(await answers(12)).size === 3, 'all three pods to answer again', 20);
+    await waitFor(async () => (await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode === 0, 'every node to be in sync', 20);
+  });
+
+  it('ends on SIGTERM with exit 0, leaving nothing to do', async () => {
+    run.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([run, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 10_000)))]);
+    clearTimeout(timer);
+    expect(result?.exitCode).toBe(0);
+    expect(events.at(-1)).toEqual(expect.objectContaining({event: 'stopped'}));
+    const plan = await netctl(['plan', '-f', file, '--detailed-exitcode']);
+    expect(plan.stdout).toContain('No changes. The hosts match the spec.');
+    expect(plan.exitCode).toBe(0);
+  });
+});
