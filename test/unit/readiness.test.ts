@@ -2,7 +2,8 @@
 import {describe, expect, it} from '@jest/globals';
 import {withReadiness} from '../../src/desired/readiness.js';
 import {probeResult, probeScript} from '../../src/observe/probes.js';
-import {notReadyPods, notReadyText} from '../../src/plan/readiness.js';
+import {ReadinessTracker, notReadyPods, notReadyText} from '../../src/plan/readiness.js';
+import {parseDuration} from '../../src/cli/duration.js';
 import type {Probe} from '../../src/spec/types.js';
 import {check, problems} from './spec-builders.js';
 
@@ -87,5 +88,55 @@ describe('endpoints follow readiness', () => {
     expect(notReadyPods(cluster!, probed, new Set())).toEqual([]);
     expect(withReadiness(cluster!, new Set())).toBe(cluster);
     expect([web1!.ip, web2!.ip]).toEqual(cluster!.services[0]!.endpoints);
+  });
+});
+
+describe('readiness over time (the reconcile loop)', () => {
+  const {cluster} = check((s) => {
+    s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080}, periodSeconds: 2, successThreshold: 2, failureThreshold: 3, initialDelaySeconds: 5};
+  });
+  const pod = cluster!.pods[0]!;
+  const ok = {ready: true, detail: 'connected'};
+  const refused = {ready: false, detail: 'connection refused'};
+
+  it('starts not ready, probes after initialDelaySeconds, then every periodSeconds', () => {
+    const tracker = new ReadinessTracker(cluster!.pods, 0);
+    expect(tracker.notReady().map((n) => n.detail)).toEqual(['not probed yet']);
+    expect(tracker.due(4999)).toEqual([]);
+    expect(tracker.settled(4999)).toBe(true);
+    expect(tracker.due(5000)).toEqual([pod]);
+    expect(tracker.settled(5000)).toBe(false);
+    expect(tracker.record(pod, ok, 5000)).toEqual({pod, ready: false, detail: 'connected'});
+    expect(tracker.nextDue()).toBe(7000);
+  });
+
+  it('needs successThreshold successes in a row to be ready, failureThreshold failures to stop being ready', () => {
+    const tracker = new ReadinessTracker(cluster!.pods, 0);
+    tracker.record(pod, ok, 5000);
+    expect(tracker.record(pod, ok, 7000)).toEqual({pod, ready: true, detail: 'connected'});
+    expect(tracker.record(pod, refused, 9000)).toBeUndefined();
+    expect(tracker.record(pod, refused, 11000)).toBeUndefined();
+    expect(tracker.record(pod, ok, 13000)).toBeUndefined();
+    expect(tracker.record(pod, refused, 15000)).toBeUndefined();
+    expect(tracker.record(pod, refused, 17000)).toBeUndefined();
+    expect(tracker.record(pod, refused, 19000)).toEqual({pod, ready: false, detail: 'connection refused'});
+    expect(tracker.notReady().map(notReadyText)).toEqual(['web-1 not ready: tcp 8080: connection refused']);
+  });
+
+  it('probes again at once, before any sync, the pods of a node that came back', () => {
+    const tracker = new ReadinessTracker(cluster!.pods, 0);
+    tracker.record(pod, ok, 5000);
+    tracker.reprobe([pod], 6000);
+    expect(tracker.due(6000)).toEqual([pod]);
+    expect(tracker.settled(6000)).toBe(false);
+  });
+});
+
+describe('durations on the command line', () => {
+  it.each([['500ms', 500], ['3s', 3000], ['1.5s', 1500], ['2m', 120_000], ['1h', 3_600_000]])('%s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+  it.each(['3', 's', '3 s', '-1s', '2d', '1e3ms'])('refuses %s', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
   });
 });
