@@ -27,7 +27,7 @@ export default tseslint.config(
   {
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: {...tseslint.configs.disableTypeChecked.languageOptions, globals: {process: 'readonly', console: 'readonly', structuredClone: 'readonly', URL: 'readonly'}},
+    languageOptions: {...tseslint.configs.disableTypeChecked.languageOptions, globals: {process: 'readonly', console: 'readonly', structuredClone: 'readonly', URL: 'readonly', setTimeout: 'readonly'}},
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**'],
