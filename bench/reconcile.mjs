@@ -3,7 +3,8 @@
 // period PERIOD s, failureThreshold FAILURES), SERVICES services (default 100, two pods each). Prints
 // the CPU time of `netctl reconcile` (its process and its ssh clients) over IDLE seconds with nothing
 // changing (target: under 5% of one core), and the time from one pod's server dying to the last
-// node's rules no longer sending to it (target: period x failureThreshold + 1 s). Needs root (a lab).
+// node's rules no longer sending to it (target: period x failureThreshold + 1 s). RESYNC (default 30s)
+// is passed to --resync. Needs root (a lab).
 import {execa} from 'execa';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -16,6 +17,7 @@ const SERVICES = Number(process.env.SERVICES ?? 100);
 const PERIOD = Number(process.env.PERIOD ?? 5);
 const FAILURES = Number(process.env.FAILURES ?? 2);
 const IDLE = Number(process.env.IDLE ?? 60);
+const RESYNC = process.env.RESYNC ?? '30s';
 const LAB = '/tmp/netctl-lab';
 
 const spec = [
@@ -57,7 +59,7 @@ try {
     const server = onNode((i % NODES) + 1, ['ip', 'netns', 'exec', `pod-${i}`, 'socat', 'TCP-LISTEN:8080,fork,reuseaddr', 'SYSTEM:echo ok'], {reject: false});
     servers.push(server);
   }
-  reconcile = execa(bin, ['reconcile', '-f', file, '--json'], {reject: false});
+  reconcile = execa(bin, ['reconcile', '-f', file, '--json', '--resync', RESYNC], {reject: false});
   const events = [];
   let buffer = '';
   reconcile.stdout.on('data', (chunk) => {
@@ -101,7 +103,7 @@ try {
   const gone = (Date.now() - died) / 1000;
 
   console.log(`machine: ${(await execa('nproc')).stdout} cores, ${process.version}`);
-  console.log(`lab: ${NODES} nodes, ${PODS} pods with tcpSocket probes (period ${PERIOD} s, failureThreshold ${FAILURES}), ${SERVICES} services`);
+  console.log(`lab: ${NODES} nodes, ${PODS} pods with tcpSocket probes (period ${PERIOD} s, failureThreshold ${FAILURES}), ${SERVICES} services; resync ${RESYNC}`);
   console.log(`CPU of netctl reconcile with nothing changing: ${cpu.toFixed(2)} s over ${seconds.toFixed(0)} s = ${(100 * cpu / seconds).toFixed(1)}% of one core (target < 5%)`);
   console.log(`server died -> last node no longer sends to it: ${gone.toFixed(1)} s (target ${PERIOD * FAILURES + 1} s = period x failureThreshold + 1 s)`);
 } finally {

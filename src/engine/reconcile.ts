@@ -118,9 +118,8 @@ export class Reconciler {
         return;
       }
       try {
-        const timeout = Math.max(...pods.map((p) => p.readinessProbe!.timeoutSeconds));
-        const {stdout} = await this.session.transport(node).run(`${probeScript(pods).join('\n')}\n`, {limitSeconds: timeout + 10});
-        const sections = new Map(stdout.split('\n@@netctl probe ').slice(1).map((part) => {
+        const {output} = await this.session.transport(node).runHeld(`${probeScript(pods).join('\n')}\n`);
+        const sections = new Map(output.split('\n@@netctl probe ').slice(1).map((part) => {
           const newline = part.indexOf('\n');
           return [part.slice(0, newline), part.slice(newline + 1).split('\n')[0] ?? ''] as const;
         }));

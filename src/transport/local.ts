@@ -19,11 +19,19 @@ export class LocalTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 
-  async lock(seconds: number): Promise<void> {
+  async runHeld(script: string): Promise<{output: string; exitCode: number}> {
+    return (await this.held()).runScript(script);
+  }
+
+  private async held(): Promise<Holder> {
     this.holder ??= holder(this.track(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false})),
-      (_exitCode, last) => new Error(`the lock session of node ${this.node} ended: ${last}`));
+      (_exitCode, last) => new Error(`the held session of node ${this.node} ended: ${last}`));
     await this.holder.ready;
-    const answer = await this.holder.request(`lock ${seconds}`);
+    return this.holder;
+  }
+
+  async lock(seconds: number): Promise<void> {
+    const answer = await (await this.held()).request(`lock ${seconds}`);
     if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
   }
 

@@ -1,8 +1,10 @@
 /**
  * The session netctl holds open on each node for its whole run, and the node lock it takes through it.
  * The session's shell answers one request per line on its stdin: `lock SECONDS` takes `flock` on
- * /run/netctl/lock (waiting up to SECONDS), `unlock` releases it. The lock lives as long as that shell,
- * so it is released when netctl ends or dies, however it ends.
+ * /run/netctl/lock (waiting up to SECONDS), `unlock` releases it, `run BYTES` runs the script of that
+ * many bytes that follows (small, frequent scripts: the reconcile loop's probes, without starting an
+ * ssh client each time). The lock lives as long as that shell, so it is released when netctl ends or
+ * dies, however it ends.
  */
 import {hostname} from 'node:os';
 import type {Readable, Writable} from 'node:stream';
@@ -11,6 +13,9 @@ import {shellQuote} from '../shell/quote.js';
 export const LOCK_DIR = '/run/netctl';
 export const READY = 'netctl-session-ready';
 const ANSWER = '@@lock';
+const RUN_BEGIN = '@@run begin';
+const RUN_END = '@@run end';
+const RUN_END_LINE = new RegExp(` ?${RUN_END} (\\d+)$`);
 
 /** The shell command of the held session: prints READY, then serves lock requests until stdin closes. */
 export function sessionCommand(): string {
@@ -21,6 +26,8 @@ export function sessionCommand(): string {
     'while read -r request seconds; do case "$request" in',
     `lock) mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
     `unlock) flock -u 9; echo '${ANSWER} released';;`,
+    // head -c reads exactly the script's bytes from the shared stdin, never the next request.
+    `run) echo '${RUN_BEGIN}'; head -c "$seconds" | sh 2>&1 9>&-; echo " ${RUN_END} $?";;`,
     'esac; done',
   ].join('\n');
 }
@@ -33,6 +40,8 @@ export interface Holder {
   readonly ready: Promise<void>;
   /** Sends one request line and resolves with the answer (after `@@lock `), in order. */
   request(line: string): Promise<string>;
+  /** Runs a script in the held session; resolves with its output (stdout and stderr) and exit status. */
+  runScript(script: string): Promise<{output: string; exitCode: number}>;
 }
 
 /**
@@ -43,16 +52,29 @@ export function holder(
   process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown}>,
   failure: (exitCode: number | undefined, lastLine: string) => Error,
 ): Holder {
+  // Requests are answered in order, so one queue serves both kinds of answer.
   const waiting: {resolve: (answer: string) => void; reject: (error: Error) => void}[] = [];
   let ended: Error | undefined;
   let buffer = '';
+  let running: string[] | undefined;
   const ready = new Promise<void>((resolve, reject) => {
     process.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        if (line === READY) resolve();
+        if (running !== undefined) {
+          // The end mark follows the script's last output, on the same line when that had no newline.
+          const end = RUN_END_LINE.exec(line);
+          if (end === null) {
+            running.push(line);
+            continue;
+          }
+          if (end.index > 0) running.push(line.slice(0, end.index));
+          waiting.shift()?.resolve(`${end[1]}\n${running.join('\n')}`);
+          running = undefined;
+        } else if (line === READY) resolve();
+        else if (line === RUN_BEGIN) running = [];
         else if (line.startsWith(`${ANSWER} `)) waiting.shift()?.resolve(line.slice(ANSWER.length + 1));
       }
     });
@@ -64,14 +86,20 @@ export function holder(
     });
   });
   ready.catch(() => undefined);
+  const send = (text: string) => new Promise<string>((resolve, reject) => {
+    if (ended !== undefined) return reject(ended);
+    waiting.push({resolve, reject});
+    process.stdin.write(text);
+  });
   return {
     stdin: process.stdin,
     ended: Promise.resolve(process),
     ready,
-    request: (line) => new Promise<string>((resolve, reject) => {
-      if (ended !== undefined) return reject(ended);
-      waiting.push({resolve, reject});
-      process.stdin.write(`${line}\n`);
-    }),
+    request: (line) => send(`${line}\n`),
+    runScript: async (script) => {
+      const answer = await send(`run ${Buffer.byteLength(script)}\n${script}`);
+      const newline = answer.indexOf('\n');
+      return {exitCode: Number(answer.slice(0, newline)), output: answer.slice(newline + 1)};
+    },
   };
 }

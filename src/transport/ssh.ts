@@ -90,6 +90,12 @@ export class SshTransport implements Transport {
       ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '--', this.destination, 'sh -s']);
   }
 
+  async runHeld(script: string): Promise<{output: string; exitCode: number}> {
+    await this.connect();
+    if (this.lost !== undefined) throw this.lost;
+    return this.master!.runScript(script);
+  }
+
   async lock(seconds: number): Promise<void> {
     await this.connect();
     const answer = await this.master!.request(`lock ${seconds}`);

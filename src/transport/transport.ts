@@ -30,6 +30,12 @@ export interface Transport {
   readonly description: string;
   /** Runs a script over the held session (connecting first if needed). */
   run(script: string, options?: RunOptions): Promise<ScriptResult>;
+  /**
+   * Runs a small script inside the held session itself, without starting an ssh client: for frequent
+   * round trips (the reconcile loop's probes). Output is stdout and stderr together. A node that stops
+   * answering is noticed by the keepalives of the held connection.
+   */
+  runHeld(script: string): Promise<{output: string; exitCode: number}>;
   /** Takes the node's lock through the held session, waiting up to `seconds`; LockedError if held. */
   lock(seconds: number): Promise<void>;
   /** Releases the node's lock (the session stays). */

@@ -30,6 +30,9 @@ class ScriptedNode implements Transport {
     options.onOutput?.(answer.stdout);
     return Promise.resolve(answer);
   }
+  runHeld(script: string): Promise<{output: string; exitCode: number}> {
+    return this.run(script).then((r) => ({output: r.stdout, exitCode: r.exitCode}));
+  }
   lock(): Promise<void> {
     return Promise.resolve();
   }
