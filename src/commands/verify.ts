@@ -24,7 +24,9 @@ export default class Verify extends Command {
     const session = await Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: flags['connect-timeout']});
     let doc;
     try {
-      const {results, errors} = await runVerify(session, cluster, flags.parallelism, flags.serve);
+      // A first Ctrl-C lets the checks (a few seconds at most) end, so --serve's responders are stopped.
+      const interrupted = () => process.stderr.write('\ninterrupted: finishing the checks and stopping the responders (a second signal ends netctl now)\n');
+      const {results, errors} = await session.gracefully(interrupted, () => runVerify(session, cluster, flags.parallelism, flags.serve));
       doc = verifyDocument(results, errors);
     } finally {
       await session.close();
