@@ -66,6 +66,7 @@ export class SshTransport implements Transport {
   /** Why the held session ended, once it has: later round trips fail with it instead of reconnecting. */
   private lost: UnreachableError | undefined;
   private locked = false;
+  private cachedTarget: Promise<{host: string; port: number; proxied: boolean}> | undefined;
 
   constructor(
     private readonly node: string,
@@ -123,8 +124,6 @@ export class SshTransport implements Transport {
       throw new UnreachableError(this.node, error instanceof Error ? error.message : String(error));
     }
   }
-
-  private cachedTarget: Promise<{host: string; port: number; proxied: boolean}> | undefined;
 
   /** Where ssh really connects to (its configuration may rename the host or the port), from `ssh -G`. */
   private effectiveTarget(): Promise<{host: string; port: number; proxied: boolean}> {
