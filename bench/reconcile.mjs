@@ -4,7 +4,7 @@
 // the CPU time of `netctl reconcile` (its process and its ssh clients) over IDLE seconds with nothing
 // changing (target: under 5% of one core), and the time from one pod's server dying to the last
 // node's rules no longer sending to it (target: period x failureThreshold + 1 s). RESYNC (default 30s)
-// is passed to --resync. Needs root (a lab).
+// is passed to --resync, PARALLELISM (default 10) to --parallelism. Needs root (a lab).
 import {execa} from 'execa';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -18,6 +18,7 @@ const PERIOD = Number(process.env.PERIOD ?? 5);
 const FAILURES = Number(process.env.FAILURES ?? 2);
 const IDLE = Number(process.env.IDLE ?? 60);
 const RESYNC = process.env.RESYNC ?? '30s';
+const PARALLELISM = process.env.PARALLELISM ?? '10';
 const LAB = '/tmp/netctl-lab';
 
 const spec = [
@@ -59,7 +60,7 @@ try {
     const server = onNode((i % NODES) + 1, ['ip', 'netns', 'exec', `pod-${i}`, 'socat', 'TCP-LISTEN:8080,fork,reuseaddr', 'SYSTEM:echo ok'], {reject: false});
     servers.push(server);
   }
-  reconcile = execa(bin, ['reconcile', '-f', file, '--json', '--resync', RESYNC], {reject: false});
+  reconcile = execa(bin, ['reconcile', '-f', file, '--json', '--resync', RESYNC, '--parallelism', PARALLELISM], {reject: false});
   const events = [];
   let buffer = '';
   reconcile.stdout.on('data', (chunk) => {
@@ -96,16 +97,25 @@ try {
   const died = Date.now();
   const stillSending = async (n) => (await onNode(n, ['iptables-save', '-t', 'nat'])).stdout.includes(`--to-destination ${ip}:8080`);
   const pending = new Set(Array.from({length: NODES}, (_, i) => i + 1));
+  // All pending nodes are looked at together, so the figure is not the time of a pass over them.
   await waitFor(async () => {
-    for (const n of [...pending]) if (!(await stillSending(n))) pending.delete(n);
+    const nodes = [...pending];
+    const sending = await Promise.all(nodes.map(stillSending));
+    nodes.forEach((n, i) => sending[i] || pending.delete(n));
     return pending.size === 0;
   }, 'every node to stop sending to the dead pod', 120);
   const gone = (Date.now() - died) / 1000;
+  const detected = events.find((e) => e.event === 'pod-not-ready' && e.pod === `pod-${victim}` && e.at >= died);
+  const detection = detected === undefined ? NaN : (detected.at - died) / 1000;
 
   console.log(`machine: ${(await execa('nproc')).stdout} cores, ${process.version}`);
-  console.log(`lab: ${NODES} nodes, ${PODS} pods with tcpSocket probes (period ${PERIOD} s, failureThreshold ${FAILURES}), ${SERVICES} services; resync ${RESYNC}`);
+  console.log(`lab: ${NODES} nodes, ${PODS} pods with tcpSocket probes (period ${PERIOD} s, failureThreshold ${FAILURES}), ${SERVICES} services; resync ${RESYNC}, parallelism ${PARALLELISM}`);
   console.log(`CPU of netctl reconcile with nothing changing: ${cpu.toFixed(2)} s over ${seconds.toFixed(0)} s = ${(100 * cpu / seconds).toFixed(1)}% of one core (target < 5%)`);
   console.log(`server died -> last node no longer sends to it: ${gone.toFixed(1)} s (target ${PERIOD * FAILURES + 1} s = period x failureThreshold + 1 s)`);
+  const changed = events.filter((e) => e.event === 'endpoints-changed' && e.at >= died && e.removed.includes(`${ip}:8080`));
+  const lastEvent = changed.length === 0 ? NaN : (Math.max(...changed.map((e) => e.at)) - died) / 1000;
+  console.log(`  (the loop itself reported the last node changed, verified and confirmed ${lastEvent.toFixed(1)} s after the death)`);
+  console.log(`  of which: detection (failureThreshold failed probes, at most period x failureThreshold = ${PERIOD * FAILURES} s) ${detection.toFixed(1)} s, then every node's rules changed ${(gone - detection).toFixed(1)} s later (target 1 s)`);
 } finally {
   reconcile?.kill('SIGTERM');
   await reconcile;
