@@ -13,8 +13,6 @@ import {perCluster, podsOf, type NodeContext} from './context.js';
 /** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
 const NDOTS = 5;
 
-/** Ready endpoints of a service. Every pod is ready until readiness probes exist. */
-const readyEndpoints = (service: ClusterNetwork['services'][number]) => service.endpoints;
 
 /** The A/PTR lines and SRV records of the cluster zone: built once per cluster, shared by every node. */
 const zoneOf = perCluster((cluster: ClusterNetwork) => {
@@ -38,7 +36,8 @@ const zoneOf = perCluster((cluster: ClusterNetwork) => {
       }
       continue;
     }
-    const ready = new Set(readyEndpoints(service));
+    // The cluster this zone is built for holds ready endpoints only (desired/readiness.ts).
+    const ready = new Set(service.endpoints);
     for (const ip of ready) {
       const pod = podAt.get(ip);
       if (pod !== undefined) add(ip, `${pod.name}.${name}`);

@@ -6,7 +6,8 @@
  * per-node transaction, verification, rollback and confirmation as `apply`; node locks are taken only
  * while nodes are changed.
  */
-import {probeResult, probeScript} from '../observe/probes.js';
+import {splitSections} from '../observe/parse.js';
+import {probeOutputs, probeResult, probeScript} from '../observe/probes.js';
 import {ReadinessTracker, type NotReady} from '../plan/readiness.js';
 import {groupServiceChanges} from '../plan/service-changes.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
@@ -119,11 +120,8 @@ export class Reconciler {
       }
       try {
         const {output} = await this.session.transport(node).runHeld(`${probeScript(pods).join('\n')}\n`);
-        const sections = new Map(output.split('\n@@netctl probe ').slice(1).map((part) => {
-          const newline = part.indexOf('\n');
-          return [part.slice(0, newline), part.slice(newline + 1).split('\n')[0] ?? ''] as const;
-        }));
-        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, sections.get(pod.name) ?? 'exit 1 no result'), this.clock.now()));
+        const outputs = probeOutputs(splitSections(output).sections);
+        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(pod.name) ?? 'exit 1 no result'), this.clock.now()));
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
         this.loseNode(node, error.detail);

@@ -19,6 +19,7 @@ import {hostRoutes, isHostRoute, type HostRoute, type HostRoutes} from '../resou
 import {iptablesState, rememberSavedText, type IptablesResource, type IptablesState} from '../resources/iptables.js';
 import {parseDns, parseNameservers} from './dns.js';
 import {parseIptablesSave} from './iptables.js';
+import {probeOutputs} from './probes.js';
 import {SECTION} from './script.js';
 
 export interface RouteToPeer {
@@ -216,11 +217,8 @@ export function parseObservation(output: string): NodeObservation {
   let chainsInOtherBackend: NodeObservation['chainsInOtherBackend'];
   const routesToPeers = new Map<string, RouteToPeer>();
   const linkTypes = new Map<string, {supported: boolean; detail: string}>();
-  const probeOutputs = new Map<string, string>();
   for (const [name, body] of sections) {
-    if (name.startsWith('probe ')) {
-      probeOutputs.set(name.slice('probe '.length), body.trim());
-    } else if (name.startsWith('route-get ')) {
+    if (name.startsWith('route-get ')) {
       const target = name.slice('route-get '.length);
       try {
         const [route] = JSON.parse(body.trim()) as IpRoute[];
@@ -248,7 +246,7 @@ export function parseObservation(output: string): NodeObservation {
     linkTypes,
     missingTools: missing,
     nameservers: parseNameservers(sections),
-    probeOutputs,
+    probeOutputs: probeOutputs(sections),
     iptablesBackend,
     chainsInOtherBackend,
   };

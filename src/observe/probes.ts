@@ -31,9 +31,9 @@ function command(pod: Pod, probe: Probe): string {
 }
 
 /** Script lines that probe these pods once, each in its own `@@netctl probe POD` section. */
-export function probeScript(pods: readonly Pod[], section = `printf '\\n@@netctl %s\\n'`): string[] {
+export function probeScript(pods: readonly Pod[]): string[] {
   return pods.filter((p) => p.readinessProbe !== undefined).map((pod) =>
-    `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; ${section} ${shellQuote(`probe ${pod.name}`)}; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"`);
+    `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"`);
 }
 
 /** What one probe's `exit N LAST-LINE` means. */
@@ -57,12 +57,9 @@ export function probeResult(probe: Probe, body: string): ProbeResult {
   }
 }
 
-/** The probe results in the sections of an observation, by pod name. */
-export function parseProbes(sections: ReadonlyMap<string, string>, pods: readonly Pod[]): Map<string, ProbeResult> {
-  const results = new Map<string, ProbeResult>();
-  for (const pod of pods) {
-    const body = sections.get(`probe ${pod.name}`);
-    if (pod.readinessProbe !== undefined && body !== undefined) results.set(pod.name, probeResult(pod.readinessProbe, body));
-  }
-  return results;
+/** What each probe printed (`exit N LAST-LINE`), by pod, from the sections of a node's output. */
+export function probeOutputs(sections: ReadonlyMap<string, string>): Map<string, string> {
+  const outputs = new Map<string, string>();
+  for (const [name, body] of sections) if (name.startsWith('probe ')) outputs.set(name.slice('probe '.length), body.trim());
+  return outputs;
 }

@@ -7,7 +7,7 @@
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
-import type {ClusterNetwork, Pod} from '../spec/types.js';
+import type {ClusterNetwork, Pod, Service} from '../spec/types.js';
 
 export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain';
 
@@ -86,9 +86,7 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   }
 
   for (const service of virtualServices(cluster)) {
-    const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
-    // A client pod on a node without an endpoint, when there is one; else any pod.
-    const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+    const {endpointNodes, client} = serviceClient(cluster, service, nodes);
     if (client === undefined) continue;
     for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
       const label = portLabel(service, port);
@@ -105,6 +103,13 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   return checks;
 }
 
+/** The nodes of a service's endpoints, and the pod its checks run from: one on a node without an endpoint, when there is one; else any pod. */
+function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[]): {endpointNodes: string[]; client: Pod | undefined} {
+  const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
+  const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+  return {endpointNodes, client};
+}
+
 /**
  * From a pod (as the service checks choose it), every service name resolves to its cluster IP (a
  * headless one to its endpoints), a TCP connection to the name works, and a name that does not exist
@@ -115,8 +120,7 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
   const checks: Check[] = [];
   const add = (check: Omit<Check, 'id'>) => checks.push({...check, id: `c${numbered + checks.length + 1}`});
   for (const service of cluster.services) {
-    const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
-    const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+    const {endpointNodes, client} = serviceClient(cluster, service, nodes);
     if (client === undefined) continue;
     const name = `${service.name}.${service.namespace}.svc.${domain}`;
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);

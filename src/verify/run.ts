@@ -18,9 +18,13 @@ export interface CheckResult {
   readonly detail: string;
 }
 
+/** The result of a check that ran, as a function of whether it passed and what happened. */
+const resultOf = (check: Check, output: string) => (passed: boolean, outcome: string): CheckResult =>
+  ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
+
 export function interpret(check: Check, exit: number, output: string, serving: boolean): CheckResult {
   if (check.kind === 'dns' || check.kind === 'nxdomain') return interpretDns(check, exit, output);
-  const result = (passed: boolean, outcome: string): CheckResult => ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
+  const result = resultOf(check, output);
   if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
   switch (check.kind) {
     case 'ping':
@@ -38,7 +42,7 @@ export function interpret(check: Check, exit: number, output: string, serving: b
 
 /** What a DNS check's exit status and output mean. */
 function interpretDns(check: Check, exit: number, output: string): CheckResult {
-  const result = (passed: boolean, outcome: string): CheckResult => ({check, status: passed ? 'passed' : 'failed', outcome, detail: output});
+  const result = resultOf(check, output);
   if (check.kind === 'nxdomain') {
     if (exit === 2) return result(true, 'no such name');
     return exit === 0 ? result(false, `resolves (to ${output.trim().split(/\s+/)[0] ?? '?'}), but must not exist`) : result(false, `no answer within ${NXDOMAIN_SECONDS} s: unknown names must fail at once`);
