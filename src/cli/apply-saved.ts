@@ -28,7 +28,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
     process.stderr.write(`error: the spec ${saved.spec.file} changed since the plan was made (${saved.createdAt}); nothing was applied: make a new plan\n`);
     return command.exit(1);
   }
-  const session = await Session.open(cluster, saved.nodes.map((n) => n.node), {connectTimeoutSeconds: options.connectTimeoutSeconds});
+  const session = Session.open(cluster, saved.nodes.map((n) => n.node), {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
     if (!(await lockEveryNode(session, options))) {

@@ -33,7 +33,7 @@ function stoppedBy(failFast: boolean, failed: boolean): string {
 
 export async function runChanges(command: Command, cluster: ClusterNetwork, options: RunOptions): Promise<void> {
   const colors = colorsFor(process.stdout);
-  const session = await Session.open(cluster, options.nodes, {connectTimeoutSeconds: options.connectTimeoutSeconds});
+  const session = Session.open(cluster, options.nodes, {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
     if (!(await lockEveryNode(session, options))) {

@@ -75,8 +75,8 @@ export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodR
   return {kind: 'pod-resolver', ns: '', pod: pod.name, nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
 }
 
-/** The node's DNS objects: none without a `dns` block. */
-export function dns({cluster, node, facts}: NodeContext): (DnsHosts | DnsServer | PodResolver)[] {
+/** The node's DNS objects: none without a `dns` block. They need only the node's nameservers of its facts. */
+export function dns({cluster, node, facts}: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: Pick<NodeContext['facts'], 'nameservers'>}): (DnsHosts | DnsServer | PodResolver)[] {
   if (cluster.dns === undefined) return [];
   const zone = zoneOf(cluster);
   const listen = dnsAddress(cluster, node);

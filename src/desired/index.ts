@@ -5,7 +5,7 @@ import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
 import {dns} from './dns.js';
-import {perCluster, type NodeContext} from './context.js';
+import {perCluster, type NodeContext, type NodeFacts} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay, overlayRoutes} from './overlay.js';
 import {routingRoutes} from './routing.js';
@@ -24,6 +24,20 @@ export interface DesiredState {
 }
 
 const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster)]));
+
+/** netctl's iptables chains and jumps, the same on every node of the cluster. */
+export function desiredIptables(cluster: ClusterNetwork): IptablesState {
+  return iptablesOf(cluster);
+}
+
+/**
+ * What serves a service on the node, and nothing else: its iptables chains and its DNS objects. It
+ * needs no facts but the node's nameservers; its links and routes are left out (an endpoint change).
+ */
+export function serviceRulesState(context: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: Pick<NodeFacts, 'nameservers'>}): DesiredState {
+  const own = new Map<string, Resource>(dns(context).map((r) => [keyOf(r), r]));
+  return {node: own, hostRoutes: hostRoutes([]), iptables: iptablesOf(context.cluster)};
+}
 
 export function desiredState(context: NodeContext): DesiredState {
   const {cluster} = context;

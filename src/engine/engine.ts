@@ -5,7 +5,7 @@
 import {CONFIRM_LAST, CONFIRM_PENDING, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
 import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
-import {observeOptions, planNode, type Intent, type NodePlan} from '../plan/node-plan.js';
+import {observeOptions, planNode, type Intent, type NodePlan, type NodeScope} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
 import {notReadyPods, notReadyText, type NotReady} from '../plan/readiness.js';
 import {withReadiness} from '../desired/readiness.js';
@@ -32,14 +32,14 @@ export interface ObserveAs {
    * when it lost the node (CONFIRM_PENDING), in the same round trip.
    */
   readonly underLock?: boolean;
-  /** Read only these iptables chains (`table chain`). */
-  readonly iptablesScope?: ReadonlySet<string>;
+  /** Read only this part of the node (default: all of it). */
+  readonly scope?: NodeScope;
   /** Leave readiness probes out (the reconcile loop probes on its own schedule). */
   readonly withoutProbes?: boolean;
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
-  const options = observeOptions(cluster, node, intent, as.iptablesScope);
+  const options = observeOptions(cluster, node, intent, as.scope);
   const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
   return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script));
 }
@@ -91,7 +91,7 @@ export interface PlannedCluster extends ClusterPlan {
  * Plans from what was read. Readiness comes first, since every node's service rules (and headless
  * DNS answers) hold only ready endpoints; a pod that is not ready is named on its node.
  */
-export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], options: {withFingerprints?: boolean; notReady?: readonly NotReady[]} = {}): PlannedCluster {
+export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], options: {withFingerprints?: boolean; notReady?: readonly NotReady[]; scope?: NodeScope} = {}): PlannedCluster {
   const withFingerprints = options.withFingerprints === true;
   const probed = new Map(reads.flatMap((r) => ('observation' in r ? [[r.node.name, r.observation.probeOutputs] as const] : [])));
   const lost = new Set(reads.flatMap((r) => ('outcome' in r && r.outcome.status === 'unreachable' ? [r.node.name] : [])));
@@ -99,7 +99,7 @@ export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readon
   const serving = withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip)));
   const nodes = reads.map((read): NodeOutcome => {
     if ('outcome' in read) return read.outcome;
-    const plan = planNode(serving, read.node, read.observation, intent, undefined, withFingerprints);
+    const plan = planNode(serving, read.node, read.observation, intent, options.scope, withFingerprints);
     const here = notReady.filter((n) => n.pod.node === read.node.name).map((n) => `pod ${notReadyText(n)}; it is no endpoint until its probe passes`);
     return {status: 'planned', ...plan, warnings: [...plan.warnings, ...here]};
   });
@@ -121,17 +121,25 @@ export class ApplyError extends Error {
 /** Beyond this many changed chains, verification reads the whole ruleset at once (about as fast then). */
 const MAX_CHAINS_READ_ONE_BY_ONE = 200;
 
+const SERVICE_RULE_KINDS: ReadonlySet<string> = new Set(['iptables-chain', 'iptables-rule', 'dns-hosts', 'dns-server', 'pod-resolver']);
+
 /**
- * The iptables chains verification re-reads: those the apply changed. Everything else on the node
- * (links, addresses, routes, ...) is always re-read in full.
+ * What verification re-reads: of iptables, the chains the apply changed; the rest of the node (links,
+ * addresses, routes, ...) in full, unless the apply changed nothing but iptables chains and DNS objects
+ * (an endpoint change), which are then all it re-reads.
  */
-export function verificationScope(changes: readonly Change[]): ReadonlySet<string> | undefined {
+export function verificationScope(changes: readonly Change[]): NodeScope {
   const chains = new Set<string>();
+  let serviceRulesOnly = true;
   for (const change of changes) {
     const r = (change.after ?? change.before)!;
     if (r.kind === 'iptables-chain' || r.kind === 'iptables-rule') chains.add(`${r.table} ${r.chain}`);
+    if (!SERVICE_RULE_KINDS.has(r.kind)) serviceRulesOnly = false;
   }
-  return chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? chains : undefined;
+  return {
+    ...(chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? {iptablesChains: chains} : {}),
+    ...(serviceRulesOnly ? {serviceRulesOnly} : {}),
+  };
 }
 
 /** How apply proves, after a node's change, that netctl can still reach it (commit-confirm). */
@@ -180,7 +188,7 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   let result: ScriptResult;
   try {
     // The transaction exits before the re-read when it did not apply.
-    result = await transport.run(transactionScript(plan, confirm?.seconds) + observeScript(observeOptions(cluster, node, intent, scope)), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
+    result = await transport.run(transactionScript(plan, confirm?.seconds) + observeScript({...observeOptions(cluster, node, intent, scope), probes: []}), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
   } catch (error) {
     if (error instanceof UnreachableError) throw new LostNodeError(plan.node, error.detail, lostState(transactionOutput, confirm));
     throw error;

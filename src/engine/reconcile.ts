@@ -9,6 +9,8 @@
 import {splitSections} from '../observe/parse.js';
 import {probeOutputs, probeResult, probeScript} from '../observe/probes.js';
 import {ReadinessTracker, type NotReady} from '../plan/readiness.js';
+import {withReadiness} from '../desired/readiness.js';
+import {endpointScope} from '../plan/endpoint-scope.js';
 import {groupServiceChanges} from '../plan/service-changes.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
@@ -68,6 +70,11 @@ export class Reconciler {
   private dirty = false;
   private lastSync = Number.NEGATIVE_INFINITY;
   private lastResync = Number.NEGATIVE_INFINITY;
+  /**
+   * The cluster as it served traffic after the last sync that every node it read took in full; unset
+   * when unknown, and then the next sync reads every node whole rather than only what changed.
+   */
+  private served: ClusterNetwork | undefined;
 
   constructor(
     private readonly session: Session,
@@ -89,7 +96,7 @@ export class Reconciler {
       if (signal.aborted) break;
       const settled = this.tracker.settled(this.clock.now());
       if (settled && this.clock.now() - this.lastResync >= this.options.resyncMs) await this.sync(true);
-      else if (settled && this.dirty && this.clock.now() - this.lastSync >= this.options.minSyncMs) await this.sync(false);
+      else if (settled && this.dirty && this.clock.now() - this.lastSync >= this.options.minSyncMs) await this.sync(this.served === undefined);
       await this.clock.sleep(this.idle(), signal);
     }
     this.emit({event: 'stopped'});
@@ -119,8 +126,8 @@ export class Reconciler {
         return;
       }
       try {
-        const {output} = await this.session.transport(node).runHeld(`${probeScript(pods).join('\n')}\n`);
-        const outputs = probeOutputs(splitSections(output).sections);
+        const {stdout} = await this.session.transport(node).run(`${probeScript(pods).join('\n')}\n`);
+        const outputs = probeOutputs(splitSections(stdout).sections);
         for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(pod.name) ?? 'exit 1 no result'), this.clock.now()));
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
@@ -171,8 +178,8 @@ export class Reconciler {
 
   /**
    * Makes the reachable nodes match the spec as it serves traffic now (ready endpoints only): locks
-   * them, reads them, applies what differs, then gives the locks back. `full` is the periodic resync;
-   * otherwise only endpoint changes are expected.
+   * them, reads them, applies what differs, then gives the locks back. `full` reads every node whole
+   * (the periodic resync); otherwise only the chains and DNS objects the endpoint changes touch.
    */
   private async sync(full: boolean): Promise<void> {
     const now = this.clock.now();
@@ -188,28 +195,42 @@ export class Reconciler {
       return;
     }
     for (const [node, error] of locks.unreachable) this.loseNode(node, error.detail);
+    let complete = true;
+    const lose = (node: string, detail: string) => {
+      complete = false;
+      this.loseNode(node, detail);
+    };
+    const fail = (node: string, error: string) => {
+      complete = false;
+      this.emit({event: 'change-failed', node, error});
+    };
     try {
       const notReady: NotReady[] = this.tracker.notReady();
-      const reads = await readCluster(this.session, this.cluster, 'apply', this.options.parallelism, {underLock: true, withoutProbes: true}, new Set([...nodes].filter((n) => !this.lost.has(n))));
-      const plan = planReads(this.cluster, 'apply', reads, {notReady});
+      const scope = full || this.served === undefined ? undefined : endpointScope(this.served, withReadiness(this.cluster, new Set(notReady.map((n) => n.pod.ip))));
+      const reads = await readCluster(this.session, this.cluster, 'apply', this.options.parallelism, {underLock: true, withoutProbes: true, ...(scope === undefined ? {} : {scope})}, new Set([...nodes].filter((n) => !this.lost.has(n))));
+      const plan = planReads(this.cluster, 'apply', reads, {notReady, ...(scope === undefined ? {} : {scope})});
       await mapLimit(plan.nodes, this.options.parallelism, async (outcome) => {
-        if (outcome.status === 'unreachable') return this.loseNode(outcome.node, outcome.errors.join('; '));
-        if (outcome.status !== 'planned') return;
-        if (outcome.errors.length > 0) return this.emit({event: 'change-failed', node: outcome.node, error: outcome.errors.join('; ')});
+        if (outcome.status === 'unreachable') return lose(outcome.node, outcome.errors.join('; '));
+        if (outcome.status !== 'planned') {
+          complete = false;
+          return;
+        }
+        if (outcome.errors.length > 0) return fail(outcome.node, outcome.errors.join('; '));
         if (outcome.changes.length === 0) return;
         try {
           await applyNode(this.session.transport(outcome.node), plan.cluster, outcome, 'apply', this.options.confirm);
         } catch (error) {
-          if (error instanceof UnreachableError) return this.loseNode(outcome.node, error.detail);
+          if (error instanceof UnreachableError) return lose(outcome.node, error.detail);
           if (!(error instanceof ApplyError)) throw error;
           this.dirty = true;
-          return this.emit({event: 'change-failed', node: outcome.node, error: error.message});
+          return fail(outcome.node, error.message);
         }
         const {services, others} = groupServiceChanges(outcome.changes);
         for (const s of services) this.emit({event: 'endpoints-changed', node: outcome.node, service: s.service, added: s.endpointsAdded, removed: s.endpointsRemoved});
         const drift = others.filter((c) => c.kind !== 'dns-hosts' && c.kind !== 'dns-server').length;
         if (drift > 0) this.emit({event: 'drift-repaired', node: outcome.node, changes: drift});
       });
+      this.served = complete ? plan.cluster : undefined;
     } finally {
       await this.session.unlockAll([...nodes]);
     }

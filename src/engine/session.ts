@@ -1,8 +1,4 @@
 /** The transports to every node for one netctl command, their locks, and their clean-up on any exit. */
-import {rmSync} from 'node:fs';
-import {mkdtemp, readdir, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {formatAddress} from '../net/ipv4.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {LocalTransport} from '../transport/local.js';
@@ -10,7 +6,6 @@ import {SshTransport} from '../transport/ssh.js';
 import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
 
-const DIR_PREFIX = 'netctl-run-';
 /** Default of --connect-timeout. */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 /** Exit statuses of a netctl ended by a signal, as a shell reports them. */
@@ -21,25 +16,6 @@ type Signal = keyof typeof SIGNAL_EXITS;
  * attempt and is about to give back; without it, two runs started together could both give up.
  */
 const CONTENDED_LOCK_WAIT = 2;
-
-/** Removes the directories of netctl runs that were killed before they could clean up. */
-async function removeAbandonedDirectories(): Promise<void> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const entry of entries) {
-    const pid = Number(/^netctl-run-(\d+)-/.exec(entry)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    await rm(join(tmpdir(), entry), {recursive: true, force: true});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface SessionOptions {
   /** Seconds to reach a node (TCP, banner, handshake, session ready), unless its spec sets ssh.connectTimeout. */
@@ -65,26 +41,21 @@ export class Session {
   private constructor(
     private readonly open: Map<string, Transport>,
     private readonly connect: (node: Node) => Transport,
-    private readonly controlDir: string,
   ) {
     for (const signal of Object.keys(SIGNAL_EXITS) as Signal[]) process.on(signal, this.onSignal);
   }
 
   /**
    * Transports to the given nodes only: the others are never contacted. From here until close(), a
-   * signal that ends netctl ends its SSH clients and removes their control sockets too.
+   * signal that ends netctl ends its SSH clients too.
    */
-  static async open(cluster: ClusterNetwork, nodes: readonly string[], options: SessionOptions = {}): Promise<Session> {
-    await removeAbandonedDirectories();
-    // ControlPath must fit a unix socket path (about 100 bytes): a short private directory, named
-    // after this process so that one left by a killed netctl can be recognised and removed.
-    const controlDir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+  static open(cluster: ClusterNetwork, nodes: readonly string[], options: SessionOptions = {}): Session {
     const connect = (node: Node): Transport => node.transport === 'local'
       ? new LocalTransport(node.name)
-      : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, controlDir, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT);
+      : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT);
     const transports = new Map<string, Transport>();
     for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) transports.set(node.name, connect(node));
-    return new Session(transports, connect, controlDir);
+    return new Session(transports, connect);
   }
 
   get transports(): ReadonlyMap<string, Transport> {
@@ -161,15 +132,13 @@ export class Session {
     }
   }
 
-  /** Kills every SSH client and removes the control sockets, at once and synchronously. */
+  /** Kills every SSH client, at once and synchronously. */
   abort(): void {
     for (const transport of this.transports.values()) transport.abort();
-    rmSync(this.controlDir, {recursive: true, force: true});
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.transports.values()].map((t) => t.close()));
-    await rm(this.controlDir, {recursive: true, force: true});
     for (const signal of Object.keys(SIGNAL_EXITS) as Signal[]) process.off(signal, this.onSignal);
   }
 }

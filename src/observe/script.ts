@@ -22,6 +22,11 @@ export interface ObserveOptions {
   readonly iptablesChains?: readonly string[];
   /** Pods of the node whose readiness probe runs once in this round trip. */
   readonly probes?: readonly Pod[];
+  /**
+   * Read nothing but the iptables chains and the DNS files (an endpoint change, or the verification of
+   * a change that touched nothing else): no links, addresses, routes or namespaces.
+   */
+  readonly serviceRulesOnly?: boolean;
 }
 
 const PROBES = {
@@ -40,10 +45,12 @@ function iptablesDump(chains: readonly string[] | undefined): string[] {
   return lines;
 }
 
+const PREAMBLE = ['export LC_ALL=C', `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`];
+
 export function observeScript(options: ObserveOptions): string {
+  if (options.serviceRulesOnly === true) return `${[...PREAMBLE, ...iptablesDump(options.iptablesChains), ...dnsDump(), 'sec end'].join('\n')}\n`;
   const lines = [
-    'export LC_ALL=C',
-    `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`,
+    ...PREAMBLE,
     'for tool in ip bridge iptables-save iptables-restore conntrack dnsmasq; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
     'sec links; ip -j -d link show',
     'sec addresses; ip -j addr show',

@@ -2,7 +2,7 @@
  * The plan of one node, built before any host is touched: the desired state from the spec and the
  * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
  */
-import {desiredState, type DesiredState, type NodeFacts} from '../desired/index.js';
+import {desiredState, serviceRulesState, type DesiredState, type NodeFacts} from '../desired/index.js';
 import {peersOf, podsOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
 import {observedResources, type NodeObservation} from '../observe/parse.js';
@@ -34,16 +34,21 @@ export interface NodePlan {
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
 
-/**
- * `iptablesScope` (`table chain` entries) limits the iptables part of the plan to those chains, for
- * an observation that read only them.
- */
+/** The part of a node a read covers, and so the part its plan compares: by default all of it. */
+export interface NodeScope {
+  /** Only these iptables chains (`table chain`), read one by one. */
+  readonly iptablesChains?: ReadonlySet<string>;
+  /** Only the iptables chains and the DNS objects: an endpoint change, or the check of a change that touched nothing else. */
+  readonly serviceRulesOnly?: boolean;
+}
+
+/** A plan of the given scope compares only what an observation of the same scope read. */
 export function planNode(
   cluster: ClusterNetwork,
   node: Node,
   observed: NodeObservation,
   intent: Intent,
-  iptablesScope?: ReadonlySet<string>,
+  scope: NodeScope = {},
   withFingerprint = false,
 ): NodePlan {
   const errors: string[] = [];
@@ -61,9 +66,8 @@ export function planNode(
     const {changes} = diff([], {resources: observedResources(observed), foreign: observed.foreign});
     return {node: node.name, changes, errors, warnings, ...seen};
   }
-  const facts = nodeFacts(cluster, node, observed, errors);
-  if (facts === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
-  const desired = scoped(desiredState({cluster, node, facts}), iptablesScope);
+  const desired = scoped(desiredOf(cluster, node, observed, scope, errors), scope.iptablesChains);
+  if (desired === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
   const {changes, conflicts} = diffNode(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
@@ -71,8 +75,14 @@ export function planNode(
   return {node: node.name, changes, errors, warnings, ...seen};
 }
 
-function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {
-  if (iptablesScope === undefined) return desired;
+function desiredOf(cluster: ClusterNetwork, node: Node, observed: NodeObservation, scope: NodeScope, errors: string[]): DesiredState | undefined {
+  if (scope.serviceRulesOnly === true) return serviceRulesState({cluster, node, facts: {nameservers: observed.nameservers}});
+  const facts = nodeFacts(cluster, node, observed, errors);
+  return facts === undefined ? undefined : desiredState({cluster, node, facts});
+}
+
+function scoped(desired: DesiredState | undefined, iptablesScope: ReadonlySet<string> | undefined): DesiredState | undefined {
+  if (desired === undefined || iptablesScope === undefined) return desired;
   return {node: desired.node, hostRoutes: desired.hostRoutes, iptables: iptablesState(desired.iptables.resources.filter((r) => iptablesScope.has(`${r.table} ${r.chain}`)))};
 }
 
@@ -124,12 +134,15 @@ function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservatio
 }
 
 /** What the observe script must ask the node, given the spec. */
-export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Intent, iptablesScope?: ReadonlySet<string>): ObserveOptions {
-  const scope = iptablesScope === undefined ? {} : {iptablesChains: [...iptablesScope].sort()};
-  if (intent === 'destroy') return {routeTargets: [], probeLinkTypes: [], ...scope};
+export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Intent, nodeScope: NodeScope = {}): ObserveOptions {
+  const iptablesScope = nodeScope.iptablesChains;
+  const scope = {
+    ...(iptablesScope === undefined ? {} : {iptablesChains: [...iptablesScope].sort()}),
+    ...(nodeScope.serviceRulesOnly === true ? {serviceRulesOnly: true} : {}),
+  };
+  if (intent === 'destroy' || nodeScope.serviceRulesOnly === true) return {routeTargets: [], probeLinkTypes: [], ...scope};
   const driver = cluster.underlay.driver;
-  // Readiness is probed when planning, not when verifying what was applied (a scoped re-read).
-  const probes = iptablesScope === undefined ? podsOf(cluster, node).filter((p) => p.readinessProbe !== undefined) : [];
+  const probes = podsOf(cluster, node).filter((p) => p.readinessProbe !== undefined);
   return {
     ...scope,
     ...(probes.length === 0 ? {} : {probes}),

@@ -19,10 +19,6 @@ export class LocalTransport implements Transport {
     return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1};
   }
 
-  async runHeld(script: string): Promise<{output: string; exitCode: number}> {
-    return (await this.held()).runScript(script);
-  }
-
   private async held(): Promise<Holder> {
     this.holder ??= holder(this.track(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false})),
       (_exitCode, last) => new Error(`the held session of node ${this.node} ended: ${last}`));

@@ -2,20 +2,23 @@
  * The session netctl holds open on each node for its whole run, and the node lock it takes through it.
  * The session's shell answers one request per line on its stdin: `lock SECONDS` takes `flock` on
  * /run/netctl/lock (waiting up to SECONDS), `unlock` releases it, `run BYTES` runs the script of that
- * many bytes that follows (small, frequent scripts: the reconcile loop's probes, without starting an
- * ssh client each time). The lock lives as long as that shell, so it is released when netctl ends or
- * dies, however it ends.
+ * many bytes that follows. Every round trip of a run travels this way, with no ssh client started per
+ * round trip: its stdout streams back as it comes, its stderr (captured) and exit status follow on the
+ * end line. The lock lives as long as that shell, so it is released when netctl ends or dies, however
+ * it ends.
  */
 import {hostname} from 'node:os';
 import type {Readable, Writable} from 'node:stream';
 import {shellQuote} from '../shell/quote.js';
+import type {ScriptResult} from './transport.js';
 
 export const LOCK_DIR = '/run/netctl';
 export const READY = 'netctl-session-ready';
 const ANSWER = '@@lock';
 const RUN_BEGIN = '@@run begin';
 const RUN_END = '@@run end';
-const RUN_END_LINE = new RegExp(` ?${RUN_END} (\\d+)$`);
+/** The end of a script's output: its exit status and its stderr, base64-encoded. */
+const RUN_END_LINE = new RegExp(` ?${RUN_END} (\\d+) ?([A-Za-z0-9+/=]*)$`);
 
 /** The shell command of the held session: prints READY, then serves lock requests until stdin closes. */
 export function sessionCommand(): string {
@@ -26,8 +29,10 @@ export function sessionCommand(): string {
     'while read -r request seconds; do case "$request" in',
     `lock) mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
     `unlock) flock -u 9; echo '${ANSWER} released';;`,
-    // head -c reads exactly the script's bytes from the shared stdin, never the next request.
-    `run) echo '${RUN_BEGIN}'; head -c "$seconds" | sh 2>&1 9>&-; echo " ${RUN_END} $?";;`,
+    // head -c reads exactly the script's bytes from the shared stdin, never the next request. The
+    // script's stdout goes straight out (fd 3); its stderr is captured, and the assignment's status is
+    // the script's.
+    `run) echo '${RUN_BEGIN}'; { err=$( { head -c "$seconds" | sh 9>&- 3>&-; } 2>&1 1>&3 ); } 3>&1; rc=$?; echo " ${RUN_END} $rc $(printf %s "$err" | base64 -w0)";;`,
     'esac; done',
   ].join('\n');
 }
@@ -40,8 +45,15 @@ export interface Holder {
   readonly ready: Promise<void>;
   /** Sends one request line and resolves with the answer (after `@@lock `), in order. */
   request(line: string): Promise<string>;
-  /** Runs a script in the held session; resolves with its output (stdout and stderr) and exit status. */
-  runScript(script: string): Promise<{output: string; exitCode: number}>;
+  /** Runs a script in the held session; `onOutput` sees its stdout as it comes. */
+  runScript(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult>;
+}
+
+interface Waiting {
+  /** A lock request's answer (after `@@lock `), or a script's result. */
+  resolve(answer: string | ScriptResult): void;
+  reject(error: Error): void;
+  readonly onOutput?: ((chunk: string) => void) | undefined;
 }
 
 /**
@@ -53,30 +65,45 @@ export function holder(
   failure: (exitCode: number | undefined, lastLine: string) => Error,
 ): Holder {
   // Requests are answered in order, so one queue serves both kinds of answer.
-  const waiting: {resolve: (answer: string) => void; reject: (error: Error) => void}[] = [];
+  const waiting: Waiting[] = [];
   let ended: Error | undefined;
   let buffer = '';
   let running: string[] | undefined;
   const ready = new Promise<void>((resolve, reject) => {
-    process.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
+    // Decoded as a stream: a character split between two chunks stays whole.
+    process.stdout.setEncoding('utf8');
+    process.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
+      // What a running script printed in this chunk, passed on at once.
+      let streamed: string[] = [];
+      const stream = () => {
+        if (streamed.length > 0) waiting[0]?.onOutput?.(`${streamed.join('\n')}\n`);
+        streamed = [];
+      };
       for (const line of lines) {
         if (running !== undefined) {
           // The end mark follows the script's last output, on the same line when that had no newline.
           const end = RUN_END_LINE.exec(line);
           if (end === null) {
             running.push(line);
+            streamed.push(line);
             continue;
           }
-          if (end.index > 0) running.push(line.slice(0, end.index));
-          waiting.shift()?.resolve(`${end[1]}\n${running.join('\n')}`);
+          stream();
+          if (end.index > 0) {
+            running.push(line.slice(0, end.index));
+            waiting[0]?.onOutput?.(line.slice(0, end.index));
+          }
+          const stdout = running.join('\n') + (end.index === 0 && running.length > 0 ? '\n' : '');
+          waiting.shift()?.resolve({exitCode: Number(end[1]), stdout, stderr: Buffer.from(end[2] ?? '', 'base64').toString()});
           running = undefined;
         } else if (line === READY) resolve();
         else if (line === RUN_BEGIN) running = [];
         else if (line.startsWith(`${ANSWER} `)) waiting.shift()?.resolve(line.slice(ANSWER.length + 1));
       }
+      if (running !== undefined) stream();
     });
     process.then((result) => {
       const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
@@ -86,20 +113,16 @@ export function holder(
     });
   });
   ready.catch(() => undefined);
-  const send = (text: string) => new Promise<string>((resolve, reject) => {
+  const send = <T extends string | ScriptResult>(text: string, onOutput?: (chunk: string) => void) => new Promise<T>((resolve, reject) => {
     if (ended !== undefined) return reject(ended);
-    waiting.push({resolve, reject});
+    waiting.push({resolve: (answer) => resolve(answer as T), reject, onOutput});
     process.stdin.write(text);
   });
   return {
     stdin: process.stdin,
     ended: Promise.resolve(process),
     ready,
-    request: (line) => send(`${line}\n`),
-    runScript: async (script) => {
-      const answer = await send(`run ${Buffer.byteLength(script)}\n${script}`);
-      const newline = answer.indexOf('\n');
-      return {exitCode: Number(answer.slice(0, newline)), output: answer.slice(newline + 1)};
-    },
+    request: (line) => send<string>(`${line}\n`),
+    runScript: (script, onOutput) => send<ScriptResult>(`run ${Buffer.byteLength(script)}\n${script}`, onOutput),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * OpenSSH through execa. Only the ssh settings a spec sets become `-o` options (plus BatchMode=yes and
  * netctl's own bounds), so the user's ~/.ssh/config (or configFile) supplies everything else.
- * Connections are shared per node through a ControlMaster socket in a private directory.
+ * One connection per node carries every round trip (see lock.ts): no ssh client is started per script.
  *
  * Every wait is bounded by netctl itself, whatever the user's SSH options: reaching the node (TCP,
  * banner, handshake, the session's ready marker) by the connect timeout; a held session that stops
@@ -50,19 +50,20 @@ export function keepaliveInterval(connectTimeoutSeconds: number): number {
 }
 
 /**
- * One SSH connection per node, shared by every script netctl runs there. The connection is a
- * ControlMaster that netctl starts as its own child, running the held session (sessionCommand) until
- * netctl closes its stdin; if netctl dies, the closed pipe ends it too. Every ssh client runs in its
- * own process group (Ctrl-C in the terminal reaches netctl, which decides) and is tracked, so abort()
- * can end them all at once.
+ * One SSH connection per node, carrying every script netctl runs there: an ssh client that netctl
+ * starts as its own child, running the held session (sessionCommand) until netctl closes its stdin; if
+ * netctl dies, the closed pipe ends it too. Every ssh client runs in its own process group (Ctrl-C in
+ * the terminal reaches netctl, which decides) and is tracked, so abort() can end them all at once.
  */
 export class SshTransport implements Transport {
   readonly description: string;
   private readonly options: string[];
-  private readonly controlPath: string;
   private readonly connectTimeout: number;
   private readonly children = new Set<SshChild>();
   private master: Holder | undefined;
+  private masterChild: SshChild | undefined;
+  /** Set when a round trip outlasted its limit (and so the connection was ended): why. */
+  private expired: string | undefined;
   /** Why the held session ended, once it has: later round trips fail with it instead of reconnecting. */
   private lost: UnreachableError | undefined;
   private locked = false;
@@ -72,29 +73,32 @@ export class SshTransport implements Transport {
     private readonly node: string,
     private readonly destination: string,
     settings: SshSettings,
-    controlDir: string,
     connectTimeoutSeconds: number,
   ) {
     this.connectTimeout = settings.connectTimeout ?? connectTimeoutSeconds;
     this.options = [...sshOptions(settings), ...(settings.connectTimeout === undefined ? ['-o', `ConnectTimeout=${this.connectTimeout}`] : [])];
-    this.controlPath = `${controlDir}/${node}`;
     const user = settings.user === undefined ? '' : `${settings.user}@`;
     const port = settings.port === undefined ? '' : `:${settings.port}`;
     this.description = `${user}${destination}${port}`;
   }
 
+  /**
+   * Runs the script in the held session. A round trip that outlasts its limit ends the connection: the
+   * session's shell is busy with it, so nothing else could reach the node through it.
+   */
   async run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
     await this.connect();
     if (this.lost !== undefined) throw this.lost;
     const limit = options.limitSeconds ?? DEFAULT_ROUND_TRIP_SECONDS;
-    return this.bounded(limit, `no answer within ${limit} s (the limit of this round trip)`, (child) => this.script(child, script, options.onOutput),
-      ['-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '--', this.destination, 'sh -s']);
-  }
-
-  async runHeld(script: string): Promise<{output: string; exitCode: number}> {
-    await this.connect();
-    if (this.lost !== undefined) throw this.lost;
-    return this.master!.runScript(script);
+    const timer = setTimeout(() => {
+      this.expired = `no answer within ${limit} s (the limit of this round trip)`;
+      if (this.masterChild !== undefined) killGroup(this.masterChild);
+    }, limit * 1000);
+    try {
+      return await this.master!.runScript(script, options.onOutput);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async lock(seconds: number): Promise<void> {
@@ -185,13 +189,13 @@ export class SshTransport implements Transport {
   private connect(): Promise<void> {
     if (this.master !== undefined) return this.master.ready;
     const child = this.spawn([
-      '-o', 'ControlMaster=yes',
-      '-o', `ControlPath=${this.controlPath}`,
-      '-o', 'ControlPersist=no',
+      // Never through a multiplexing socket of the user's configuration: this connection is netctl's own.
+      '-o', 'ControlPath=none',
       '-o', `ServerAliveInterval=${keepaliveInterval(this.connectTimeout)}`,
       '-o', `ServerAliveCountMax=${KEEPALIVE_COUNT}`,
       '--', this.destination, sessionCommand(),
     ]);
+    this.masterChild = child;
     let connecting = true;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -199,6 +203,10 @@ export class SshTransport implements Transport {
       killGroup(child);
     }, this.connectTimeout * 1000);
     this.master = holder(child, (exitCode, last) => {
+      if (this.expired !== undefined) {
+        this.lost = new UnreachableError(this.node, this.expired);
+        return this.lost;
+      }
       const why = timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : last || `ssh exited ${exitCode ?? '?'}`;
       this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
       return this.lost;

@@ -28,14 +28,11 @@ export function roundTripLimit(changes: number): number {
 export interface Transport {
   /** Human name of the way in, for messages: `root@198.51.100.1:22` or `local`. */
   readonly description: string;
-  /** Runs a script over the held session (connecting first if needed). */
-  run(script: string, options?: RunOptions): Promise<ScriptResult>;
   /**
-   * Runs a small script inside the held session itself, without starting an ssh client: for frequent
-   * round trips (the reconcile loop's probes). Output is stdout and stderr together. A node that stops
-   * answering is noticed by the keepalives of the held connection.
+   * Runs a script over the held session (connecting first if needed). A node that stops answering is
+   * noticed by the keepalives of the held connection, a slow one by the round trip's limit.
    */
-  runHeld(script: string): Promise<{output: string; exitCode: number}>;
+  run(script: string, options?: RunOptions): Promise<ScriptResult>;
   /** Takes the node's lock through the held session, waiting up to `seconds`; LockedError if held. */
   lock(seconds: number): Promise<void>;
   /** Releases the node's lock (the session stays). */

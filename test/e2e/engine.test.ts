@@ -76,7 +76,7 @@ suite('plan and apply at the edges', () => {
 
   it('leaves no process behind on either side', async () => {
     expect((await netctl(['plan', '-f', file])).exitCode).toBe(0);
-    const clients = await execa('pgrep', ['-f', 'ControlPath=/tmp/netctl-'], {reject: false});
+    const clients = await execa('pgrep', ['-f', 'netctl-session-ready'], {reject: false});
     expect(clients.stdout).toBe('');
     for (const n of [1, 2, 3]) {
       // Session processes end as the connection closes: wait (at most 5 s) for each to exit.

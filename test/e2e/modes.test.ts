@@ -107,7 +107,7 @@ suite.each(modes)('$name mode on a 3-node lab', (mode) => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Apply complete:\n  node1: applied\n  node2: applied\n  node3: applied\n');
     expect(result.exitCode).toBe(0);
-    const clients = await import('execa').then(({execa}) => execa('pgrep', ['-f', 'ControlPath=/tmp/netctl-'], {reject: false}));
+    const clients = await import('execa').then(({execa}) => execa('pgrep', ['-f', 'netctl-session-ready'], {reject: false}));
     expect(clients.stdout).toBe('');
   });
 

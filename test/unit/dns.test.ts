@@ -51,7 +51,7 @@ describe('the cluster zone', () => {
 
   it('serves on the pods\' gateway, answers the cluster\'s reverse zones itself, forwards the rest upstream', () => {
     expect(server).toEqual(expect.objectContaining({listen: '10.244.79.1', domain: 'cluster.local', upstream: ['203.0.113.253'], reverseZones: ['244.10.in-addr.arpa', '96.10.in-addr.arpa']}));
-    const byNodeDefault = dns({cluster: {...cluster, dns: {domain: 'cluster.local', upstream: undefined}}, node: node2!, facts: {uplink: 'eth0', nameservers: ['10.255.255.53', '10.244.181.1']}});
+    const byNodeDefault = dns({cluster: {...cluster, dns: {domain: 'cluster.local', upstream: undefined}}, node: node2!, facts: {nameservers: ['10.255.255.53', '10.244.181.1']}});
     expect((byNodeDefault.find((r) => r.kind === 'dns-server') as DnsServer).upstream).toEqual(['10.255.255.53']);
   });
 

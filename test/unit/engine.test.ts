@@ -30,9 +30,6 @@ class ScriptedNode implements Transport {
     options.onOutput?.(answer.stdout);
     return Promise.resolve(answer);
   }
-  runHeld(script: string): Promise<{output: string; exitCode: number}> {
-    return this.run(script).then((r) => ({output: r.stdout, exitCode: r.exitCode}));
-  }
   lock(): Promise<void> {
     return Promise.resolve();
   }
@@ -137,9 +134,10 @@ describe('verificationScope', () => {
   it('re-reads only the iptables chains an apply changed', async () => {
     const {verificationScope} = await import('../../src/engine/engine.js');
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
-    expect([...verificationScope(plan.changes)!].sort()).toEqual([
+    expect([...verificationScope(plan.changes).iptablesChains!].sort()).toEqual([
       'filter FORWARD', 'filter NETCTL-FORWARD', 'nat NETCTL-POSTROUTING', 'nat POSTROUTING',
     ]);
-    expect(verificationScope([])).toEqual(new Set());
+    expect(verificationScope(plan.changes).serviceRulesOnly).toBeUndefined();
+    expect(verificationScope([])).toEqual({iptablesChains: new Set(), serviceRulesOnly: true});
   });
 });

@@ -1,20 +1,42 @@
 /** The held session's protocol, run by a local shell: scripts and lock requests in order, nothing over-read. */
 import {afterAll, describe, expect, it} from '@jest/globals';
-import {LocalTransport} from '../../src/transport/local.js';
+import {execa} from 'execa';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
+import {holder, sessionCommand} from '../../src/transport/lock.js';
 
 describe('the held session', () => {
-  const transport = new LocalTransport('here');
-  afterAll(() => transport.close());
+  const session = holder(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+  afterAll(async () => {
+    session.stdin.end();
+    await session.ended;
+  });
 
-  it('runs scripts one after another, each with its output and exit status', async () => {
-    expect(await transport.runHeld('echo one\necho two >&2\nexit 3\n')).toEqual({output: 'one\ntwo', exitCode: 3});
-    expect(await transport.runHeld("printf 'no newline at the end'")).toEqual({output: 'no newline at the end', exitCode: 0});
-    const answers = await Promise.all([transport.runHeld('echo a\n'), transport.runHeld('echo b\n'), transport.runHeld('echo é\n')]);
-    expect(answers.map((a) => a.output)).toEqual(['a', 'b', 'é']);
+  it('runs scripts one after another, each with its stdout, stderr and exit status', async () => {
+    await session.ready;
+    expect(await session.runScript('echo one\necho two >&2\nexit 3\n')).toEqual({stdout: 'one\n', stderr: 'two', exitCode: 3});
+    expect(await session.runScript("printf 'no newline at the end'")).toEqual({stdout: 'no newline at the end', stderr: '', exitCode: 0});
+    expect(await session.runScript('true\n')).toEqual({stdout: '', stderr: '', exitCode: 0});
+    const answers = await Promise.all([session.runScript('echo a\n'), session.runScript('echo b >&2; echo b\n'), session.runScript('echo é\n')]);
+    expect(answers.map((a) => a.stdout)).toEqual(['a\n', 'b\n', 'é\n']);
+  });
+
+  it('streams a script\'s stdout as it comes', async () => {
+    // The script goes on only once its first line reached this side (or gives up after 5 s).
+    const signal = join(mkdtempSync(join(tmpdir(), 'netctl-test-')), 'seen');
+    const seen: string[] = [];
+    const result = await session.runScript(`echo first\nn=0; until [ -e ${signal} ] || [ $n -gt 100 ]; do n=$((n+1)); sleep 0.05; done\n[ -e ${signal} ] && echo second\n`, (chunk) => {
+      seen.push(chunk);
+      writeFileSync(signal, '');
+    });
+    rmSync(dirname(signal), {recursive: true});
+    expect(result.stdout).toBe('first\nsecond\n');
+    expect(seen).toEqual(['first\n', 'second\n']);
   });
 
   it('does not let a script read the next request', async () => {
-    expect(await transport.runHeld('cat; echo read-nothing\n')).toEqual({output: 'read-nothing', exitCode: 0});
-    expect(await transport.runHeld('echo still-here\n')).toEqual({output: 'still-here', exitCode: 0});
+    expect(await session.runScript('cat; echo read-nothing\n')).toEqual({stdout: 'read-nothing\n', stderr: '', exitCode: 0});
+    expect(await session.runScript('echo still-here\n')).toEqual({stdout: 'still-here\n', stderr: '', exitCode: 0});
   });
 });
