@@ -59,8 +59,9 @@ export function applyScript(changes: readonly Change[], options: ScriptOptions =
   }
   if (!tolerant) {
     const restore = iptablesRestore(iptables, true);
-    const parts = ['set -e', ...batches(steps, false)];
-    if (restore !== undefined) parts.push(heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables));
+    // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
+    // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
+    const parts = ['set -e', ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables)]), ...batches(steps, false)];
     return `${parts.join('\n')}\n`;
   }
   // Jumps in built-in chains may or may not be there: check each one on its own, outside the restore.

@@ -10,6 +10,7 @@ import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {comment, ownChain} from './iptables.js';
+import {policyJump} from './policies.js';
 import {REJECT_CHAIN, hasServices} from './services.js';
 
 export const IP_FORWARD: Sysctl = {kind: 'sysctl', ns: '', key: 'net/ipv4/ip_forward', value: '1'};
@@ -20,6 +21,8 @@ export function forwarding(cluster: ClusterNetwork): IptablesResource[] {
     ...ownChain('filter', 'NETCTL-FORWARD', ['FORWARD'], [
       // Connections to services without endpoints are refused before pod traffic is accepted.
       ...(hasServices(cluster) ? [[...comment('netctl: services without endpoints'), '-j', REJECT_CHAIN]] : []),
+      // Then network policies, which only reject or return.
+      ...policyJump(cluster),
       ['-s', pods, ...comment('netctl: forward traffic from pods'), '-j', 'ACCEPT'],
       ['-d', pods, ...comment('netctl: forward traffic to pods'), '-j', 'ACCEPT'],
     ]),

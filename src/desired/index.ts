@@ -8,6 +8,7 @@ import {dns} from './dns.js';
 import {perCluster, type NodeContext, type NodeFacts} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay, overlayRoutes} from './overlay.js';
+import {policies, policySysctls} from './policies.js';
 import {routingRoutes} from './routing.js';
 import {serviceSysctls, services} from './services.js';
 import {underlay} from './underlay.js';
@@ -23,7 +24,7 @@ export interface DesiredState {
   readonly iptables: IptablesState;
 }
 
-const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster)]));
+const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster), ...policies(cluster)]));
 
 /** netctl's iptables chains and jumps, the same on every node of the cluster. */
 export function desiredIptables(cluster: ClusterNetwork): IptablesState {
@@ -43,7 +44,7 @@ export function desiredState(context: NodeContext): DesiredState {
   const {cluster} = context;
   const own = new Map<string, Resource>();
   const add = (r: Resource) => own.set(keyOf(r), r);
-  [IP_FORWARD, ...serviceSysctls(cluster), ...dns(context)].forEach(add);
+  [IP_FORWARD, ...serviceSysctls(cluster), ...policySysctls(cluster), ...dns(context)].forEach(add);
   switch (cluster.mode) {
     case 'overlay':
       [...bridgeAndPods(context), ...overlay(context)].forEach(add);

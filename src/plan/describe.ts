@@ -2,6 +2,7 @@
 import {joinWords} from '../resources/iptables.js';
 import {DNS_PORT} from '../resources/dns.js';
 import type {Resource} from '../resources/model.js';
+import {describePolicyChain} from './policy-words.js';
 
 export function describe(r: Resource): string {
   const where = r.ns === '' ? '' : ` in pod ${r.ns}`;
@@ -28,7 +29,7 @@ export function describe(r: Resource): string {
     case 'fdb':
       return `fdb ${r.mac} dst ${r.dst} on ${r.dev}`;
     case 'iptables-chain':
-      return `iptables ${r.table} chain ${r.chain} (${r.rules.length} rule${r.rules.length === 1 ? '' : 's'})`;
+      return describePolicyChain(r) ?? `iptables ${r.table} chain ${r.chain} (${r.rules.length} rule${r.rules.length === 1 ? '' : 's'})`;
     case 'iptables-rule':
       return `iptables ${r.table} ${r.chain}: ${joinWords(r.rule)}`;
     case 'dns-hosts':

@@ -33,6 +33,7 @@ import {
 } from './types.js';
 import {resolveDns} from './dns.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
+import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
 import {resolveProbe} from './probes.js';
 
@@ -209,6 +210,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
   const namespaces = resolveNamespaces(document, report);
   const dns = resolveDns(document, report);
+  const networkPolicies = resolvePolicies(document, report);
 
   if (diagnostics.some((d) => d.severity === 'error') || clusterCIDR === undefined || nodePortRange === undefined) {
     return {cluster: undefined, diagnostics};
@@ -269,6 +271,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
       pods: resolvedPods,
       services: resolvedServices,
       dns,
+      networkPolicies,
     },
     diagnostics,
   };

@@ -27,7 +27,8 @@ export type DiagnosticCode =
   | 'namespace'
   | 'headless'
   | 'dns'
-  | 'probe';
+  | 'probe'
+  | 'policy';
 
 /** A path into the YAML document, as keys and list indexes: ['spec', 'nodes', 2, 'podCIDR']. */
 export type SpecPath = readonly (string | number)[];

@@ -79,6 +79,36 @@ export interface DnsDocument {
   readonly upstream?: readonly string[];
 }
 
+export type PolicyProtocol = 'TCP' | 'UDP' | 'SCTP';
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+export type PolicyType = 'Ingress' | 'Egress';
+
+export interface LabelSelectorDocument {
+  readonly matchLabels?: Labels;
+  readonly matchExpressions?: readonly {readonly key: string; readonly operator: SelectorOperator; readonly values?: readonly string[]}[];
+}
+
+export interface PolicyPeerDocument {
+  readonly podSelector?: LabelSelectorDocument;
+  readonly namespaceSelector?: LabelSelectorDocument;
+  readonly ipBlock?: {readonly cidr: string; readonly except?: readonly string[]};
+}
+
+export interface PolicyPortDocument {
+  readonly protocol?: PolicyProtocol;
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+export interface NetworkPolicyDocument {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly podSelector?: LabelSelectorDocument;
+  readonly policyTypes?: readonly PolicyType[];
+  readonly ingress?: readonly {readonly from?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
+  readonly egress?: readonly {readonly to?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
+}
+
 export interface ServiceDocument {
   readonly name: string;
   readonly namespace?: string;
@@ -111,6 +141,7 @@ export interface SpecDocument {
     readonly nodes: readonly NodeDocument[];
     readonly pods?: readonly PodDocument[];
     readonly services?: readonly ServiceDocument[];
+    readonly networkPolicies?: readonly NetworkPolicyDocument[];
   };
 }
 
@@ -228,6 +259,50 @@ export interface Service {
   readonly ports: readonly ServicePort[];
 }
 
+export interface SelectorRequirement {
+  readonly key: string;
+  readonly operator: SelectorOperator;
+  readonly values: readonly string[];
+}
+
+/** A Kubernetes LabelSelector: every label and every requirement must hold; an empty one matches everything. */
+export interface LabelSelector {
+  readonly matchLabels: Labels;
+  readonly matchExpressions: readonly SelectorRequirement[];
+}
+
+/**
+ * Who a rule admits: pods (by podSelector within the policy's namespace, by namespaceSelector in the
+ * matching namespaces, or both: pods matching podSelector in the matching namespaces), or addresses.
+ */
+export type PolicyPeer =
+  | {readonly kind: 'pods'; readonly podSelector: LabelSelector | undefined; readonly namespaceSelector: LabelSelector | undefined}
+  | {readonly kind: 'ipBlock'; readonly cidr: Cidr; readonly except: readonly Cidr[]};
+
+export interface PolicyPort {
+  readonly protocol: PolicyProtocol;
+  /** A number, a named port of the destination pod, or undefined: every port of the protocol. */
+  readonly port: number | string | undefined;
+  readonly endPort: number | undefined;
+}
+
+export interface PolicyRule {
+  /** Empty: every source (ingress) or destination (egress). */
+  readonly peers: readonly PolicyPeer[];
+  /** Empty: every port and protocol. */
+  readonly ports: readonly PolicyPort[];
+}
+
+export interface NetworkPolicy {
+  readonly name: string;
+  readonly namespace: string;
+  readonly podSelector: LabelSelector;
+  /** As written, or defaulted as Kubernetes does: Ingress, plus Egress when egress rules are given. */
+  readonly policyTypes: readonly PolicyType[];
+  readonly ingress: readonly PolicyRule[];
+  readonly egress: readonly PolicyRule[];
+}
+
 export interface ClusterNetwork {
   readonly name: string;
   readonly mode: Mode;
@@ -247,6 +322,7 @@ export interface ClusterNetwork {
   readonly services: readonly Service[];
   /** Cluster DNS on every node, or undefined when the spec has no `dns`. */
   readonly dns: ClusterDns | undefined;
+  readonly networkPolicies: readonly NetworkPolicy[];
 }
 
 export interface ClusterDns {

@@ -1,0 +1,200 @@
+/**
+ * Network policies as filter chains of netctl's own, the same on every node. NETCTL-FORWARD jumps to
+ * NETCTL-POLICY before it accepts pod traffic, so bridged (br_netfilter), routed, overlay and DNATed
+ * service traffic all pass it, after DNAT: pod IPs and target ports.
+ *
+ *   NETCTL-POLICY       replies and established connections return at once; then a jump per isolated
+ *                       pod: `-d POD -j NETCTL-ING-<pod>`, `-s POD -j NETCTL-EGR-<pod>`
+ *   NETCTL-ING-<pod>    clears the allow mark, lets the pod reach itself, jumps to the chain of each
+ *                       policy that isolates it and returns once one set the mark; else REJECT
+ *   NETCTL-PI-<policy>  the policy's ingress rules (NETCTL-PE-: egress), shared by every pod it
+ *                       selects: each admitted peer and port sets the allow mark
+ *   NETCTL-PB-<...>     an ipBlock with `except`: the excepted blocks return, the rest is admitted
+ *
+ * Chain names are hashes of what they stand for (policy, pod), so a change rewrites only the chains it
+ * touches. Every chain starts with a comment-only rule saying what it is, and each policy rule with
+ * one in policy words, which plans show instead of iptables text.
+ */
+import {createHash} from 'node:crypto';
+import {formatAddress, formatCidr} from '../net/ipv4.js';
+import type {IptablesResource} from '../resources/iptables.js';
+import type {Sysctl} from '../resources/model.js';
+import {
+  blockHolds,
+  isolatingPolicies,
+  namedPort,
+  peerSelectsPod,
+  policyName,
+  selectedPods,
+  type Direction,
+} from '../spec/policy-semantics.js';
+import {selectorText} from '../spec/selectors.js';
+import type {ClusterNetwork, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule} from '../spec/types.js';
+import {comment, ownChain} from './iptables.js';
+
+export const POLICY_CHAIN = 'NETCTL-POLICY';
+/** The packet mark bit a policy chain sets when one of its rules admits the packet. */
+export const ALLOW_MARK = '0x20000';
+const SET_ALLOWED = ['-j', 'MARK', '--set-xmark', `${ALLOW_MARK}/${ALLOW_MARK}`];
+const CLEAR_ALLOWED = ['-j', 'MARK', '--set-xmark', `0x0/${ALLOW_MARK}`];
+const IF_ALLOWED = ['-m', 'mark', '--mark', `${ALLOW_MARK}/${ALLOW_MARK}`];
+/** iptables keeps comments up to 256 bytes. */
+const MAX_COMMENT = 255;
+
+/** What a label rule (a comment, no target) of a policy chain starts with. */
+export const POLICY_LABEL = 'netctl: policy ';
+export const RULE_LABEL = 'netctl: allow ';
+export const POD_LABEL = 'netctl: isolated ';
+export const BLOCK_LABEL = 'netctl: ipBlock of policy ';
+
+export function hasPolicies(cluster: ClusterNetwork): boolean {
+  return cluster.networkPolicies.length > 0;
+}
+
+function hashed(prefix: string, identity: string): string {
+  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
+}
+
+export const policyChain = (policy: NetworkPolicy, direction: Direction) => hashed(direction === 'ingress' ? 'NETCTL-PI-' : 'NETCTL-PE-', policyName(policy));
+export const podChain = (pod: Pod, direction: Direction) => hashed(direction === 'ingress' ? 'NETCTL-ING-' : 'NETCTL-EGR-', `${pod.namespace}/${pod.name}`);
+const blockChain = (policy: NetworkPolicy, direction: Direction, rule: number, peer: number) => hashed('NETCTL-PB-', `${policyName(policy)}/${direction}/${rule}/${peer}`);
+
+const label = (text: string): string[] => comment(text.length > MAX_COMMENT ? `${text.slice(0, MAX_COMMENT - 3)}...` : text);
+const host = (ip: number) => `${formatAddress(ip)}/32`;
+
+/** Bridged traffic between pods of one node passes iptables only with br_netfilter and this sysctl. */
+export function policySysctls(cluster: ClusterNetwork): Sysctl[] {
+  if (!hasPolicies(cluster) || cluster.mode === 'underlay') return [];
+  return [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'}];
+}
+
+/** The jump NETCTL-FORWARD makes before it accepts pod traffic. */
+export function policyJump(cluster: ClusterNetwork): string[][] {
+  return hasPolicies(cluster) ? [[...comment('netctl: network policies'), '-j', POLICY_CHAIN]] : [];
+}
+
+export function policies(cluster: ClusterNetwork): IptablesResource[] {
+  if (!hasPolicies(cluster)) return [];
+  const chains: IptablesResource[] = [];
+  const dispatch: string[][] = [[...comment('netctl: replies and established connections'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'RETURN']];
+  for (const policy of cluster.networkPolicies) {
+    const selected = selectedPods(cluster, policy);
+    for (const direction of directionsOf(policy)) chains.push(...policyChains(cluster, policy, direction, selected));
+  }
+  for (const direction of ['ingress', 'egress'] as const) {
+    for (const pod of cluster.pods) {
+      const isolating = isolatingPolicies(cluster, pod, direction);
+      if (isolating.length === 0) continue;
+      const chain = podChain(pod, direction);
+      const self = direction === 'ingress' ? '-s' : '-d';
+      dispatch.push([direction === 'ingress' ? '-d' : '-s', host(pod.ip), ...comment(`netctl: ${direction} of ${pod.namespace}/${pod.name}`), '-j', chain]);
+      chains.push(...ownChain('filter', chain, undefined, [
+        label(`${POD_LABEL}${direction} of ${pod.namespace}/${pod.name} by ${isolating.map(policyName).join(', ')}`),
+        CLEAR_ALLOWED,
+        [self, host(pod.ip), ...comment('netctl: the pod itself, through its own service'), '-j', 'RETURN'],
+        ...isolating.flatMap((policy) => [['-j', policyChain(policy, direction)], [...IF_ALLOWED, '-j', 'RETURN']]),
+        [...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
+      ]));
+    }
+  }
+  return [...ownChain('filter', POLICY_CHAIN, undefined, dispatch), ...chains];
+}
+
+function directionsOf(policy: NetworkPolicy): Direction[] {
+  return [...(policy.policyTypes.includes('Ingress') ? ['ingress' as const] : []), ...(policy.policyTypes.includes('Egress') ? ['egress' as const] : [])];
+}
+
+function policyChains(cluster: ClusterNetwork, policy: NetworkPolicy, direction: Direction, selected: readonly Pod[]): IptablesResource[] {
+  const rules: string[][] = [label(`${POLICY_LABEL}${policyName(policy)} ${direction}`)];
+  const blocks: IptablesResource[] = [];
+  policy[direction].forEach((rule, j) => {
+    rules.push(label(`${RULE_LABEL}${ruleWords(policy, direction, rule)}`));
+    const {matches, subchains} = ruleMatches(cluster, policy, direction, rule, j, selected);
+    rules.push(...matches);
+    blocks.push(...subchains);
+  });
+  return [...ownChain('filter', policyChain(policy, direction), undefined, rules), ...blocks];
+}
+
+function portWords(port: PolicyPort, number?: number): string[] {
+  const proto = port.protocol.toLowerCase();
+  const value = number ?? port.port;
+  if (value === undefined) return ['-p', proto];
+  const range = typeof value === 'number' && port.endPort !== undefined && port.endPort !== value ? `${value}:${port.endPort}` : String(value);
+  return ['-p', proto, '-m', proto, '--dport', range];
+}
+
+/** The words of the rules that admit what one policy rule admits, and the ipBlock chains they need. */
+function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: Direction, rule: PolicyRule, j: number, selected: readonly Pod[]): {matches: string[][]; subchains: IptablesResource[]} {
+  const peerFlag = direction === 'ingress' ? '-s' : '-d';
+  const numbered = rule.ports.filter((p) => typeof p.port !== 'string');
+  const named = rule.ports.filter((p): p is PolicyPort & {port: string} => typeof p.port === 'string');
+  // Ports that do not depend on the peer: numbers, and for ingress named ports on the selected pods.
+  const fixed: string[][] = rule.ports.length === 0 ? [[]] : numbered.map((p) => portWords(p));
+  if (direction === 'ingress') {
+    for (const port of named) {
+      for (const pod of selected) {
+        const number = namedPort(pod, port.port, port.protocol);
+        if (number !== undefined) fixed.push(['-d', host(pod.ip), ...portWords(port, number)]);
+      }
+    }
+  }
+  // For egress, a named port is the destination pod's: one rule per pod the peer covers.
+  const namedTo = (pods: readonly Pod[]): string[][] => direction === 'ingress' ? [] : named.flatMap((port) => pods.flatMap((pod) => {
+    const number = namedPort(pod, port.port, port.protocol);
+    return number === undefined ? [] : [['-d', host(pod.ip), ...portWords(port, number), ...SET_ALLOWED]];
+  }));
+  const matches: string[][] = [];
+  const subchains: IptablesResource[] = [];
+  if (rule.peers.length === 0) {
+    matches.push(...fixed.map((words) => [...words, ...SET_ALLOWED]), ...namedTo(cluster.pods));
+  }
+  rule.peers.forEach((peer, k) => {
+    if (peer.kind === 'pods') {
+      const pods = cluster.pods.filter((pod) => peerSelectsPod(cluster, policy, peer, pod));
+      for (const pod of pods) matches.push(...fixed.map((words) => [peerFlag, host(pod.ip), ...words, ...SET_ALLOWED]));
+      matches.push(...namedTo(pods));
+      return;
+    }
+    const cidr = formatCidr(peer.cidr);
+    if (peer.except.length === 0) {
+      matches.push(...fixed.map((words) => [peerFlag, cidr, ...words, ...SET_ALLOWED]));
+    } else if (fixed.length > 0) {
+      const chain = blockChain(policy, direction, j, k);
+      matches.push([peerFlag, cidr, '-j', chain]);
+      subchains.push(...ownChain('filter', chain, undefined, [
+        label(`${BLOCK_LABEL}${policyName(policy)} ${direction}: ${blockWords(peer)}`),
+        ...peer.except.map((e) => [peerFlag, formatCidr(e), '-j', 'RETURN']),
+        ...fixed.map((words) => [...words, ...SET_ALLOWED]),
+      ]));
+    }
+    matches.push(...namedTo(cluster.pods.filter((pod) => blockHolds(peer, pod.ip))));
+  });
+  return {matches, subchains};
+}
+
+function blockWords(peer: Extract<PolicyPeer, {kind: 'ipBlock'}>): string {
+  return `${formatCidr(peer.cidr)}${peer.except.length === 0 ? '' : ` except ${peer.except.map(formatCidr).join(', ')}`}`;
+}
+
+function peerWords(policy: NetworkPolicy, peer: PolicyPeer): string {
+  if (peer.kind === 'ipBlock') return blockWords(peer);
+  const pods = peer.podSelector === undefined ? undefined : selectorText(peer.podSelector) || 'all pods';
+  if (peer.namespaceSelector === undefined) return `${policy.namespace}/${pods!}`;
+  const namespaces = selectorText(peer.namespaceSelector);
+  const where = namespaces === '' ? 'every namespace' : `namespaces ${namespaces}`;
+  return pods === undefined ? `${where}` : `${pods} in ${where}`;
+}
+
+function portText(port: PolicyPort): string {
+  if (port.port === undefined) return `${port.protocol} any port`;
+  return `${port.protocol} ${port.port}${port.endPort !== undefined && port.endPort !== port.port ? `-${port.endPort}` : ''}`;
+}
+
+/** `shop/app=client -> app=db TCP 5432`: one policy rule in words. */
+export function ruleWords(policy: NetworkPolicy, direction: Direction, rule: PolicyRule): string {
+  const peers = rule.peers.length === 0 ? 'anyone' : rule.peers.map((p) => peerWords(policy, p)).join(', ');
+  const pods = selectorText(policy.podSelector) || `all pods of ${policy.namespace}`;
+  const ports = rule.ports.length === 0 ? 'any port' : rule.ports.map(portText).join(', ');
+  return direction === 'ingress' ? `${peers} -> ${pods} ${ports}` : `${pods} -> ${peers} ${ports}`;
+}
