@@ -7,9 +7,10 @@
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
-import type {ClusterNetwork, Pod, Service} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Pod, Service} from '../spec/types.js';
+import {isolated, policyChecks, policyServedPorts, reachesEndpoints} from './policy-checks.js';
 
-export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain';
+export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain' | 'policy';
 
 export interface Check {
   readonly id: string;
@@ -27,6 +28,9 @@ export interface Check {
   readonly endpointNodes?: readonly string[];
   /** For a DNS check: the addresses the name must resolve to, sorted. */
   readonly expect?: readonly string[];
+  /** For a policy check: whether the spec's policies allow the connection, and what decided. */
+  readonly allowed?: boolean;
+  readonly reason?: string;
 }
 
 /** The tools a check runs on its node (besides `ip`, which netctl itself needs there). */
@@ -36,6 +40,7 @@ export function toolsOf(check: Check): HostTool[] {
     case 'mtu':
       return ['ping'];
     case 'tcp':
+    case 'policy':
       return ['timeout', 'bash'];
     case 'dns':
     case 'nxdomain':
@@ -61,11 +66,12 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
     const address = formatAddress(node.address);
     for (const pod of podsOn(node.name)) {
       for (const other of cluster.nodes.filter((n) => n.name !== node.name)) {
-        const peer = podsOn(other.name)[0];
+        // Pings between pods that policies isolate would be refused: the policy checks cover them.
+        const peer = podsOn(other.name).find((p) => !isolated(cluster, pod, p));
         if (peer === undefined) continue;
         add({kind: 'ping', node: node.name, pod: pod.name, target: ip(peer), description: `pod ${pod.name} → pod ${peer.name} (${ip(peer)}) on ${other.name}`});
       }
-      const neighbour = podsOn(node.name).find((p) => p.name !== pod.name);
+      const neighbour = podsOn(node.name).find((p) => p.name !== pod.name && !isolated(cluster, pod, p));
       if (neighbour !== undefined) {
         add({kind: 'ping', node: node.name, pod: pod.name, target: ip(neighbour), description: `pod ${pod.name} → pod ${neighbour.name} (${ip(neighbour)}) on the same node`});
       }
@@ -74,9 +80,9 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
         add({kind: 'ping', node: node.name, pod: undefined, target: ip(pod), description: `node ${node.name} → its pod ${pod.name} (${ip(pod)})`});
       }
     }
-    const first = podsOn(node.name)[0];
     for (const other of cluster.nodes.filter((n) => n.name !== node.name)) {
-      const peer = podsOn(other.name)[0];
+      const first = podsOn(node.name).find((p) => podsOn(other.name).some((q) => !isolated(cluster, p, q)));
+      const peer = first === undefined ? undefined : podsOn(other.name).find((q) => !isolated(cluster, first, q));
       if (first === undefined || peer === undefined) continue;
       add({
         kind: 'mtu', node: node.name, pod: first.name, target: ip(peer), size: cluster.podMTU - PING_OVERHEAD,
@@ -86,9 +92,9 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   }
 
   for (const service of virtualServices(cluster)) {
-    const {endpointNodes, client} = serviceClient(cluster, service, nodes);
-    if (client === undefined) continue;
     for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+      const {endpointNodes, client} = serviceClient(cluster, service, nodes, port.endpoints);
+      if (client === undefined) continue;
       const label = portLabel(service, port);
       const clusterIP = formatAddress(service.clusterIP);
       add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
@@ -100,13 +106,19 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
     }
   }
   if (cluster.dns !== undefined) checks.push(...dnsChecks(cluster, nodes, checks.length));
+  checks.push(...policyChecks(cluster, nodes, checks.length));
   return checks;
 }
 
-/** The nodes of a service's endpoints, and the pod its checks run from: one on a node without an endpoint, when there is one; else any pod. */
-function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[]): {endpointNodes: string[]; client: Pod | undefined} {
+/**
+ * The nodes of a service's endpoints, and the pod its checks run from: one on a node without an
+ * endpoint, when there is one; else any pod; in either case one the policies let reach every endpoint
+ * of the port (`endpoints`), or none.
+ */
+function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = []): {endpointNodes: string[]; client: Pod | undefined} {
   const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
-  const client = cluster.pods.find((p) => !endpointNodes.includes(p.node) && nodes.includes(p.node)) ?? cluster.pods.find((p) => nodes.includes(p.node));
+  const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && reachesEndpoints(cluster, p, endpoints));
+  const client = candidates.find((p) => !endpointNodes.includes(p.node)) ?? candidates[0];
   return {endpointNodes, client};
 }
 
@@ -126,7 +138,7 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
     add({kind: 'dns', node: client.node, pod: client.name, target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${client.name}`});
     if (service.clusterIP === undefined) continue;
-    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+    for (const port of service.ports.filter((p) => p.protocol === 'TCP' && reachesEndpoints(cluster, client, p.endpoints))) {
       add({kind: 'tcp', node: client.node, pod: client.name, target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${client.name} → ${name}:${port.port}`});
     }
   }
@@ -138,9 +150,9 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
   return checks;
 }
 
-/** TCP ports each pod must listen on for the service checks to find a listener (`--serve`). */
-export function servedPorts(cluster: ClusterNetwork): Map<string, number[]> {
-  const served = new Map<string, Set<number>>();
+/** TCP ports each pod must listen on for the service and policy checks to find a listener (`--serve`). */
+export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = []): Map<string, number[]> {
+  const served = new Map<string, Set<number>>([...policyServedPorts(checks, cluster)].map(([pod, ports]) => [pod, new Set(ports)]));
   const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
   for (const service of virtualServices(cluster)) {
     for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {

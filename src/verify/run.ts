@@ -25,6 +25,12 @@ const resultOf = (check: Check, output: string) => (passed: boolean, outcome: st
 export function interpret(check: Check, exit: number, output: string, serving: boolean): CheckResult {
   if (check.kind === 'dns' || check.kind === 'nxdomain') return interpretDns(check, exit, output);
   const result = resultOf(check, output);
+  if (check.kind === 'policy') {
+    const connected = exit === 0;
+    const what = connected ? 'connected' : 'refused';
+    if (connected === check.allowed) return result(true, `${connected ? 'allowed' : 'denied'}, as the spec says`);
+    return result(false, `${what}, but the spec says ${check.allowed === true ? 'allowed' : 'denied'} (${check.reason ?? ''})`);
+  }
   if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
   switch (check.kind) {
     case 'ping':
@@ -64,7 +70,7 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
   const nodes = cluster.nodes.filter((n) => session.transports.has(n.name)).map((n) => n.name);
   const checks = connectivityChecks(cluster, nodes);
   const errors: string[] = [];
-  const ports = servedPorts(cluster);
+  const ports = servedPorts(cluster, checks);
   // Only nodes of the session: with --target, the others are not contacted, not even to serve.
   const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(p.name))) : [];
   // Nodes where --serve could not start its responders: the service checks that need them are not run.
@@ -96,6 +102,7 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
           return [id, {exit: Number(exit), output: rest.join(' ')}] as const;
         }));
         return mine.map((check): CheckResult => {
+          if (check.kind === 'policy' && !serve) return {check, status: 'not run', outcome: 'not run: needs --serve (a denied connection is refused like a closed port)', detail: ''};
           const lacking = toolsOf(check).filter((t) => missing.includes(t));
           if (lacking.length > 0) return {check, status: 'not run', outcome: `not run: ${lacking.join(' and ')} missing on ${node}`, detail: ''};
           const unserved = (check.endpointNodes ?? []).filter((n) => notServing.has(n));

@@ -19,6 +19,7 @@ function command(check: Check): string {
     case 'mtu':
       return `${inPod}ping -n -c 1 -W ${CHECK_TIMEOUT} -M do -s ${check.size ?? 0} ${check.target}`;
     case 'tcp':
+    case 'policy':
       return `${inPod}timeout ${CHECK_TIMEOUT} bash -c ${shellQuote(`exec 3<>/dev/tcp/${check.target}/${check.port ?? 0}`)}`;
     case 'dns':
       // Every address the name has, on one line: `10.244.1.5 10.244.2.7`.

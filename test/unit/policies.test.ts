@@ -174,8 +174,8 @@ describe('network policy chains', () => {
   };
 
   it('are shared per policy: a change of one policy rewrites that policy\'s chain only', () => {
-    const edited = structuredClone(base);
-    edited[0]!.ingress![0]!.ports = [{port: 5433}];
+    const edited: PolicyObject[] = structuredClone(base);
+    edited[0] = {...base[0], ingress: [{from: base[0]!.ingress[0]!.from, ports: [{port: 5433}]}]};
     expect(changed(cluster(base), cluster(edited))).toEqual(['NETCTL-PI-*']);
   });
 
