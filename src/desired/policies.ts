@@ -7,6 +7,7 @@
  *                       pod: `-d POD -j NETCTL-ING-<pod>`, `-s POD -j NETCTL-EGR-<pod>`
  *   NETCTL-ING-<pod>    clears the allow mark, lets the pod reach itself, jumps to the chain of each
  *                       policy that isolates it and returns once one set the mark; else REJECT
+ *                       (a TCP reset for TCP)
  *   NETCTL-PI-<policy>  the policy's ingress rules (NETCTL-PE-: egress), shared by every pod it
  *                       selects: each admitted peer and port sets the allow mark
  *   NETCTL-PB-<...>     an ipBlock with `except`: the excepted blocks return, the rest is admitted
@@ -93,6 +94,8 @@ export function policies(cluster: ClusterNetwork): IptablesResource[] {
         CLEAR_ALLOWED,
         [self, host(pod.ip), ...comment('netctl: the pod itself, through its own service'), '-j', 'RETURN'],
         ...isolating.flatMap((policy) => [['-j', policyChain(policy, direction)], [...IF_ALLOWED, '-j', 'RETURN']]),
+        // A TCP reset fails the client's connect at once; an ICMP error alone makes TCP retry its SYN first.
+        ['-p', 'tcp', ...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'tcp-reset'],
         [...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
       ]));
     }
