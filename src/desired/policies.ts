@@ -10,6 +10,8 @@
  *                       (a TCP reset for TCP)
  *   NETCTL-PI-<policy>  the policy's ingress rules (NETCTL-PE-: egress), shared by every pod it
  *                       selects: each admitted peer and port sets the allow mark
+ *   NETCTL-PR-<...>     a rule's ports, when it has several peers and several ports: each peer
+ *                       jumps there, so rules grow as peers + ports, not peers × ports
  *   NETCTL-PB-<...>     an ipBlock with `except`: the excepted blocks return, the rest is admitted
  *
  * Chain names are hashes of what they stand for (policy, pod), so a change rewrites only the chains it
@@ -47,6 +49,7 @@ export const POLICY_LABEL = 'netctl: policy ';
 export const RULE_LABEL = 'netctl: allow ';
 export const POD_LABEL = 'netctl: isolated ';
 export const BLOCK_LABEL = 'netctl: ipBlock of policy ';
+export const PORTS_LABEL = 'netctl: ports of policy ';
 
 export function hasPolicies(cluster: ClusterNetwork): boolean {
   return cluster.networkPolicies.length > 0;
@@ -127,53 +130,64 @@ function portWords(port: PolicyPort, number?: number): string[] {
   return ['-p', proto, '-m', proto, '--dport', range];
 }
 
-/** The words of the rules that admit what one policy rule admits, and the ipBlock chains they need. */
+/**
+ * The rules that admit what one policy rule admits, in two steps when it has several peers and several
+ * ports: each peer jumps to the rule's ports chain, so the rules grow as peers + ports, not peers ×
+ * ports. A named port resolves on the destination: for ingress the selected pods, for egress the pods
+ * the peers cover.
+ */
 function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: Direction, rule: PolicyRule, j: number, selected: readonly Pod[]): {matches: string[][]; subchains: IptablesResource[]} {
   const peerFlag = direction === 'ingress' ? '-s' : '-d';
-  const numbered = rule.ports.filter((p) => typeof p.port !== 'string');
-  const named = rule.ports.filter((p): p is PolicyPort & {port: string} => typeof p.port === 'string');
-  // Ports that do not depend on the peer: numbers, and for ingress named ports on the selected pods.
-  const fixed: string[][] = rule.ports.length === 0 ? [[]] : numbered.map((p) => portWords(p));
-  if (direction === 'ingress') {
-    for (const port of named) {
-      for (const pod of selected) {
-        const number = namedPort(pod, port.port, port.protocol);
-        if (number !== undefined) fixed.push(['-d', host(pod.ip), ...portWords(port, number)]);
-      }
-    }
-  }
-  // For egress, a named port is the destination pod's: one rule per pod the peer covers.
-  const namedTo = (pods: readonly Pod[]): string[][] => direction === 'ingress' ? [] : named.flatMap((port) => pods.flatMap((pod) => {
-    const number = namedPort(pod, port.port, port.protocol);
-    return number === undefined ? [] : [['-d', host(pod.ip), ...portWords(port, number), ...SET_ALLOWED]];
-  }));
-  const matches: string[][] = [];
+  const destinations = direction === 'ingress' ? selected : peerPods(cluster, policy, rule);
+  const portRules: string[][] = rule.ports.length === 0 ? [[]] : rule.ports.flatMap((port) => {
+    if (typeof port.port !== 'string') return [portWords(port)];
+    const name = port.port;
+    return destinations.flatMap((pod) => {
+      const number = namedPort(pod, name, port.protocol);
+      return number === undefined ? [] : [['-d', host(pod.ip), ...portWords(port, number)]];
+    });
+  });
+  if (portRules.length === 0) return {matches: [], subchains: []};
   const subchains: IptablesResource[] = [];
-  if (rule.peers.length === 0) {
-    matches.push(...fixed.map((words) => [...words, ...SET_ALLOWED]), ...namedTo(cluster.pods));
+  // After a peer matched: set the mark inline when one port rule says it all (and names no
+  // destination an egress peer match already names), else jump to the ports chain.
+  const inline = portRules.length === 1 && (direction === 'ingress' || !portRules[0]!.includes('-d'));
+  let admit: string[] = inline ? [...portRules[0]!, ...SET_ALLOWED] : [];
+  if (!inline) {
+    const chain = hashed('NETCTL-PR-', `${policyName(policy)}/${direction}/${j}`);
+    admit = ['-j', chain];
+    subchains.push(...ownChain('filter', chain, undefined, [
+      label(`${PORTS_LABEL}${policyName(policy)} ${direction}[${j}]`),
+      ...portRules.map((words) => [...words, ...SET_ALLOWED]),
+    ]));
   }
+  if (rule.peers.length === 0) return {matches: [admit], subchains};
+  const matches: string[][] = [];
   rule.peers.forEach((peer, k) => {
     if (peer.kind === 'pods') {
-      const pods = cluster.pods.filter((pod) => peerSelectsPod(cluster, policy, peer, pod));
-      for (const pod of pods) matches.push(...fixed.map((words) => [peerFlag, host(pod.ip), ...words, ...SET_ALLOWED]));
-      matches.push(...namedTo(pods));
+      for (const pod of cluster.pods.filter((p) => peerSelectsPod(cluster, policy, peer, p))) matches.push([peerFlag, host(pod.ip), ...admit]);
       return;
     }
     const cidr = formatCidr(peer.cidr);
     if (peer.except.length === 0) {
-      matches.push(...fixed.map((words) => [peerFlag, cidr, ...words, ...SET_ALLOWED]));
-    } else if (fixed.length > 0) {
-      const chain = blockChain(policy, direction, j, k);
-      matches.push([peerFlag, cidr, '-j', chain]);
-      subchains.push(...ownChain('filter', chain, undefined, [
-        label(`${BLOCK_LABEL}${policyName(policy)} ${direction}: ${blockWords(peer)}`),
-        ...peer.except.map((e) => [peerFlag, formatCidr(e), '-j', 'RETURN']),
-        ...fixed.map((words) => [...words, ...SET_ALLOWED]),
-      ]));
+      matches.push([peerFlag, cidr, ...admit]);
+      return;
     }
-    matches.push(...namedTo(cluster.pods.filter((pod) => blockHolds(peer, pod.ip))));
+    const chain = blockChain(policy, direction, j, k);
+    matches.push([peerFlag, cidr, '-j', chain]);
+    subchains.push(...ownChain('filter', chain, undefined, [
+      label(`${BLOCK_LABEL}${policyName(policy)} ${direction}: ${blockWords(peer)}`),
+      ...peer.except.map((e) => [peerFlag, formatCidr(e), '-j', 'RETURN']),
+      admit,
+    ]));
   });
   return {matches, subchains};
+}
+
+/** The pods an egress rule's peers cover (every pod when it has none). */
+function peerPods(cluster: ClusterNetwork, policy: NetworkPolicy, rule: PolicyRule): Pod[] {
+  if (rule.peers.length === 0) return [...cluster.pods];
+  return cluster.pods.filter((pod) => rule.peers.some((peer) => (peer.kind === 'pods' ? peerSelectsPod(cluster, policy, peer, pod) : blockHolds(peer, pod.ip))));
 }
 
 function blockWords(peer: Extract<PolicyPeer, {kind: 'ipBlock'}>): string {

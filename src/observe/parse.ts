@@ -52,6 +52,8 @@ export interface NodeObservation {
   readonly iptablesBackend: string | undefined;
   /** netctl chains found in the backend the node does not use, with that backend's save command. */
   readonly chainsInOtherBackend: {readonly command: string; readonly count: number} | undefined;
+  /** Whether the br_netfilter module is loaded, or could be; undefined when not read. */
+  readonly brNetfilter: 'loaded' | 'loadable' | 'missing' | undefined;
 }
 
 export class ObservationError extends Error {}
@@ -116,7 +118,7 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined};
+    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, brNetfilter: undefined};
   }
   const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
@@ -249,7 +251,13 @@ export function parseObservation(output: string): NodeObservation {
     probeOutputs: probeOutputs(sections),
     iptablesBackend,
     chainsInOtherBackend,
+    brNetfilter: brNetfilterState(sections.get('br-netfilter')),
   };
+}
+
+function brNetfilterState(body: string | undefined): NodeObservation['brNetfilter'] {
+  const state = body?.trim();
+  return state === 'loaded' || state === 'loadable' || state === 'missing' ? state : undefined;
 }
 
 function toLink(raw: IpLink, ns: string, peer: (l: IpLink) => Link['peer']): Link | undefined {

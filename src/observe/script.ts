@@ -58,6 +58,8 @@ export function observeScript(options: ObserveOptions): string {
     'sec neighbours; ip -j neigh show nud permanent',
     'sec fdb; bridge -j fdb show',
     'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp /proc/sys/net/ipv4/neigh/*/proxy_delay /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null',
+    // Bridged traffic reaches iptables only through br_netfilter: loaded, or can apply load it?
+    'sec br-netfilter; if [ -e /proc/sys/net/bridge ]; then echo loaded; elif modprobe -n br_netfilter >/dev/null 2>&1; then echo loadable; else echo missing; fi',
     ...iptablesDump(options.iptablesChains),
     // netctl works through the backend `iptables` uses; rules of its own in the other one are reported.
     'case "$(iptables --version 2>/dev/null)" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',

@@ -68,6 +68,10 @@ export function planNode(
   }
   const desired = scoped(desiredOf(cluster, node, observed, scope, errors), scope.iptablesChains);
   if (desired === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
+  if (observed.brNetfilter === 'missing' && [...desired.node.values()].some((r) => r.kind === 'sysctl' && r.key.startsWith('net/bridge/'))) {
+    errors.push('the br_netfilter kernel module is not loaded and modprobe cannot load it; services and network policies need it for traffic between pods of one node (it takes bridged traffic through iptables): install your kernel\'s modules (on Ubuntu, linux-modules-extra-$(uname -r)) or load it by hand');
+    return {node: node.name, changes: [], errors, warnings, ...seen};
+  }
   const {changes, conflicts} = diffNode(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);

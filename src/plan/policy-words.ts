@@ -2,10 +2,10 @@
  * Network policy chains read as policies, for plans: from the comment-only label rules netctl writes in
  * them (desired/policies.ts), so that a chain read back from a node says the same as the spec.
  */
-import {BLOCK_LABEL, POD_LABEL, POLICY_CHAIN, POLICY_LABEL, RULE_LABEL} from '../desired/policies.js';
+import {BLOCK_LABEL, POD_LABEL, PORTS_LABEL, POLICY_CHAIN, POLICY_LABEL, RULE_LABEL} from '../desired/policies.js';
 import type {IptablesChain} from '../resources/model.js';
 
-const POLICY_CHAINS = /^NETCTL-(PI|PE|PB|ING|EGR)-[0-9A-F]{16}$/;
+const POLICY_CHAINS = /^NETCTL-(PI|PE|PB|PR|ING|EGR)-[0-9A-F]{16}$/;
 
 /** A label rule is a comment and nothing else: `-m comment --comment TEXT`. */
 function labels(chain: IptablesChain): string[] {
@@ -24,6 +24,6 @@ export function describePolicyChain(chain: IptablesChain): string | undefined {
     const rules = rest.filter((l) => l.startsWith(RULE_LABEL)).map((l) => `allow ${l.slice(RULE_LABEL.length)}`);
     return `policy ${first.slice(POLICY_LABEL.length)}: ${rules.length === 0 ? 'allows nothing' : rules.join('; ')}`;
   }
-  if (first?.startsWith(POD_LABEL) === true || first?.startsWith(BLOCK_LABEL) === true) return first.slice('netctl: '.length);
+  if ([POD_LABEL, BLOCK_LABEL, PORTS_LABEL].some((prefix) => first?.startsWith(prefix) === true)) return first!.slice('netctl: '.length);
   return undefined;
 }

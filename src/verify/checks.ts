@@ -2,7 +2,8 @@
  * The connectivity checks of `netctl verify`, computed from the spec alone: pod to pod (one pod on
  * every other node and one on the same node), pod to node, node to pod, every service port on its
  * cluster IP (and node port) from a pod on another node, and a don't-fragment ping at the pod MTU
- * between nodes, the classic VXLAN MTU failure.
+ * between nodes, the classic VXLAN MTU failure; with network policies, their truth table
+ * (policy-checks.ts), and the other checks leave out what the policies refuse.
  */
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';

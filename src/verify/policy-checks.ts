@@ -81,23 +81,23 @@ export function policyChecks(cluster: ClusterNetwork, nodes: readonly string[], 
   for (const client of cluster.pods.filter((p) => isolatingPolicies(cluster, p, 'egress').length > 0)) {
     for (const server of kindsOf(cluster.pods.filter((p) => p !== client), client)) for (const port of namedPorts(cluster, server)) connect(client, server, port);
   }
-  // Through one service: its cluster IP, judged on the endpoint and target port behind it.
-  for (const service of virtualServices(cluster)) {
-    for (const port of service.ports.filter((p) => p.protocol === 'TCP' && p.endpoints.length > 0)) {
-      const servers = port.endpoints.map((e) => cluster.pods.find((p) => p.ip === e.ip));
-      if (!servers.some((s) => s !== undefined && isolatingPolicies(cluster, s, 'ingress').length > 0)) continue;
-      for (const client of kindsOf(cluster.pods.filter((p) => nodes.includes(p.node) && !servers.includes(p)), servers[0]!)) {
-        const decisions = port.endpoints.map((e) => decisionFor(cluster, client, e.ip, e.port));
-        // A client some endpoints admit and others refuse would pass or fail by chance: left out.
-        if (new Set(decisions.map((d) => d.allowed)).size !== 1) continue;
-        const clusterIP = formatAddress(service.clusterIP);
-        add({
-          kind: 'policy', node: client.node, pod: client.name, target: clusterIP, port: port.port, allowed: decisions[0]!.allowed, reason: decisions[0]!.reason,
-          endpointNodes: [...new Set(servers.flatMap((s) => (s === undefined ? [] : [s.node])))],
-          description: `policy through service ${portLabel(service, port)}: ${client.namespace}/${client.name} → ${clusterIP}:${port.port} ${decisions[0]!.allowed ? 'allowed' : 'denied'}`,
-        });
-      }
-      return checks;
+  // Through one service (the first whose endpoints a policy isolates): its cluster IP, judged on the
+  // endpoint and target port behind it.
+  const through = virtualServices(cluster).flatMap((service) => service.ports.filter((p) => p.protocol === 'TCP' && p.endpoints.length > 0).map((port) => ({service, port})))
+    .find(({port}) => port.endpoints.some((e) => cluster.pods.some((p) => p.ip === e.ip && isolatingPolicies(cluster, p, 'ingress').length > 0)));
+  if (through !== undefined) {
+    const {service, port} = through;
+    const servers = cluster.pods.filter((p) => port.endpoints.some((e) => e.ip === p.ip));
+    for (const client of kindsOf(cluster.pods.filter((p) => nodes.includes(p.node) && !servers.includes(p)), servers[0]!)) {
+      const decisions = port.endpoints.map((e) => decisionFor(cluster, client, e.ip, e.port));
+      // A client some endpoints admit and others refuse would pass or fail by chance: left out.
+      if (new Set(decisions.map((d) => d.allowed)).size !== 1) continue;
+      const clusterIP = formatAddress(service.clusterIP);
+      add({
+        kind: 'policy', node: client.node, pod: client.name, target: clusterIP, port: port.port, allowed: decisions[0]!.allowed, reason: decisions[0]!.reason,
+        endpointNodes: [...new Set(servers.map((s) => s.node))],
+        description: `policy through service ${portLabel(service, port)}: ${client.namespace}/${client.name} → ${clusterIP}:${port.port} ${decisions[0]!.allowed ? 'allowed' : 'denied'}`,
+      });
     }
   }
   return checks;

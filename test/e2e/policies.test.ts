@@ -161,7 +161,7 @@ suite.each(['overlay', 'routing'])('network policies in %s mode', (mode) => {
     expect((await netctl(['apply', '-f', open, '--auto-approve'])).exitCode).toBe(0);
     expect(await connect('other-1', DB, 7000)).toBe(OTHER);
     expect(await connect('web-1', CLIENT, 7000)).toBe(WEB);
-    for (const n of [1, 2, 3]) expect((await lab.onNode(n, ['iptables-save', '-t', 'filter'])).stdout).not.toMatch(/NETCTL-(POLICY|PI-|PE-|PB-|ING-|EGR-)/);
+    for (const n of [1, 2, 3]) expect((await lab.onNode(n, ['iptables-save', '-t', 'filter'])).stdout).not.toMatch(/NETCTL-(POLICY|PI-|PE-|PB-|PR-|ING-|EGR-)/);
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     for (const n of [1, 2, 3]) expect((await lab.onNode(n, ['iptables-save'])).stdout).not.toContain('NETCTL');

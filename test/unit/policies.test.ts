@@ -1,11 +1,16 @@
 /** Network policies: Kubernetes' semantics as a table, validation with locations, and the chains they become. */
 import {describe, expect, it} from '@jest/globals';
 import {stringify} from 'yaml';
+import {applyScript} from '../../src/apply/script.js';
 import {desiredIptables} from '../../src/desired/index.js';
 import {parseAddress} from '../../src/net/ipv4.js';
 import {checkSpecText} from '../../src/spec/check.js';
+import {describe as describeResource} from '../../src/plan/describe.js';
+import {order} from '../../src/plan/diff.js';
+import {planNode} from '../../src/plan/node-plan.js';
 import {decide, type Party} from '../../src/spec/policy-semantics.js';
 import type {ClusterNetwork, PolicyProtocol} from '../../src/spec/types.js';
+import {emptyNode} from './observation-builders.js';
 
 type PolicyObject = Record<string, unknown>;
 
@@ -190,8 +195,34 @@ describe('network policy chains', () => {
   });
 
   it('leave nothing behind once the last policy goes', () => {
-    const policyChains = /^NETCTL-(POLICY|PI-|PE-|PB-|ING-|EGR-)/;
+    const policyChains = /^NETCTL-(POLICY|PI-|PE-|PB-|PR-|ING-|EGR-)/;
     expect(desiredIptables(cluster(base)).resources.filter((r) => policyChains.test(r.chain))).not.toEqual([]);
     expect(desiredIptables(cluster([])).resources.filter((r) => policyChains.test(r.chain) || (r.kind === 'iptables-chain' && r.rules.some((rule) => rule.includes('NETCTL-POLICY'))))).toEqual([]);
+  });
+});
+
+describe('network policies on a node', () => {
+  const c = cluster([{name: 'db-in', namespace: 'shop', podSelector: dbSelector, ingress: [{from: [{podSelector: {matchLabels: {app: 'client'}}}], ports: [{port: 5432}, {port: 'metrics'}]}]}]);
+  const nodeA = c.nodes[0]!;
+
+  it('are planned in policy words, not iptables text', () => {
+    const plan = planNode(c, nodeA, emptyNode('198.51.100.1'), 'apply');
+    const lines = plan.changes.map((change) => describeResource((change.after ?? change.before)!));
+    expect(lines).toContain('policy shop/db-in ingress: allow shop/app=client -> app=db TCP 5432, TCP metrics');
+    expect(lines).toContain('isolated ingress of shop/db by shop/db-in');
+    expect(lines.filter((l) => /chain NETCTL-(PI|PE|ING|EGR)-/.test(l))).toEqual([]);
+  });
+
+  it('exist before a new pod\'s link joins the bridge: iptables first in the apply script', () => {
+    const script = applyScript(order(planNode(c, nodeA, emptyNode('198.51.100.1'), 'apply').changes));
+    expect(script.indexOf('iptables-restore')).toBeGreaterThan(0);
+    expect(script.indexOf('iptables-restore')).toBeLessThan(script.indexOf('master'));
+  });
+
+  it('need br_netfilter: a node that cannot load it cannot be planned, and says how to fix it', () => {
+    const plan = planNode(c, nodeA, {...emptyNode('198.51.100.1'), brNetfilter: 'missing'}, 'apply');
+    expect(plan.changes).toEqual([]);
+    expect(plan.errors[0]).toMatch(/^the br_netfilter kernel module is not loaded and modprobe cannot load it/);
+    expect(planNode(c, nodeA, {...emptyNode('198.51.100.1'), brNetfilter: 'loadable'}, 'apply').errors).toEqual([]);
   });
 });

@@ -108,3 +108,35 @@ describe('verify scripts on a node that lacks a tool', () => {
     expect(stdout).not.toContain('@@serve ready');
   });
 });
+
+describe('verify with network policies', () => {
+  const policies = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8')).cluster!;
+  const checks = connectivityChecks(policies, policies.nodes.map((n) => n.name));
+  const table = checks.filter((c) => c.kind === 'policy');
+
+  it('probe a truth table of what the spec allows and denies, through a service too', () => {
+    const line = (from: string, port: number) => table.find((c) => c.pod === from && c.target === '10.244.79.192' && c.port === port);
+    expect(line('client-1', 5432)).toEqual(expect.objectContaining({allowed: true, endpointNodes: ['node1']}));
+    expect(line('client-1', 65000)).toEqual(expect.objectContaining({allowed: false}));
+    expect(line('web-1', 5432)).toEqual(expect.objectContaining({allowed: false, reason: 'ingress of shop/db-1 is isolated by shop/db-from-clients and no rule of it admits this connection'}));
+    expect(line('batch-1', 9187)).toEqual(expect.objectContaining({allowed: true}));
+    expect(table.filter((c) => c.description.startsWith('policy through service shop/db/pg')).map((c) => [c.pod, c.allowed])).toEqual([['client-1', true], ['web-1', false], ['batch-1', true]]);
+    // db-1's egress is isolated too: towards a pod of each other kind.
+    expect(table.filter((c) => c.pod === 'db-1').every((c) => c.allowed === false)).toBe(true);
+    // Responders for every probed port of every probed pod.
+    expect(servedPorts(policies, checks).get('db-1')).toEqual([5432, 8000, 8100, 9187, 65000]);
+  });
+
+  it('leave out pings the policies refuse, and keep service checks to clients the policies admit', () => {
+    expect(checks.filter((c) => c.kind === 'ping' && (c.target === '10.244.79.192' || c.pod === 'db-1') && !c.description.includes('node'))).toEqual([]);
+    expect(checks.filter((c) => c.kind === 'tcp').map((c) => c.pod)).toEqual(['client-1']);
+  });
+
+  it('pass when the connection does what the spec says, and fail naming the rule otherwise', () => {
+    const denied = table.find((c) => c.allowed === false)!;
+    expect(interpret(denied, 1, 'Connection refused', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'denied, as the spec says'}));
+    expect(interpret(denied, 0, '', true)).toEqual(expect.objectContaining({status: 'failed', outcome: `connected, but the spec says denied (${denied.reason!})`}));
+    const allowed = table.find((c) => c.allowed === true)!;
+    expect(interpret(allowed, 1, 'Connection refused', true).outcome).toMatch(/^refused, but the spec says allowed \(ingress of shop\/db-1 allowed by shop\/db-from-clients ingress\[0\]\)$/);
+  });
+});
