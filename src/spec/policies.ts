@@ -52,13 +52,16 @@ export function resolvePolicies(document: SpecDocument, report: Report): Network
         ports: (rule.ports ?? []).flatMap((port, k) => resolvePort(port, [...path, kind, j, 'ports', k], report)),
       };
     });
+    // Rules of a type the policy does not list are checked all the same, as Kubernetes does.
+    const ingress = rules('ingress', 'from');
+    const egress = rules('egress', 'to');
     return {
       name: policy.name,
       namespace,
       podSelector: resolveSelector(policy.podSelector),
       policyTypes: types,
-      ingress: types.includes('Ingress') ? rules('ingress', 'from') : [],
-      egress: types.includes('Egress') ? rules('egress', 'to') : [],
+      ingress: types.includes('Ingress') ? ingress : [],
+      egress: types.includes('Egress') ? egress : [],
     };
   });
 }
