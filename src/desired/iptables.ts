@@ -1,4 +1,5 @@
 /** Building blocks of netctl's iptables chains. */
+import {createHash} from 'node:crypto';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {IptablesTable} from '../resources/model.js';
 
@@ -10,4 +11,12 @@ export function ownChain(table: IptablesTable, chain: string, jumpedFrom: readon
     {kind: 'iptables-chain', ns: '', table, chain, rules},
     ...(jumpedFrom ?? []).map((builtin): IptablesResource => ({kind: 'iptables-rule', ns: '', table, chain: builtin, rule: [...comment('netctl'), '-j', chain]})),
   ];
+}
+
+/**
+ * A chain name that stands for `identity`: the prefix and 16 hex digits of its sha256 (iptables allows
+ * 28 characters). The same identity always gives the same name, so a change rewrites only its chains.
+ */
+export function hashedChain(prefix: string, identity: string): string {
+  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
 }

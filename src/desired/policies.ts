@@ -18,7 +18,6 @@
  * touches. Every chain starts with a comment-only rule saying what it is, and each policy rule with
  * one in policy words, which plans show instead of iptables text.
  */
-import {createHash} from 'node:crypto';
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
@@ -33,7 +32,7 @@ import {
 } from '../spec/policy-semantics.js';
 import {selectorText} from '../spec/selectors.js';
 import type {ClusterNetwork, NetworkPolicy, Pod, PolicyPeer, PolicyPort, PolicyRule} from '../spec/types.js';
-import {comment, ownChain} from './iptables.js';
+import {comment, hashedChain, ownChain} from './iptables.js';
 
 export const POLICY_CHAIN = 'NETCTL-POLICY';
 /** The packet mark bit a policy chain sets when one of its rules admits the packet. */
@@ -55,13 +54,9 @@ export function hasPolicies(cluster: ClusterNetwork): boolean {
   return cluster.networkPolicies.length > 0;
 }
 
-function hashed(prefix: string, identity: string): string {
-  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
-}
-
-export const policyChain = (policy: NetworkPolicy, direction: Direction) => hashed(direction === 'ingress' ? 'NETCTL-PI-' : 'NETCTL-PE-', policyName(policy));
-export const podChain = (pod: Pod, direction: Direction) => hashed(direction === 'ingress' ? 'NETCTL-ING-' : 'NETCTL-EGR-', `${pod.namespace}/${pod.name}`);
-const blockChain = (policy: NetworkPolicy, direction: Direction, rule: number, peer: number) => hashed('NETCTL-PB-', `${policyName(policy)}/${direction}/${rule}/${peer}`);
+export const policyChain = (policy: NetworkPolicy, direction: Direction) => hashedChain(direction === 'ingress' ? 'NETCTL-PI-' : 'NETCTL-PE-', policyName(policy));
+export const podChain = (pod: Pod, direction: Direction) => hashedChain(direction === 'ingress' ? 'NETCTL-ING-' : 'NETCTL-EGR-', `${pod.namespace}/${pod.name}`);
+const blockChain = (policy: NetworkPolicy, direction: Direction, rule: number, peer: number) => hashedChain('NETCTL-PB-', `${policyName(policy)}/${direction}/${rule}/${peer}`);
 
 const label = (text: string): string[] => comment(text.length > MAX_COMMENT ? `${text.slice(0, MAX_COMMENT - 3)}...` : text);
 const host = (ip: number) => `${formatAddress(ip)}/32`;
@@ -154,7 +149,7 @@ function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: 
   const inline = portRules.length === 1 && (direction === 'ingress' || !portRules[0]!.includes('-d'));
   let admit: string[] = inline ? [...portRules[0]!, ...SET_ALLOWED] : [];
   if (!inline) {
-    const chain = hashed('NETCTL-PR-', `${policyName(policy)}/${direction}/${j}`);
+    const chain = hashedChain('NETCTL-PR-', `${policyName(policy)}/${direction}/${j}`);
     admit = ['-j', chain];
     subchains.push(...ownChain('filter', chain, undefined, [
       label(`${PORTS_LABEL}${policyName(policy)} ${direction}[${j}]`),

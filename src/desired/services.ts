@@ -13,14 +13,13 @@
  * once, as kube-proxy does. Chain names hash the service/port/endpoint identity, and every rule's
  * comment names its service, port and endpoint, so plans can speak of them.
  */
-import {createHash} from 'node:crypto';
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
 import {serviceIdentity} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
-import {ownChain} from './iptables.js';
+import {hashedChain, ownChain} from './iptables.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
 export const NODEPORTS_CHAIN = 'NETCTL-NODEPORTS';
@@ -40,16 +39,12 @@ export function portLabel(service: Service, port: ServicePort): string {
   return `${serviceIdentity(service.namespace, service.name)}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
 }
 
-function hashed(prefix: string, identity: string): string {
-  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
-}
-
 export function serviceChain(service: Service, port: ServicePort): string {
-  return hashed('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+  return hashedChain('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
 }
 
 export function endpointChain(service: Service, port: ServicePort, endpoint: string): string {
-  return hashed('NETCTL-SEP-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
+  return hashedChain('NETCTL-SEP-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
 }
 
 /** The probability iptables stores (a 31-bit fraction) and prints back (%.11f) for 1/n. */
