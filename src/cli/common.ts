@@ -7,11 +7,13 @@ import {UnreadableFileError} from '../spec/load.js';
 import {suggest} from '../spec/suggest.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {renderValidation} from '../ui/validate-report.js';
+import {parseShard, shardOf} from './shard.js';
 
 export const specFlags = {
   file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
   parallelism: Flags.integer({description: 'nodes worked on at once', default: 10, min: 1, env: 'NETCTL_PARALLELISM'}),
   target: Flags.string({description: 'work on this node only (repeatable); other nodes are not contacted', multiple: true}),
+  shard: Flags.string({description: 'work on the nodes of shard K of N only (K/N, for example 2/4): a stable split by node name, for N runs that share a big spec; plans still take every node into account', env: 'NETCTL_SHARD'}),
   'connect-timeout': Flags.integer({description: 'seconds to reach a node (TCP connect, SSH banner, handshake, session start), whatever the SSH configuration says; a spec\'s ssh.connectTimeout overrides it; a connected node that stops answering is given up after about as long', default: DEFAULT_CONNECT_TIMEOUT, min: 1, max: 600}),
 };
 
@@ -56,10 +58,13 @@ export function exitWithError(command: Command, message: string, code: number): 
   return command.exit(code);
 }
 
-/** The nodes a command works on: the targeted ones, or all. Exits 1 naming an unknown target. */
-export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, targets: readonly string[] | undefined): string[] {
+/**
+ * The nodes a command works on: the targeted ones (or all), of the given shard (or all). Exits 1 naming
+ * an unknown target, 2 for a malformed shard; an empty shard is said and ends the command with 0.
+ */
+export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, flags: {target?: readonly string[] | undefined; shard?: string | undefined}): string[] {
   const names = cluster.nodes.map((n) => n.name);
-  if (targets === undefined || targets.length === 0) return names;
+  const targets = flags.target ?? [];
   for (const target of targets) {
     if (!names.includes(target)) {
       const hint = suggest(target, names);
@@ -67,7 +72,16 @@ export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, tar
       command.exit(1);
     }
   }
-  return names.filter((n) => targets.includes(n));
+  const targeted = targets.length === 0 ? names : names.filter((n) => targets.includes(n));
+  if (flags.shard === undefined) return targeted;
+  const shard = parseShard(flags.shard);
+  if (typeof shard === 'string') return exitWithError(command, shard, 2);
+  const mine = targeted.filter((n) => shardOf(n, shard.count) === shard.index);
+  if (mine.length === 0) {
+    process.stderr.write(`shard ${shard.index}/${shard.count} holds none of the ${targeted.length} node${targeted.length === 1 ? '' : 's'}: nothing to do\n`);
+    return command.exit(0);
+  }
+  return mine;
 }
 
 /** Loads and checks the spec; on any error prints every problem and exits 1 (2 when unreadable). */

@@ -29,6 +29,6 @@ export default class Apply extends Command {
       return;
     }
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags.target), ...changeOptions(flags)});
+    await runChanges(this, cluster, {intent: 'apply', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags), ...changeOptions(flags)});
   }
 }

@@ -16,6 +16,6 @@ export default class Destroy extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy);
     const cluster = await loadClusterOrExit(this, flags.file);
-    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags.target), ...changeOptions(flags)});
+    await runChanges(this, cluster, {intent: 'destroy', autoApprove: flags['auto-approve'], nodes: targetNodesOrExit(this, cluster, flags), ...changeOptions(flags)});
   }
 }

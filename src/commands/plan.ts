@@ -28,7 +28,7 @@ export default class Plan extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan);
     const {cluster, sha256} = await loadSpecOrExit(this, flags.file);
-    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: flags['connect-timeout']});
+    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let plan;
     try {
       plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism, {withFingerprints: flags.out !== undefined});

@@ -25,7 +25,7 @@ export default class Reconcile extends Command {
     const {flags} = await this.parse(Reconcile);
     const cluster = await loadClusterOrExit(this, flags.file);
     const options = changeOptions(flags);
-    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: options.connectTimeoutSeconds});
+    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: options.connectTimeoutSeconds});
     const emit = (event: ReconcileEvent) => {
       const time = new Date().toISOString();
       process.stdout.write(flags.json ? `${JSON.stringify({time, ...event})}\n` : `${time} ${renderEvent(event)}\n`);

@@ -47,7 +47,7 @@ export default class Show extends Command {
     }
     if (flags.file === undefined) this.error('give a saved PLAN or a spec with -f FILE', {exit: 2});
     const cluster = await loadClusterOrExit(this, flags.file);
-    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: flags['connect-timeout']});
+    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let doc;
     try {
       doc = stateDocument(await observeCluster(session, cluster, flags.parallelism));

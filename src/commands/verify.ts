@@ -21,7 +21,7 @@ export default class Verify extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Verify);
     const cluster = await loadClusterOrExit(this, flags.file);
-    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags.target), {connectTimeoutSeconds: flags['connect-timeout']});
+    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let doc;
     try {
       // A first Ctrl-C lets the checks (a few seconds at most) end, so --serve's responders are stopped.

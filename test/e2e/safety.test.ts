@@ -56,6 +56,27 @@ suite('safe changes on live hosts', () => {
     expect(unknown.exitCode).toBe(1);
   });
 
+  it('splits the nodes into shards: each shard changes its own nodes only, and all shards together converge', async () => {
+    expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    const changed: string[] = [];
+    for (const k of [1, 2]) {
+      const before = await Promise.all([1, 2, 3].map((n) => snapshot(lab, n)));
+      const result = await netctl(['apply', '-f', file, '--shard', `${k}/2`, '--auto-approve']);
+      expect(result.exitCode).toBe(0);
+      const after = await Promise.all([1, 2, 3].map((n) => snapshot(lab, n)));
+      const mine = [1, 2, 3].filter((n) => result.stdout.includes(`  node${n}: applied`));
+      expect([1, 2, 3].filter((n) => after[n - 1] !== before[n - 1])).toEqual(mine);
+      changed.push(...mine.map((n) => `node${n}`));
+    }
+    expect(changed.sort()).toEqual(['node1', 'node2', 'node3']);
+    expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+    const bad = await netctl(['plan', '-f', file, '--shard', '3/2']);
+    expect(bad.stderr).toBe('error: --shard 3/2: write K/N, shard K of N, with 1 <= K <= N (for example 1/4)\n');
+    expect(bad.exitCode).toBe(2);
+    // Back to where the next test starts: only node1 applied.
+    expect((await netctl(['destroy', '-f', file, '--target', 'node2', '--target', 'node3', '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('rolls a node back exactly when a command of its batch fails, and applies the others', async () => {
     // A failing iptables-restore earlier on node2's PATH (/usr/local/sbin), only in node2's mount namespace.
     const faulty = join(LAB_DIR, 'faulty-bin');
