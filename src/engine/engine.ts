@@ -118,17 +118,23 @@ export class ApplyError extends Error {
   }
 }
 
-/** Beyond this many changed chains, verification reads the whole ruleset at once (about as fast then). */
-const MAX_CHAINS_READ_ONE_BY_ONE = 200;
+/**
+ * Reading one chain (`iptables -S CHAIN`) costs about what reading a small ruleset whole does, since
+ * each loads the ruleset: measured with nf_tables, 0.7 ms a chain, and iptables-save 0.7 ms plus
+ * 4.4 µs a rule (30,000 rules: 135 ms). So chains are read one by one only while that is cheaper: fewer
+ * than 1 + rules / 160 of them.
+ */
+const RULES_PER_CHAIN_READ = 160;
 
 const SERVICE_RULE_KINDS: ReadonlySet<string> = new Set(['iptables-chain', 'iptables-rule', 'dns-hosts', 'dns-server', 'pod-resolver']);
 
 /**
- * What verification re-reads: of iptables, the chains the apply changed; the rest of the node (links,
- * addresses, routes, ...) in full, unless the apply changed nothing but iptables chains and DNS objects
- * (an endpoint change), which are then all it re-reads.
+ * What verification re-reads: of iptables, the chains the apply changed, one by one when the node's
+ * ruleset (`observedRules`, unknown: assumed large) makes that cheaper than reading it whole; the rest
+ * of the node (links, addresses, routes, ...) in full, unless the apply changed nothing but iptables
+ * chains and DNS objects (an endpoint change), which are then all it re-reads.
  */
-export function verificationScope(changes: readonly Change[]): NodeScope {
+export function verificationScope(changes: readonly Change[], observedRules?: number): NodeScope {
   const chains = new Set<string>();
   let serviceRulesOnly = true;
   for (const change of changes) {
@@ -136,8 +142,9 @@ export function verificationScope(changes: readonly Change[]): NodeScope {
     if (r.kind === 'iptables-chain' || r.kind === 'iptables-rule') chains.add(`${r.table} ${r.chain}`);
     if (!SERVICE_RULE_KINDS.has(r.kind)) serviceRulesOnly = false;
   }
+  const oneByOne = observedRules === undefined || chains.size < 1 + observedRules / RULES_PER_CHAIN_READ;
   return {
-    ...(chains.size <= MAX_CHAINS_READ_ONE_BY_ONE ? {iptablesChains: chains} : {}),
+    ...(oneByOne ? {iptablesChains: chains} : {}),
     ...(serviceRulesOnly ? {serviceRulesOnly} : {}),
   };
 }
@@ -176,7 +183,7 @@ function lostState(output: string, confirm: Confirmation | undefined): string {
  */
 export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirm?: Confirmation): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
-  const scope = verificationScope(plan.changes);
+  const scope = verificationScope(plan.changes, plan.observedRules);
   let reachable: Promise<{error?: string}> | undefined;
   // The transaction's own output (before the re-read) is short; it says when the changes are in.
   let transactionOutput = '';

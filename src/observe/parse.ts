@@ -52,6 +52,8 @@ export interface NodeObservation {
   readonly iptablesBackend: string | undefined;
   /** netctl chains found in the backend the node does not use, with that backend's save command. */
   readonly chainsInOtherBackend: {readonly command: string; readonly count: number} | undefined;
+  /** Rules of the node's whole ruleset (every table, netctl's or not), when it was read whole. */
+  readonly iptablesRules: number | undefined;
   /** Whether the br_netfilter module is loaded, or could be; undefined when not read. */
   readonly brNetfilter: 'loaded' | 'loadable' | 'missing' | undefined;
 }
@@ -118,7 +120,7 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, brNetfilter: undefined};
+    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, iptablesRules: undefined, brNetfilter: undefined};
   }
   const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
@@ -251,6 +253,8 @@ export function parseObservation(output: string): NodeObservation {
     probeOutputs: probeOutputs(sections),
     iptablesBackend,
     chainsInOtherBackend,
+    // iptables-save's header says the ruleset was read whole, not chain by chain.
+    iptablesRules: iptablesBackend === undefined ? undefined : iptablesText.split('\n-A ').length - 1,
     brNetfilter: brNetfilterState(sections.get('br-netfilter')),
   };
 }

@@ -30,6 +30,8 @@ export interface NodePlan {
   readonly fingerprint: string;
   /** With the fingerprint: netctl's objects on the node when planned, to say what drifted since. */
   readonly observed?: readonly Resource[];
+  /** Rules of the node's whole iptables ruleset when planned (when read whole), to choose how to re-read it. */
+  readonly observedRules?: number;
 }
 
 const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
@@ -53,7 +55,10 @@ export function planNode(
 ): NodePlan {
   const errors: string[] = [];
   const warnings = nodeWarnings(cluster, observed);
-  const seen = withFingerprint ? {fingerprint: fingerprint(observed), observed: observedResources(observed)} : {fingerprint: ''};
+  const seen = {
+    ...(withFingerprint ? {fingerprint: fingerprint(observed), observed: observedResources(observed)} : {fingerprint: ''}),
+    ...(observed.iptablesRules === undefined ? {} : {observedRules: observed.iptablesRules}),
+  };
   for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
     errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
   }

@@ -54,6 +54,14 @@ describe('verification after an apply', () => {
     expect(scope).toEqual({iptablesChains: new Set([`${iptables[0]!.table} ${iptables[0]!.chain}`]), serviceRulesOnly: true});
   });
 
+  it('reads the changed chains one by one only while the node\'s ruleset makes that cheaper than a whole read', () => {
+    const changes = iptables.filter((r) => r.kind === 'iptables-chain').map((r) => change(r));
+    expect(changes.length).toBeGreaterThan(2);
+    expect(verificationScope(changes, 100).iptablesChains).toBeUndefined();
+    expect(verificationScope(changes, 30000).iptablesChains?.size).toBe(changes.length);
+    expect(verificationScope(changes).iptablesChains?.size).toBe(changes.length);
+  });
+
   it('re-reads the rest of the node whole once anything else changed', () => {
     const scope = verificationScope([change(iptables[0]!), change({kind: 'netns', ns: '', name: 'web-1'})]);
     expect(scope.serviceRulesOnly).toBeUndefined();

@@ -19,6 +19,7 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     probeOutputs: new Map(),
     iptablesBackend: 'nf_tables',
     chainsInOtherBackend: undefined,
+    iptablesRules: 0,
     brNetfilter: undefined,
   };
 }
