@@ -116,6 +116,20 @@ function json<T>(sections: Map<string, string>, name: string): T[] {
   }
 }
 
+/** A namespace's links, addresses and routes: the three JSON lines of its `ns NAME` section. */
+function namespaceState(sections: Map<string, string>, name: string): {links: IpLink[]; addresses: IpAddr[]; routes: IpRoute[]} {
+  const [links = '', addresses = '', routes = ''] = (sections.get(`ns ${name}`) ?? '').trim().split('\n');
+  const parse = <T>(text: string, what: string): T[] => {
+    if (text.trim() === '') return [];
+    try {
+      return JSON.parse(text) as T[];
+    } catch {
+      throw new ObservationError(`could not read the ${what} of namespace ${name}: ${text.slice(0, 200)}`);
+    }
+  };
+  return {links: parse<IpLink>(links, 'links'), addresses: parse<IpAddr>(addresses, 'addresses'), routes: parse<IpRoute>(routes, 'routes')};
+}
+
 export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
@@ -132,7 +146,8 @@ export function parseObservation(output: string): NodeObservation {
 
   const netnsRows = json<NetnsRow>(sections, 'netns');
   const nsById = new Map(netnsRows.filter((n) => n.id !== undefined).map((n) => [n.id!, n.name]));
-  const nsLinks = new Map(netnsRows.map((n) => [n.name, json<IpLink>(sections, `ns-links ${n.name}`)]));
+  const nsState = new Map(netnsRows.map((n) => [n.name, namespaceState(sections, n.name)]));
+  const nsLinks = new Map(netnsRows.map((n) => [n.name, nsState.get(n.name)!.links]));
 
   // Host links
   const hostLinks = json<IpLink>(sections, 'links');
@@ -201,13 +216,13 @@ export function parseObservation(output: string): NodeObservation {
       podLinks.add(link.name);
       keep(link);
     }
-    for (const addr of json<IpAddr>(sections, `ns-addresses ${row.name}`)) {
+    for (const addr of nsState.get(row.name)!.addresses) {
       if (!podLinks.has(addr.ifname)) continue;
       for (const info of addr.addr_info ?? []) {
         if (info.family === 'inet') keep({kind: 'address', ns: row.name, dev: addr.ifname, cidr: `${info.local}/${info.prefixlen}`});
       }
     }
-    for (const route of json<IpRoute>(sections, `ns-routes ${row.name}`)) {
+    for (const route of nsState.get(row.name)!.routes) {
       if (route.protocol === String(ROUTE_PROTOCOL)) keep(toRoute(route, row.name));
     }
   }

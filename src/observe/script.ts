@@ -65,10 +65,10 @@ export function observeScript(options: ObserveOptions): string {
     'case "$(iptables --version 2>/dev/null)" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',
     'if command -v "$other" >/dev/null 2>&1; then sec iptables-other "$other"; "$other" 2>/dev/null | grep -c "^:NETCTL-"; fi',
     'sec netns; ip -j netns list 2>/dev/null',
+    // One ip per namespace: its links, addresses and routes as three JSON lines (a process per
+    // namespace and command made reading 1,000 pods take 13 s).
     'for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do',
-    '  sec ns-links "$ns"; ip -n "$ns" -j -d link show',
-    '  sec ns-addresses "$ns"; ip -n "$ns" -j addr show',
-    '  sec ns-routes "$ns"; ip -n "$ns" -N -j route show table main',
+    `  sec ns "$ns"; printf 'link show\\naddr show\\nroute show table main\\n' | ip -n "$ns" -N -d -j -batch -`,
     'done',
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
     ...options.probeLinkTypes.map((type) =>
