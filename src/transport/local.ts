@@ -35,6 +35,10 @@ export class LocalTransport implements Transport {
     await this.holder?.request('unlock');
   }
 
+  async interactive(command: string): Promise<number> {
+    return (await execa('sh', ['-c', command], {stdio: 'inherit', reject: false})).exitCode ?? 1;
+  }
+
   /** Nothing to prove: netctl runs on this node. */
   async probeNewConnection(): Promise<void> {}
 

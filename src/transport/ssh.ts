@@ -129,6 +129,12 @@ export class SshTransport implements Transport {
     }
   }
 
+  async interactive(command: string, tty: boolean): Promise<number> {
+    // ssh says itself why it could not connect (and exits 255).
+    const result = await execa('ssh', [...this.options, '-o', 'ControlPath=none', tty ? '-t' : '-T', '--', this.destination, command], {stdio: 'inherit', reject: false});
+    return result.exitCode ?? 1;
+  }
+
   /** Where ssh really connects to (its configuration may rename the host or the port), from `ssh -G`. */
   private effectiveTarget(): Promise<{host: string; port: number; proxied: boolean}> {
     this.cachedTarget ??= execa('ssh', [...this.options, '-G', '--', this.destination], {reject: false}).then((result) => {

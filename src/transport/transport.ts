@@ -42,6 +42,11 @@ export interface Transport {
    * that receives the server's banner, or with `handshake` a whole new SSH session.
    */
   probeNewConnection(handshake: boolean): Promise<void>;
+  /**
+   * Runs one command on the node with this terminal's stdin, stdout and stderr (and a terminal of its
+   * own on the node with `tty`), outside the held session; resolves with its exit status.
+   */
+  interactive(command: string, tty: boolean): Promise<number>;
   /** Ends the held session, leaving no process behind. */
   close(): Promise<void>;
   /** Kills every process of this transport at once (netctl is being terminated). */

@@ -4,7 +4,7 @@ import {execa} from 'execa';
 import {formatAddress} from '../../src/net/ipv4.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import type {ClusterNetwork} from '../../src/spec/types.js';
-import {Lab, labSpec, labUnavailable, netctl, nodeAddress, tcpClient} from './lab.js';
+import {Lab, bin, labSpec, labUnavailable, netctl, nodeAddress, tcpClient} from './lab.js';
 
 const unavailable = labUnavailable();
 if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
@@ -141,6 +141,21 @@ suite('services on a 3-node lab', () => {
     expect((await netctl(['apply', '-f', changed, '--auto-approve'])).exitCode).toBe(0);
     const seen = await requests(30, '10.96.0.10', 80);
     expect([...seen.keys()].sort()).toEqual(['web-1', 'web-2']);
+  });
+
+  it('runs a command inside a pod with netctl exec, passes its input, output and exit status, and lists the pods', async () => {
+    const ip = formatAddress(cluster.pods.find((p) => p.name === 'web-2')!.ip);
+    const shown = await netctl(['exec', '-f', file, 'web-2', '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+    expect(shown.stdout).toContain(`inet ${ip}/24`);
+    expect(shown.exitCode).toBe(0);
+    expect((await netctl(['exec', '-f', file, 'default/web-2', '--', 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
+    const echoed = await execa(bin, ['exec', '-f', file, 'web-2', '--', 'cat'], {input: 'through the pod\n', reject: false});
+    expect(echoed.stdout).toBe('through the pod');
+    const list = await netctl(['exec', '-f', file]);
+    expect(list.stdout).toMatch(new RegExp(`^default/web-2 +node2 +${ip.replace(/\./g, '\\.')} +yes \\(no probe\\)$`, 'm'));
+    const unknown = await netctl(['exec', '-f', file, 'web-9', '--', 'true']);
+    expect(unknown.stderr).toContain(`error: no pod web-9 in the spec; netctl exec -f ${file} lists them\n`);
+    expect(unknown.exitCode).toBe(2);
   });
 
   it('destroys every netctl chain and jump, and leaves the foreign nat rule', async () => {

@@ -33,6 +33,9 @@ class ScriptedNode implements Transport {
   lock(): Promise<void> {
     return Promise.resolve();
   }
+  interactive(): Promise<number> {
+    throw new Error('unexpected interactive command');
+  }
   unlock(): Promise<void> {
     return Promise.resolve();
   }
