@@ -1,0 +1,134 @@
+/**
+ * The topology of a spec as a picture: nodes with their pod CIDR and bridge, pods grouped by node and
+ * namespace, the overlay or routes between nodes, services with arrows to their endpoints, and what
+ * network policies allow. One model, written as Graphviz DOT or Mermaid; layout is left to them.
+ */
+import {formatAddress, formatCidr} from '../net/ipv4.js';
+import {virtualServices} from '../desired/services.js';
+import {selectedPods, peerSelectsPod, policyName} from '../spec/policy-semantics.js';
+import type {ClusterNetwork, Pod} from '../spec/types.js';
+
+export interface GraphBox {
+  readonly id: string;
+  readonly label: string;
+  readonly boxes: readonly GraphBox[];
+  readonly vertices: readonly GraphVertex[];
+}
+
+export interface GraphVertex {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'bridge' | 'pod' | 'service';
+}
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+  readonly kind: 'link' | 'tunnel' | 'endpoint' | 'policy';
+}
+
+export interface Graph {
+  readonly boxes: readonly GraphBox[];
+  readonly vertices: readonly GraphVertex[];
+  readonly edges: readonly GraphEdge[];
+}
+
+const podId = (pod: Pod) => `pod_${pod.namespace}_${pod.name}`.replace(/[^A-Za-z0-9_]/g, '_');
+const nodeId = (name: string) => `node_${name}`.replace(/[^A-Za-z0-9_]/g, '_');
+
+export function topology(cluster: ClusterNetwork): Graph {
+  const edges: GraphEdge[] = [];
+  const boxes = cluster.nodes.map((node): GraphBox => {
+    const bridge: GraphVertex = {id: `${nodeId(node.name)}_bridge`, label: cluster.mode === 'underlay' ? `uplink of ${node.name}` : `bridge netctl0\n${formatAddress(node.podCIDR.first + 1)}`, kind: 'bridge'};
+    const pods = cluster.pods.filter((p) => p.node === node.name);
+    const namespaces = [...new Set(pods.map((p) => p.namespace))];
+    for (const pod of pods) edges.push({from: bridge.id, to: podId(pod), label: '', kind: 'link'});
+    return {
+      id: `cluster_${nodeId(node.name)}`,
+      label: `${node.name} ${formatAddress(node.address)}\npods ${formatCidr(node.podCIDR)}`,
+      vertices: [bridge],
+      boxes: namespaces.map((namespace) => ({
+        id: `cluster_${nodeId(node.name)}_${namespace.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        label: `namespace ${namespace}`,
+        boxes: [],
+        vertices: pods.filter((p) => p.namespace === namespace).map((p) => ({id: podId(p), label: `${p.name}\n${formatAddress(p.ip)}`, kind: 'pod' as const})),
+      })),
+    };
+  });
+  const between = cluster.mode === 'overlay' ? `vxlan ${cluster.overlay.vni}` : cluster.mode === 'routing' ? 'routes' : 'node network';
+  cluster.nodes.forEach((a, i) => cluster.nodes.slice(i + 1).forEach((b) => edges.push({from: `${nodeId(a.name)}_bridge`, to: `${nodeId(b.name)}_bridge`, label: between, kind: 'tunnel'})));
+
+  const vertices: GraphVertex[] = [];
+  for (const service of virtualServices(cluster)) {
+    const id = `svc_${service.namespace}_${service.name}`.replace(/[^A-Za-z0-9_]/g, '_');
+    vertices.push({id, label: `service ${service.namespace}/${service.name}\n${formatAddress(service.clusterIP)}`, kind: 'service'});
+    for (const port of service.ports) {
+      for (const endpoint of port.endpoints) {
+        const pod = cluster.pods.find((p) => p.ip === endpoint.ip);
+        if (pod !== undefined) edges.push({from: id, to: podId(pod), label: `${port.port} → ${endpoint.port}`, kind: 'endpoint'});
+      }
+    }
+  }
+  // What policies allow: from the pods a rule's pod peers select to the pods the policy selects.
+  for (const policy of cluster.networkPolicies) {
+    const selected = selectedPods(cluster, policy);
+    policy.ingress.forEach((rule) => {
+      for (const peer of rule.peers) {
+        if (peer.kind !== 'pods') continue;
+        for (const from of cluster.pods.filter((p) => peerSelectsPod(cluster, policy, peer, p))) {
+          for (const to of selected) if (from !== to) edges.push({from: podId(from), to: podId(to), label: policyName(policy), kind: 'policy'});
+        }
+      }
+    });
+  }
+  return {boxes, vertices, edges};
+}
+
+const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+
+const DOT_STYLE: Record<GraphEdge['kind'], string> = {
+  link: '[arrowhead=none]',
+  tunnel: '[arrowhead=none, style=bold, color="#1f6feb", constraint=false]',
+  endpoint: '[color="#2da44e"]',
+  policy: '[style=dashed, color="#cf222e", constraint=false]',
+};
+const DOT_SHAPE: Record<GraphVertex['kind'], string> = {bridge: 'shape=box, style=rounded', pod: 'shape=ellipse', service: 'shape=hexagon, color="#2da44e"'};
+
+export function toDot(graph: Graph): string {
+  const lines = ['digraph netctl {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
+  const box = (b: GraphBox, indent: string) => {
+    lines.push(`${indent}subgraph ${b.id} {`, `${indent}  label=${quote(b.label)};`);
+    for (const v of b.vertices) lines.push(`${indent}  ${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}];`);
+    for (const inner of b.boxes) box(inner, `${indent}  `);
+    lines.push(`${indent}}`);
+  };
+  for (const b of graph.boxes) box(b, '  ');
+  for (const v of graph.vertices) lines.push(`  ${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}];`);
+  for (const e of graph.edges) lines.push(`  ${e.from} -> ${e.to} [label=${quote(e.label)}] ${DOT_STYLE[e.kind]};`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+const mermaidText = (text: string) => `"${text.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')}"`;
+const MERMAID_ARROW: Record<GraphEdge['kind'], string> = {link: '---', tunnel: '===', endpoint: '-->', policy: '-.->'};
+
+export function toMermaid(graph: Graph): string {
+  const lines = ['flowchart LR'];
+  const box = (b: GraphBox, indent: string) => {
+    lines.push(`${indent}subgraph ${b.id}[${mermaidText(b.label)}]`);
+    for (const v of b.vertices) lines.push(`${indent}  ${v.id}${v.kind === 'service' ? `{{${mermaidText(v.label)}}}` : v.kind === 'bridge' ? `[${mermaidText(v.label)}]` : `(${mermaidText(v.label)})`}`);
+    for (const inner of b.boxes) box(inner, `${indent}  `);
+    lines.push(`${indent}end`);
+  };
+  for (const b of graph.boxes) box(b, '  ');
+  for (const v of graph.vertices) lines.push(`  ${v.id}{{${mermaidText(v.label)}}}`);
+  for (const e of graph.edges) lines.push(`  ${e.from} ${MERMAID_ARROW[e.kind]}${e.label === '' ? '' : `|${mermaidText(e.label)}|`} ${e.to}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** SVG through Graphviz compiled to WebAssembly (loaded only for this). */
+export async function toSvg(graph: Graph): Promise<string> {
+  const {Graphviz} = await import('@hpcc-js/wasm-graphviz');
+  return (await Graphviz.load()).dot(toDot(graph));
+}

@@ -1,0 +1,54 @@
+/** netctl graph: the topology of every example spec as DOT and Mermaid structures, and as SVG. */
+import {describe, expect, it} from '@jest/globals';
+import {readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {checkSpecText} from '../../src/spec/check.js';
+import {toDot, toMermaid, toSvg, topology, type Graph} from '../../src/ui/graph.js';
+
+const examples = join(import.meta.dirname, '..', '..', 'examples');
+const specs = readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort();
+const clusterOf = (file: string) => checkSpecText(readFileSync(join(examples, file), 'utf8')).cluster!;
+const verticesOf = (graph: Graph) => {
+  const inBoxes = (boxes: Graph['boxes']): string[] => boxes.flatMap((b) => [...b.vertices.map((v) => v.id), ...inBoxes(b.boxes)]);
+  return [...inBoxes(graph.boxes), ...graph.vertices.map((v) => v.id)];
+};
+
+describe('netctl graph', () => {
+  it.each(specs)('%s: every node, pod and service, each pod on its bridge, the nodes linked, services to their endpoints', (file) => {
+    const cluster = clusterOf(file);
+    const graph = topology(cluster);
+    const vertices = verticesOf(graph);
+    expect(vertices.filter((v) => v.endsWith('_bridge'))).toHaveLength(cluster.nodes.length);
+    expect(vertices.filter((v) => v.startsWith('pod_'))).toHaveLength(cluster.pods.length);
+    expect(graph.edges.filter((e) => e.kind === 'link')).toHaveLength(cluster.pods.length);
+    expect(graph.edges.filter((e) => e.kind === 'tunnel')).toHaveLength((cluster.nodes.length * (cluster.nodes.length - 1)) / 2);
+    const endpoints = cluster.services.filter((s) => s.clusterIP !== undefined).flatMap((s) => s.ports.flatMap((p) => p.endpoints.filter((e) => cluster.pods.some((pod) => pod.ip === e.ip))));
+    expect(graph.edges.filter((e) => e.kind === 'endpoint')).toHaveLength(endpoints.length);
+    // Every edge joins vertices the graph declares.
+    for (const edge of graph.edges) expect(vertices).toEqual(expect.arrayContaining([edge.from, edge.to]));
+    const dot = toDot(graph);
+    expect(dot.match(/^ +\w+ -> \w+ /gm)).toHaveLength(graph.edges.length);
+    expect(dot.match(/^ +subgraph cluster_\w+ \{$/gm)?.length).toBeGreaterThanOrEqual(cluster.nodes.length);
+    const mermaid = toMermaid(graph);
+    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
+    expect(mermaid.match(/^ +\w+ (---|===|-->|-\.->)/gm)).toHaveLength(graph.edges.length);
+    expect(mermaid.match(/^ *subgraph /gm)?.length).toBe(mermaid.match(/^ *end$/gm)?.length);
+  });
+
+  it('draws what the policies allow, from the peers to the pods they protect', () => {
+    const graph = topology(clusterOf('policies.yaml'));
+    expect(graph.edges.filter((e) => e.kind === 'policy').map((e) => `${e.from} -> ${e.to} ${e.label}`).sort()).toEqual([
+      'pod_jobs_batch_1 -> pod_shop_db_1 shop/db-from-clients',
+      'pod_shop_client_1 -> pod_shop_db_1 shop/db-from-clients',
+    ]);
+  });
+
+  it('lays the demo network out as well-formed SVG, one shape per vertex and edge', async () => {
+    const graph = topology(clusterOf('demo.yaml'));
+    const svg = await toSvg(graph);
+    expect(svg).toMatch(/^<\?xml/);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<g id="node\d+" class="node">/g)).toHaveLength(verticesOf(graph).length);
+    expect(svg.match(/<g id="edge\d+" class="edge">/g)).toHaveLength(graph.edges.length);
+  });
+});
