@@ -25,7 +25,8 @@ export interface GraphEdge {
   readonly from: string;
   readonly to: string;
   readonly label: string;
-  readonly kind: 'link' | 'tunnel' | 'endpoint' | 'policy';
+  /** `passed`, `failed`, `not run`: a connection verify probed. */
+  readonly kind: 'link' | 'tunnel' | 'endpoint' | 'policy' | 'passed' | 'failed' | 'not run';
 }
 
 export interface Graph {
@@ -92,6 +93,9 @@ const DOT_STYLE: Record<GraphEdge['kind'], string> = {
   tunnel: '[arrowhead=none, style=bold, color="#1f6feb", constraint=false]',
   endpoint: '[color="#2da44e"]',
   policy: '[style=dashed, color="#cf222e", constraint=false]',
+  passed: '[color="#2da44e", penwidth=2, constraint=false]',
+  failed: '[color="#cf222e", penwidth=2, constraint=false]',
+  'not run': '[color="#8c959f", style=dotted, constraint=false]',
 };
 const DOT_SHAPE: Record<GraphVertex['kind'], string> = {bridge: 'shape=box, style=rounded', pod: 'shape=ellipse', service: 'shape=hexagon, color="#2da44e"'};
 
@@ -111,7 +115,7 @@ export function toDot(graph: Graph): string {
 }
 
 const mermaidText = (text: string) => `"${text.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')}"`;
-const MERMAID_ARROW: Record<GraphEdge['kind'], string> = {link: '---', tunnel: '===', endpoint: '-->', policy: '-.->'};
+const MERMAID_ARROW: Record<GraphEdge['kind'], string> = {link: '---', tunnel: '===', endpoint: '-->', policy: '-.->', passed: '-->', failed: '--x', 'not run': '-.-'};
 
 export function toMermaid(graph: Graph): string {
   const lines = ['flowchart LR'];
@@ -125,6 +129,35 @@ export function toMermaid(graph: Graph): string {
   for (const v of graph.vertices) lines.push(`  ${v.id}{{${mermaidText(v.label)}}}`);
   for (const e of graph.edges) lines.push(`  ${e.from} ${MERMAID_ARROW[e.kind]}${e.label === '' ? '' : `|${mermaidText(e.label)}|`} ${e.to}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A connection verify probed: from a pod or a node (by name) to an address, and how it went. */
+export interface ProbedEdge {
+  readonly pod: string | undefined;
+  readonly node: string;
+  readonly target: string;
+  readonly status: 'passed' | 'failed' | 'not run';
+  readonly label: string;
+}
+
+/**
+ * The topology with the connections verify probed drawn on it, coloured by result. A node stands for
+ * itself by its bridge; targets are pods, services and nodes by address (names it cannot place, such
+ * as DNS names, are left out).
+ */
+export function withProbes(cluster: ClusterNetwork, graph: Graph, probes: readonly ProbedEdge[]): Graph {
+  const byAddress = new Map<string, string>([
+    ...cluster.pods.map((p) => [formatAddress(p.ip), podId(p)] as const),
+    ...cluster.nodes.map((n) => [formatAddress(n.address), `${nodeId(n.name)}_bridge`] as const),
+    ...virtualServices(cluster).map((s) => [formatAddress(s.clusterIP), `svc_${s.namespace}_${s.name}`.replace(/[^A-Za-z0-9_]/g, '_')] as const),
+  ]);
+  const edges = probes.flatMap((probe): GraphEdge[] => {
+    const pod = probe.pod === undefined ? undefined : cluster.pods.find((p) => p.name === probe.pod);
+    const from = pod === undefined ? `${nodeId(probe.node)}_bridge` : podId(pod);
+    const to = byAddress.get(probe.target);
+    return to === undefined || to === from ? [] : [{from, to, label: probe.label, kind: probe.status}];
+  });
+  return {...graph, edges: [...graph.edges, ...edges]};
 }
 
 /** SVG through Graphviz compiled to WebAssembly (loaded only for this). */

@@ -19,12 +19,18 @@ suite('netctl lab and netctl verify', () => {
     await lab?.down();
   });
 
-  it('passes every check of the demo network with --serve, and writes JUnit', async () => {
+  it('passes every check of the demo network with --serve, and writes JUnit and the graph of what it probed', async () => {
     const junit = join(LAB_DIR, 'verify.xml');
-    const result = await netctl(['verify', '-f', demo, '--serve', '--junit', junit]);
+    const graph = join(LAB_DIR, 'verify.svg');
+    const result = await netctl(['verify', '-f', demo, '--serve', '--junit', junit, '--graph', graph]);
     expect(result.stdout).toContain('Verify: 41 passed, 0 failed.');
     expect(result.exitCode).toBe(0);
     expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="netctl verify" tests="41" failures="0">');
+    const svg = readFileSync(graph, 'utf8');
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    // The demo's 12 topology edges, and a green edge per probed connection it can place (not the MTU pings' repeats).
+    expect(svg.match(/class="edge"/g)!.length).toBeGreaterThan(12 + 20);
+    expect(svg).not.toContain('#cf222e');
   });
 
   it('says "no listener" without --serve, and exits 1', async () => {

@@ -3,7 +3,7 @@ import {describe, expect, it} from '@jest/globals';
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {checkSpecText} from '../../src/spec/check.js';
-import {toDot, toMermaid, toSvg, topology, type Graph} from '../../src/ui/graph.js';
+import {toDot, toMermaid, toSvg, topology, withProbes, type Graph} from '../../src/ui/graph.js';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
 const specs = readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort();
@@ -50,5 +50,25 @@ describe('netctl graph', () => {
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg.match(/<g id="node\d+" class="node">/g)).toHaveLength(verticesOf(graph).length);
     expect(svg.match(/<g id="edge\d+" class="edge">/g)).toHaveLength(graph.edges.length);
+  });
+});
+
+describe('verify --graph', () => {
+  it('draws each probed connection between the vertices it joins, coloured by its result', async () => {
+    const cluster = clusterOf('demo.yaml');
+    const ip = (name: string) => cluster.pods.find((p) => p.name === name)!.ip;
+    const {formatAddress} = await import('../../src/net/ipv4.js');
+    const graph = withProbes(cluster, topology(cluster), [
+      {pod: 'client-1', node: 'node1', target: formatAddress(ip('web-2')), status: 'passed', label: 'ping'},
+      {pod: undefined, node: 'node2', target: formatAddress(ip('web-2')), status: 'failed', label: 'ping'},
+      {pod: 'client-1', node: 'node1', target: '10.96.0.80', status: 'not run', label: 'tcp 80'},
+      {pod: 'client-1', node: 'node1', target: 'web.default.svc.cluster.local', status: 'passed', label: 'dns'},
+    ]);
+    expect(graph.edges.filter((e) => ['passed', 'failed', 'not run'].includes(e.kind)).map((e) => `${e.from} ${e.kind} ${e.to}`)).toEqual([
+      'pod_default_client_1 passed pod_default_web_2',
+      'node_node2_bridge failed pod_default_web_2',
+      'pod_default_client_1 not run svc_default_web',
+    ]);
+    expect((await toSvg(graph)).match(/class="edge"/g)).toHaveLength(graph.edges.length);
   });
 });
