@@ -1,7 +1,7 @@
 /** The ends of a connection as `netctl policy check` takes them: a pod, a node, or an address. */
 import {formatAddress, parseAddress} from '../net/ipv4.js';
 import type {Party} from '../spec/policy-semantics.js';
-import type {ClusterNetwork, PolicyProtocol} from '../spec/types.js';
+import type {ClusterNetwork, Pod, PolicyProtocol} from '../spec/types.js';
 
 /**
  * `shop/client-1` or `client-1` (a pod), `node:node1` (a node's host), or an IPv4 address (the pod or
@@ -18,12 +18,17 @@ export function partyOf(cluster: ClusterNetwork, text: string): Party | string {
     const node = cluster.nodes.find((n) => n.address === ip);
     return {ip, ...(pod === undefined ? {} : {pod}), ...(node === undefined ? {} : {node})};
   }
+  const pod = podByRef(cluster, text);
+  if (pod === undefined) return `no pod ${text} in the spec; write NAMESPACE/POD, node:NODE or an IPv4 address`;
+  return {ip: pod.ip, pod};
+}
+
+/** The pod `NAMESPACE/POD` or `POD` names. */
+export function podByRef(cluster: ClusterNetwork, text: string): Pod | undefined {
   const slash = text.indexOf('/');
   const namespace = slash < 0 ? undefined : text.slice(0, slash);
   const name = slash < 0 ? text : text.slice(slash + 1);
-  const pod = cluster.pods.find((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
-  if (pod === undefined) return `no pod ${text} in the spec; write NAMESPACE/POD, node:NODE or an IPv4 address`;
-  return {ip: pod.ip, pod};
+  return cluster.pods.find((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
 }
 
 export function partyName(party: Party): string {

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
 import {exitWithError, loadClusterOrExit, specFlags} from '../cli/common.js';
+import {podByRef} from '../cli/party.js';
 import {planReads, readCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {formatAddress} from '../net/ipv4.js';
@@ -30,9 +31,7 @@ export default class Exec extends Command {
     const cluster = await loadClusterOrExit(this, flags.file);
     const command = (argv as string[]).slice(1);
     if (args.pod === undefined) return this.list(cluster, flags['connect-timeout']);
-    const slash = args.pod.indexOf('/');
-    const name = slash < 0 ? args.pod : args.pod.slice(slash + 1);
-    const pod = cluster.pods.find((p) => p.name === name && (slash < 0 || p.namespace === args.pod!.slice(0, slash)));
+    const pod = podByRef(cluster, args.pod);
     if (pod === undefined) exitWithError(this, `no pod ${args.pod} in the spec; netctl exec -f ${flags.file} lists them`, 2);
     if (command.length === 0) exitWithError(this, `no command: netctl exec -f ${flags.file} ${args.pod} -- CMD [ARG...]`, 2);
     const session = Session.open(cluster, [pod.node], {connectTimeoutSeconds: flags['connect-timeout']});

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core';
 import {writeFile} from 'node:fs/promises';
-import {loadClusterOrExit} from '../cli/common.js';
+import {loadClusterOrExit, specFlags} from '../cli/common.js';
 import {toDot, toMermaid, toSvg, topology} from '../ui/graph.js';
 
 export default class Graph extends Command {
@@ -13,7 +13,7 @@ export default class Graph extends Command {
   ];
 
   static override flags = {
-    file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
+    file: specFlags.file,
     format: Flags.option({description: 'mermaid, dot (Graphviz) or svg', options: ['mermaid', 'dot', 'svg'] as const, default: 'mermaid'})(),
     out: Flags.string({description: 'write to this file instead of standard output'}),
   };

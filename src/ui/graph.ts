@@ -35,8 +35,11 @@ export interface Graph {
   readonly edges: readonly GraphEdge[];
 }
 
-const podId = (pod: Pod) => `pod_${pod.namespace}_${pod.name}`.replace(/[^A-Za-z0-9_]/g, '_');
-const nodeId = (name: string) => `node_${name}`.replace(/[^A-Za-z0-9_]/g, '_');
+/** Vertex ids are DOT and Mermaid identifiers: letters, digits and `_`. */
+const id = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+const podId = (pod: Pod) => id('pod', pod.namespace, pod.name);
+const nodeId = (name: string) => id('node', name);
+const serviceId = (service: {namespace: string; name: string}) => id('svc', service.namespace, service.name);
 
 export function topology(cluster: ClusterNetwork): Graph {
   const edges: GraphEdge[] = [];
@@ -50,7 +53,7 @@ export function topology(cluster: ClusterNetwork): Graph {
       label: `${node.name} ${formatAddress(node.address)}\npods ${formatCidr(node.podCIDR)}`,
       vertices: [bridge],
       boxes: namespaces.map((namespace) => ({
-        id: `cluster_${nodeId(node.name)}_${namespace.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        id: id('cluster', nodeId(node.name), namespace),
         label: `namespace ${namespace}`,
         boxes: [],
         vertices: pods.filter((p) => p.namespace === namespace).map((p) => ({id: podId(p), label: `${p.name}\n${formatAddress(p.ip)}`, kind: 'pod' as const})),
@@ -62,12 +65,12 @@ export function topology(cluster: ClusterNetwork): Graph {
 
   const vertices: GraphVertex[] = [];
   for (const service of virtualServices(cluster)) {
-    const id = `svc_${service.namespace}_${service.name}`.replace(/[^A-Za-z0-9_]/g, '_');
-    vertices.push({id, label: `service ${service.namespace}/${service.name}\n${formatAddress(service.clusterIP)}`, kind: 'service'});
+    const vertex = serviceId(service);
+    vertices.push({id: vertex, label: `service ${service.namespace}/${service.name}\n${formatAddress(service.clusterIP)}`, kind: 'service'});
     for (const port of service.ports) {
       for (const endpoint of port.endpoints) {
         const pod = cluster.pods.find((p) => p.ip === endpoint.ip);
-        if (pod !== undefined) edges.push({from: id, to: podId(pod), label: `${port.port} → ${endpoint.port}`, kind: 'endpoint'});
+        if (pod !== undefined) edges.push({from: vertex, to: podId(pod), label: `${port.port} → ${endpoint.port}`, kind: 'endpoint'});
       }
     }
   }
@@ -149,7 +152,7 @@ export function withProbes(cluster: ClusterNetwork, graph: Graph, probes: readon
   const byAddress = new Map<string, string>([
     ...cluster.pods.map((p) => [formatAddress(p.ip), podId(p)] as const),
     ...cluster.nodes.map((n) => [formatAddress(n.address), `${nodeId(n.name)}_bridge`] as const),
-    ...virtualServices(cluster).map((s) => [formatAddress(s.clusterIP), `svc_${s.namespace}_${s.name}`.replace(/[^A-Za-z0-9_]/g, '_')] as const),
+    ...virtualServices(cluster).map((s) => [formatAddress(s.clusterIP), serviceId(s)] as const),
   ]);
   const edges = probes.flatMap((probe): GraphEdge[] => {
     const pod = probe.pod === undefined ? undefined : cluster.pods.find((p) => p.name === probe.pod);

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {exitWithError, loadClusterOrExit} from '../../cli/common.js';
+import {exitWithError, loadClusterOrExit, specFlags} from '../../cli/common.js';
 import {partyName, partyOf, portOf} from '../../cli/party.js';
 import {decide, ruleName} from '../../spec/policy-semantics.js';
 
@@ -16,7 +16,7 @@ export default class PolicyCheck extends Command {
   ];
 
   static override flags = {
-    file: Flags.string({char: 'f', description: 'the spec file', default: 'netctl.yaml', env: 'NETCTL_FILE'}),
+    file: specFlags.file,
     from: Flags.string({description: 'the client: NAMESPACE/POD, POD, node:NODE or an IPv4 address', required: true}),
     to: Flags.string({description: 'the server: NAMESPACE/POD, POD, node:NODE or an IPv4 address', required: true}),
     port: Flags.string({description: 'the destination port on the server, PORT[/tcp|udp|sctp] (default tcp)', required: true}),
