@@ -116,19 +116,23 @@ export class Reconciler {
     return this.cluster.nodes.find((n) => n.name === name)!;
   }
 
-  /** Runs the probes that are due, one round trip per node. */
+  /**
+   * Runs the probes that are due, one round trip per node. Results are recorded at the round's start,
+   * so pods probed together stay due together (a probe's own duration does not shift its schedule, as
+   * a kubelet's ticker does not).
+   */
   private async probeDue(now: number): Promise<void> {
     const byNode = new Map<string, Pod[]>();
     for (const pod of this.tracker.due(now)) byNode.set(pod.node, [...(byNode.get(pod.node) ?? []), pod]);
     await mapLimit([...byNode], this.options.parallelism, async ([node, pods]) => {
       if (this.lost.has(node)) {
-        for (const pod of pods) this.note(this.tracker.record(pod, {ready: false, detail: 'its node cannot be reached'}, this.clock.now()));
+        for (const pod of pods) this.note(this.tracker.record(pod, {ready: false, detail: 'its node cannot be reached'}, now));
         return;
       }
       try {
         const {stdout} = await this.session.transport(node).run(`${probeScript(pods).join('\n')}\n`);
         const outputs = probeOutputs(splitSections(stdout).sections);
-        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(pod.name) ?? 'exit 1 no result'), this.clock.now()));
+        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(pod.name) ?? 'exit 1 no result'), now));
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
         this.loseNode(node, error.detail);
