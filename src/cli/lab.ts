@@ -1,11 +1,11 @@
 /** `netctl lab`: a namespace lab on this machine, through the shipped lab script. */
 import {Flags, type Command} from '@oclif/core';
 import {execa} from 'execa';
-import {fileURLToPath} from 'node:url';
+import {packageFile} from '../package-files.js';
 import {exitWithError} from './common.js';
 import {LabToolsError, ensureLabTools, labPath} from './lab-tools.js';
 
-export const LAB_SCRIPT = fileURLToPath(new URL('../../lab/netctl-lab.sh', import.meta.url));
+const LAB_SCRIPT = packageFile('lab/netctl-lab.sh');
 
 export const labFlags = {
   name: Flags.string({description: 'name of the lab (up to 7 lowercase letters or digits); one lab runs at a time', default: ''}),

@@ -4,15 +4,14 @@
  */
 import {readFileSync} from 'node:fs';
 import type {ErrorObject, ValidateFunction} from 'ajv/dist/2020.js';
+import {packageFile} from '../package-files.js';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {validate as generated} from './schema-validator.generated.js';
 import {suggest} from './suggest.js';
 import type {SpecDocument} from './types.js';
 
-export const SCHEMA_URL = new URL('../../schemas/netctl.schema.json', import.meta.url);
-
 export function schemaText(): string {
-  return readFileSync(SCHEMA_URL, 'utf8');
+  return readFileSync(packageFile('schemas/netctl.schema.json'), 'utf8');
 }
 
 
