@@ -120,9 +120,12 @@ export class Lab {
     return stdout.trim();
   }
 
-  /** Sends one UDP datagram from a pod and returns the answer (socat waits 2 s of silence to end). */
+  /**
+   * Sends one UDP datagram from a pod and returns the answer. Once its input ends socat waits -t for
+   * the answer (0.5 s by default, which a forked server on a busy machine can miss), and -T bounds silence.
+   */
   async udpFromPod(node: number, pod: string, ip: string, port: number): Promise<string> {
-    const {stdout} = await this.onNode(node, ['ip', 'netns', 'exec', pod, 'socat', '-T', '2', '-', `UDP:${ip}:${port}`], {input: 'ping\n'});
+    const {stdout} = await this.onNode(node, ['ip', 'netns', 'exec', pod, 'socat', '-t', '3', '-T', '3', '-', `UDP:${ip}:${port}`], {input: 'ping\n'});
     return stdout.trim();
   }
 
