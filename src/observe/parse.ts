@@ -56,7 +56,22 @@ export interface NodeObservation {
   readonly iptablesRules: number | undefined;
   /** Whether the br_netfilter module is loaded, or could be; undefined when not read. */
   readonly brNetfilter: 'loaded' | 'loadable' | 'missing' | undefined;
+  /** What preflight checks of the host beyond netctl's objects. */
+  readonly host: HostFacts;
 }
+
+export interface HostFacts {
+  /** MTU of each host interface. */
+  readonly linkMtus: ReadonlyMap<string, number>;
+  /** IPv4 addresses on interfaces netctl did not create. */
+  readonly foreignAddresses: readonly {readonly dev: string; readonly cidr: string}[];
+  /** Unicast routes of the main table netctl did not create. */
+  readonly foreignRoutes: readonly {readonly dst: string; readonly dev?: string}[];
+  /** net.ipv4.conf.<interface>.rp_filter, "all" included. */
+  readonly rpFilter: ReadonlyMap<string, number>;
+}
+
+const NO_HOST_FACTS: HostFacts = {linkMtus: new Map(), foreignAddresses: [], foreignRoutes: [], rpFilter: new Map()};
 
 export class ObservationError extends Error {}
 
@@ -134,7 +149,7 @@ export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
-    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, iptablesRules: undefined, brNetfilter: undefined};
+    return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, iptablesRules: undefined, brNetfilter: undefined, host: NO_HOST_FACTS};
   }
   const resources = new Map<string, Resource>();
   const foreign = new Map<string, string>();
@@ -166,20 +181,27 @@ export function parseObservation(output: string): NodeObservation {
 
   // Host addresses: netctl's are those on its links.
   const hostAddresses: {dev: string; address: string}[] = [];
+  const foreignAddresses: {dev: string; cidr: string}[] = [];
   for (const row of json<IpAddr>(sections, 'addresses')) {
     for (const info of row.addr_info ?? []) {
       if (info.family !== 'inet') continue;
       hostAddresses.push({dev: row.ifname, address: info.local});
-      if (ownedLinks.has(row.ifname)) keep({kind: 'address', ns: '', dev: row.ifname, cidr: `${info.local}/${info.prefixlen}`});
+      const cidr = `${info.local}/${info.prefixlen}`;
+      if (ownedLinks.has(row.ifname)) keep({kind: 'address', ns: '', dev: row.ifname, cidr});
+      else foreignAddresses.push({dev: row.ifname, cidr});
     }
   }
 
+  const foreignRoutes: {dst: string; dev?: string}[] = [];
   for (const route of json<IpRoute>(sections, 'routes')) {
     if (route.type !== undefined && route.type !== 'unicast') continue;
     const owned = route.protocol === String(ROUTE_PROTOCOL);
     const resource = toRoute(route, '');
     if (owned) keep(resource);
-    else foreign.set(keyOf(resource), `route ${route.dst}${route.gateway === undefined ? '' : ` via ${route.gateway}`} dev ${route.dev ?? '?'} proto ${route.protocol ?? 'boot'}`);
+    else {
+      foreign.set(keyOf(resource), `route ${route.dst}${route.gateway === undefined ? '' : ` via ${route.gateway}`} dev ${route.dev ?? '?'} proto ${route.protocol ?? 'boot'}`);
+      foreignRoutes.push({dst: route.dst, ...(route.dev === undefined ? {} : {dev: route.dev})});
+    }
   }
 
   for (const neigh of json<IpNeigh>(sections, 'neighbours')) {
@@ -271,7 +293,22 @@ export function parseObservation(output: string): NodeObservation {
     // iptables-save's header says the ruleset was read whole, not chain by chain.
     iptablesRules: iptablesBackend === undefined ? undefined : iptablesText.split('\n-A ').length - 1,
     brNetfilter: brNetfilterState(sections.get('br-netfilter')),
+    host: {
+      linkMtus: new Map(hostLinks.map((l) => [l.ifname, l.mtu ?? 0])),
+      foreignAddresses,
+      foreignRoutes,
+      rpFilter: rpFilter(sections.get('rp-filter')),
+    },
   };
+}
+
+function rpFilter(body: string | undefined): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of (body ?? '').split('\n')) {
+    const match = /^\/proc\/sys\/net\/ipv4\/conf\/([^/]+)\/rp_filter:(\d+)$/.exec(line.trim());
+    if (match !== null) values.set(match[1]!, Number(match[2]));
+  }
+  return values;
 }
 
 function brNetfilterState(body: string | undefined): NodeObservation['brNetfilter'] {

@@ -13,7 +13,7 @@ export interface ObserveOptions {
   /** Addresses whose route the node is asked for (`ip route get`), to check peers are on-link. */
   readonly routeTargets: readonly string[];
   /** Link types whose kernel support is probed in a throwaway network namespace. */
-  readonly probeLinkTypes: readonly ('ipvlan' | 'macvlan')[];
+  readonly probeLinkTypes: readonly ProbedLinkType[];
   /**
    * Read only these iptables chains (`table chain`), in iptables-save format, instead of the whole
    * ruleset: with the nf_tables backend, iptables-save of 32,000 rules costs 0.3 s, listing one chain
@@ -29,10 +29,26 @@ export interface ObserveOptions {
   readonly serviceRulesOnly?: boolean;
 }
 
+/** How each link type is created in the throwaway namespace, beside a veth pair nctlprobe0/1. */
 const PROBES = {
-  ipvlan: 'type ipvlan mode l2',
-  macvlan: 'type macvlan mode bridge',
+  veth: 'type veth peer name nctlprobe3',
+  bridge: 'type bridge',
+  vxlan: 'type vxlan id 1 dstport 4789',
+  ipvlan: 'link nctlprobe0 type ipvlan mode l2',
+  macvlan: 'link nctlprobe0 type macvlan mode bridge',
 } as const;
+
+export type ProbedLinkType = keyof typeof PROBES;
+
+/** One throwaway network namespace in which every probed link type is created once. */
+function linkTypeProbes(types: readonly ProbedLinkType[]): string[] {
+  if (types.length === 0) return [];
+  const inside = [
+    'ip link add nctlprobe0 type veth peer name nctlprobe1 >/dev/null 2>&1',
+    ...types.flatMap((type, i) => [`printf '\\n${SECTION} link-type ${type}\\n'`, `ip link add nctlprobe${10 + i} ${PROBES[type]} 2>&1; echo "exit $?"`]),
+  ];
+  return [`unshare -n sh -c ${shellQuote(inside.join('\n'))} 2>&1`];
+}
 
 function iptablesDump(chains: readonly string[] | undefined): string[] {
   if (chains === undefined) return ['sec iptables; iptables-save 2>/dev/null'];
@@ -71,8 +87,9 @@ export function observeScript(options: ObserveOptions): string {
     `  sec ns "$ns"; printf 'link show\\naddr show\\nroute show table main\\n' | ip -n "$ns" -N -d -j -batch -`,
     'done',
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
-    ...options.probeLinkTypes.map((type) =>
-      `sec link-type ${type}; unshare -n sh -c 'ip link add nctlprobe0 type veth peer name nctlprobe1 && ip link add nctlprobe2 link nctlprobe0 ${PROBES[type]}' 2>&1; echo "exit $?"`),
+    ...linkTypeProbes(options.probeLinkTypes),
+    // Reverse-path filtering per interface ("all" included), for preflight.
+    'sec rp-filter; grep -H . /proc/sys/net/ipv4/conf/*/rp_filter 2>/dev/null',
     ...dnsDump(),
     ...probeScript(options.probes ?? []),
     'sec end',

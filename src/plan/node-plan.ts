@@ -2,7 +2,7 @@
  * The plan of one node, built before any host is touched: the desired state from the spec and the
  * node's facts, the diff against what the node holds, and every reason the node cannot be planned.
  */
-import {desiredState, serviceRulesState, type DesiredState, type NodeFacts} from '../desired/index.js';
+import {desiredState, serviceRulesState, type DesiredState} from '../desired/index.js';
 import {peersOf, podsOf} from '../desired/context.js';
 import {formatAddress} from '../net/ipv4.js';
 import {observedResources, type NodeObservation} from '../observe/parse.js';
@@ -13,6 +13,7 @@ import type {ClusterNetwork, Node} from '../spec/types.js';
 import {diff, type Change} from './diff.js';
 import {diffNode} from './node-diff.js';
 import {fingerprint} from './fingerprint.js';
+import {blockingErrors, hostChecks, neededLinkTypes, needsConntrack, uplinkOf} from './preflight.js';
 
 export type Intent = 'apply' | 'destroy';
 
@@ -59,24 +60,18 @@ export function planNode(
     ...(withFingerprint ? {fingerprint: fingerprint(observed), observed: observedResources(observed)} : {fingerprint: ''}),
     ...(observed.iptablesRules === undefined ? {} : {observedRules: observed.iptablesRules}),
   };
-  for (const tool of observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t))) {
-    errors.push(`the node has no ${tool} command; install ${tool.startsWith('iptables') ? 'iptables' : 'iproute2'}`);
-  }
-  if (intent === 'apply' && cluster.dns !== undefined && observed.missingTools.includes('dnsmasq')) {
-    errors.push(`cluster DNS needs dnsmasq on the node: install dnsmasq-base on ${node.name}`);
-  }
-  if (errors.length > 0) return {node: node.name, changes: [], errors, warnings, ...seen};
-
+  const stop = (reasons: string[]) => ({node: node.name, changes: [], errors: reasons, warnings, ...seen});
   if (intent === 'destroy') {
+    const missing = observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t));
+    if (missing.length > 0) return stop([`the node has no ${missing.join(', ')} command: install ${missing.some((t) => t.startsWith('iptables')) ? 'iptables' : 'iproute2'}`]);
     const {changes} = diff([], {resources: observedResources(observed), foreign: observed.foreign});
     return {node: node.name, changes, errors, warnings, ...seen};
   }
-  const desired = scoped(desiredOf(cluster, node, observed, scope, errors), scope.iptablesChains);
-  if (desired === undefined) return {node: node.name, changes: [], errors, warnings, ...seen};
-  if (observed.brNetfilter === 'missing' && [...desired.node.values()].some((r) => r.kind === 'sysctl' && r.key.startsWith('net/bridge/'))) {
-    errors.push('the br_netfilter kernel module is not loaded and modprobe cannot load it; services and network policies need it for traffic between pods of one node (it takes bridged traffic through iptables): install your kernel\'s modules (on Ubuntu, linux-modules-extra-$(uname -r)) or load it by hand');
-    return {node: node.name, changes: [], errors, warnings, ...seen};
+  if (scope.serviceRulesOnly !== true) {
+    const blocking = blockingErrors(hostChecks(cluster, node, observed));
+    if (blocking.length > 0) return stop(blocking);
   }
+  const desired = scoped(desiredOf(cluster, node, observed, scope), scope.iptablesChains);
   const {changes, conflicts} = diffNode(desired, observed);
   for (const conflict of conflicts) {
     errors.push(`${conflict.foreign} is in the way of ${conflict.key}; netctl never changes what it did not create: remove or rename it`);
@@ -84,21 +79,22 @@ export function planNode(
   return {node: node.name, changes, errors, warnings, ...seen};
 }
 
-function desiredOf(cluster: ClusterNetwork, node: Node, observed: NodeObservation, scope: NodeScope, errors: string[]): DesiredState | undefined {
+function desiredOf(cluster: ClusterNetwork, node: Node, observed: NodeObservation, scope: NodeScope): DesiredState {
   if (scope.serviceRulesOnly === true) return serviceRulesState({cluster, node, facts: {nameservers: observed.nameservers}});
-  const facts = nodeFacts(cluster, node, observed, errors);
-  return facts === undefined ? undefined : desiredState({cluster, node, facts});
+  const found = uplinkOf(node, observed);
+  // Host checks ran first: a node without its uplink stopped there.
+  if (!('uplink' in found)) throw new Error(`planning ${node.name} without its uplink`);
+  return desiredState({cluster, node, facts: {uplink: found.uplink, nameservers: observed.nameservers}});
 }
 
-function scoped(desired: DesiredState | undefined, iptablesScope: ReadonlySet<string> | undefined): DesiredState | undefined {
-  if (desired === undefined || iptablesScope === undefined) return desired;
+function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {
+  if (iptablesScope === undefined) return desired;
   return {node: desired.node, hostRoutes: desired.hostRoutes, iptables: iptablesState(desired.iptables.resources.filter((r) => iptablesScope.has(`${r.table} ${r.chain}`)))};
 }
 
 function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): string[] {
   const warnings: string[] = [];
-  const udp = cluster.services.some((s) => s.ports.some((p) => p.protocol === 'UDP'));
-  if (udp && observed.missingTools.includes('conntrack')) {
+  if (needsConntrack(cluster) && observed.missingTools.includes('conntrack')) {
     warnings.push('the node has no conntrack command: when a UDP endpoint goes away, clients keep sending to it until their conntrack entries expire; install conntrack');
   }
   const other = observed.chainsInOtherBackend;
@@ -106,40 +102,6 @@ function nodeWarnings(cluster: ClusterNetwork, observed: NodeObservation): strin
     warnings.push(`${other.count} netctl chain${other.count === 1 ? '' : 's'} found in the iptables backend this node does not use (${other.command}); netctl works through ${observed.iptablesBackend ?? 'the default'} and leaves them: remove them by hand`);
   }
   return warnings;
-}
-
-function nodeFacts(cluster: ClusterNetwork, node: Node, observed: NodeObservation, errors: string[]): NodeFacts | undefined {
-  const address = formatAddress(node.address);
-  let uplink = node.interface;
-  if (uplink !== undefined && !observed.hostLinks.has(uplink)) {
-    errors.push(`interface ${uplink} (spec.nodes[].interface) does not exist on the node`);
-    return undefined;
-  }
-  if (uplink === undefined) {
-    uplink = observed.hostAddresses.find((a) => a.address === address)?.dev;
-    if (uplink === undefined) {
-      errors.push(`no interface of the node holds its address ${address}; check the address or set interface`);
-      return undefined;
-    }
-  }
-  if (cluster.mode !== 'overlay') {
-    for (const peer of peersOf(cluster, node)) {
-      const target = formatAddress(peer.address);
-      const route = observed.routesToPeers.get(target);
-      if (route === undefined) continue;
-      if (route.error !== undefined || route.gateway !== undefined || route.dev !== uplink) {
-        const how = route.error ?? (route.gateway !== undefined ? `through gateway ${route.gateway} on ${route.dev ?? '?'}` : `on ${route.dev ?? '?'}, not on ${uplink}`);
-        errors.push(`${cluster.mode} mode needs every node on one layer-2 subnet, but this node reaches ${peer.name} (${target}) ${how}; use mode: overlay`);
-      }
-    }
-  }
-  if (cluster.mode === 'underlay' && cluster.underlay.driver !== 'routed') {
-    const probe = observed.linkTypes.get(cluster.underlay.driver);
-    if (probe !== undefined && !probe.supported) {
-      errors.push(`this node's kernel cannot create ${cluster.underlay.driver} links (${probe.detail || 'unknown error'}); load the ${cluster.underlay.driver} module or use underlay.driver: routed`);
-    }
-  }
-  return {uplink, nameservers: observed.nameservers};
 }
 
 /** What the observe script must ask the node, given the spec. */
@@ -150,12 +112,11 @@ export function observeOptions(cluster: ClusterNetwork, node: Node, intent: Inte
     ...(nodeScope.serviceRulesOnly === true ? {serviceRulesOnly: true} : {}),
   };
   if (intent === 'destroy' || nodeScope.serviceRulesOnly === true) return {routeTargets: [], probeLinkTypes: [], ...scope};
-  const driver = cluster.underlay.driver;
   const probes = podsOf(cluster, node).filter((p) => p.readinessProbe !== undefined);
   return {
     ...scope,
     ...(probes.length === 0 ? {} : {probes}),
     routeTargets: cluster.mode === 'overlay' ? [] : peersOf(cluster, node).map((p) => formatAddress(p.address)),
-    probeLinkTypes: cluster.mode === 'underlay' && driver !== 'routed' ? [driver] : [],
+    probeLinkTypes: neededLinkTypes(cluster),
   };
 }

@@ -133,5 +133,8 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
   if (hasChanges(doc)) out.push(colors.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`));
   else if (errors === 0) out.push(colors.bold(doc.intent === 'destroy' ? "No changes. Nothing of netctl's is left on the nodes." : 'No changes. The hosts match the spec.'));
   if (errors > 0) out.push(colors.red(`${errors} error${errors === 1 ? '' : 's'}: nodes with errors are left as they are.`));
+  if (doc.nodes.some((n) => n.errors.length > 0 && n.status !== 'locked')) {
+    out.push('Next: `netctl preflight -f` with the same spec checks every node (SSH, tools, kernel, MTU, addresses, VXLAN between nodes) and says how to fix what fails.');
+  }
   return `${out.join('\n')}\n`;
 }

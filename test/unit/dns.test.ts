@@ -124,6 +124,6 @@ describe('DNS changes', () => {
   });
 
   it('need dnsmasq on the node', () => {
-    expect(planNode(cluster, node1!, {...emptyNode('203.0.113.1'), missingTools: ['dnsmasq']}, 'apply').errors).toEqual(['cluster DNS needs dnsmasq on the node: install dnsmasq-base on node1']);
+    expect(planNode(cluster, node1!, {...emptyNode('203.0.113.1'), missingTools: ['dnsmasq']}, 'apply').errors).toEqual(['cluster DNS needs dnsmasq on the node; install dnsmasq-base']);
   });
 });

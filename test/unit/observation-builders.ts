@@ -21,6 +21,12 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
     chainsInOtherBackend: undefined,
     iptablesRules: 0,
     brNetfilter: undefined,
+    host: {
+      linkMtus: new Map([[uplink, 1500], ['ens3', 1500]]),
+      foreignAddresses: [{dev: uplink, cidr: `${address}/24`}],
+      foreignRoutes: [{dst: 'default', dev: uplink}],
+      rpFilter: new Map([['all', 0], [uplink, 0]]),
+    },
   };
 }
 
