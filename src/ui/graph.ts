@@ -8,17 +8,25 @@ import {virtualServices} from '../desired/services.js';
 import {selectedPods, peerSelectsPod, policyName} from '../spec/policy-semantics.js';
 import type {ClusterNetwork, Pod} from '../spec/types.js';
 
+/**
+ * How the hosts differ from the spec (`graph --observed`): drift (the node or pod holds something else),
+ * missing (in the spec, not on the host), extra (on the host, not in the spec), unreachable.
+ */
+export type ObservedState = 'drift' | 'missing' | 'extra' | 'unreachable';
+
 export interface GraphBox {
   readonly id: string;
   readonly label: string;
   readonly boxes: readonly GraphBox[];
   readonly vertices: readonly GraphVertex[];
+  readonly state?: ObservedState;
 }
 
 export interface GraphVertex {
   readonly id: string;
   readonly label: string;
   readonly kind: 'bridge' | 'pod' | 'service';
+  readonly state?: ObservedState;
 }
 
 export interface GraphEdge {
@@ -36,9 +44,9 @@ export interface Graph {
 }
 
 /** Vertex ids are DOT and Mermaid identifiers: letters, digits and `_`. */
-const id = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
-const podId = (pod: Pod) => id('pod', pod.namespace, pod.name);
-const nodeId = (name: string) => id('node', name);
+export const id = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+export const podId = (pod: Pod) => id('pod', pod.namespace, pod.name);
+export const nodeId = (name: string) => id('node', name);
 const serviceId = (service: {namespace: string; name: string}) => id('svc', service.namespace, service.name);
 
 export function topology(cluster: ClusterNetwork): Graph {
@@ -102,16 +110,26 @@ const DOT_STYLE: Record<GraphEdge['kind'], string> = {
 };
 const DOT_SHAPE: Record<GraphVertex['kind'], string> = {bridge: 'shape=box, style=rounded', pod: 'shape=ellipse', service: 'shape=hexagon, color="#2da44e"'};
 
+const DOT_STATE: Record<ObservedState, string> = {
+  drift: 'color="#bf8700", fontcolor="#bf8700", style=dashed, penwidth=2',
+  missing: 'color="#cf222e", fontcolor="#cf222e", style=dashed, penwidth=2',
+  extra: 'color="#cf222e", fontcolor="#cf222e", style=bold, penwidth=2',
+  unreachable: 'color="#cf222e", fontcolor="#cf222e", style=dotted, penwidth=2',
+};
+
 export function toDot(graph: Graph): string {
   const lines = ['digraph netctl {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
+  // A state's style replaces the shape's own (a rounded box keeps its corners).
+  const vertex = (v: GraphVertex) => `${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}${v.state === undefined ? '' : `, ${DOT_STATE[v.state]}${v.kind === 'bridge' ? ', style="rounded,dashed"' : ''}`}];`;
   const box = (b: GraphBox, indent: string) => {
     lines.push(`${indent}subgraph ${b.id} {`, `${indent}  label=${quote(b.label)};`);
-    for (const v of b.vertices) lines.push(`${indent}  ${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}];`);
+    if (b.state !== undefined) lines.push(`${indent}  graph [${DOT_STATE[b.state]}];`);
+    for (const v of b.vertices) lines.push(`${indent}  ${vertex(v)}`);
     for (const inner of b.boxes) box(inner, `${indent}  `);
     lines.push(`${indent}}`);
   };
   for (const b of graph.boxes) box(b, '  ');
-  for (const v of graph.vertices) lines.push(`  ${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}];`);
+  for (const v of graph.vertices) lines.push(`  ${vertex(v)}`);
   for (const e of graph.edges) lines.push(`  ${e.from} -> ${e.to} [label=${quote(e.label)}] ${DOT_STYLE[e.kind]};`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
@@ -119,6 +137,13 @@ export function toDot(graph: Graph): string {
 
 const mermaidText = (text: string) => `"${text.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')}"`;
 const MERMAID_ARROW: Record<GraphEdge['kind'], string> = {link: '---', tunnel: '===', endpoint: '-->', policy: '-.->', passed: '-->', failed: '--x', 'not run': '-.-'};
+
+const MERMAID_STATE: Record<ObservedState, string> = {
+  drift: 'stroke:#bf8700,stroke-width:2px,stroke-dasharray:5 5',
+  missing: 'stroke:#cf222e,stroke-width:2px,stroke-dasharray:5 5',
+  extra: 'stroke:#cf222e,stroke-width:3px',
+  unreachable: 'stroke:#cf222e,stroke-width:2px,stroke-dasharray:2 2',
+};
 
 export function toMermaid(graph: Graph): string {
   const lines = ['flowchart LR'];
@@ -131,6 +156,18 @@ export function toMermaid(graph: Graph): string {
   for (const b of graph.boxes) box(b, '  ');
   for (const v of graph.vertices) lines.push(`  ${v.id}{{${mermaidText(v.label)}}}`);
   for (const e of graph.edges) lines.push(`  ${e.from} ${MERMAID_ARROW[e.kind]}${e.label === '' ? '' : `|${mermaidText(e.label)}|`} ${e.to}`);
+  const states = new Map<ObservedState, string[]>();
+  const note = (element: {id: string; state?: ObservedState}) => {
+    if (element.state !== undefined) states.set(element.state, [...(states.get(element.state) ?? []), element.id]);
+  };
+  const walk = (b: GraphBox) => {
+    note(b);
+    b.vertices.forEach(note);
+    b.boxes.forEach(walk);
+  };
+  graph.boxes.forEach(walk);
+  graph.vertices.forEach(note);
+  for (const [state, ids] of states) lines.push(`  classDef ${state} ${MERMAID_STATE[state]}`, `  class ${ids.join(',')} ${state}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -119,6 +119,18 @@ suite('netctl preflight', () => {
     expect(plan.exitCode).toBe(2);
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     expect((await report()).exitCode).toBe(0);
+  });
+
+  it('draws what the hosts hold with graph --observed, a pod removed by hand marked missing', async () => {
+    await lab.onNode(2, ['ip', 'netns', 'del', 'p2']);
+    const dot = await netctl(['graph', '-f', file, '--observed', '--format', 'dot']);
+    expect(dot.exitCode).toBe(0);
+    expect(dot.stdout).toMatch(/pod_default_p2 \[label="p2\\n[\d.]+\\nmissing", shape=ellipse, color="#cf222e"/);
+    expect(dot.stdout).toMatch(/label="node2 203\.0\.113\.2\\npods [\d./]+\\n\d+ changes to apply"/);
+    expect(dot.stdout).toMatch(/label="node1 203\.0\.113\.1\\npods [\d./]+\\nmatches the spec"/);
+    expect(dot.stdout).toContain('svc_default_web -> pod_default_p2');
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    expect((await netctl(['graph', '-f', file, '--observed', '--format', 'mermaid'])).stdout).not.toContain('classDef');
     expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
   });
 });

@@ -2,7 +2,9 @@
 import {describe, expect, it} from '@jest/globals';
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import type {ClusterPlan} from '../../src/engine/engine.js';
 import {checkSpecText} from '../../src/spec/check.js';
+import {observedTopology} from '../../src/ui/observed-graph.js';
 import {toDot, toMermaid, toSvg, topology, withProbes, type Graph} from '../../src/ui/graph.js';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
@@ -70,5 +72,44 @@ describe('verify --graph', () => {
       'pod_default_client_1 not run svc_default_web',
     ]);
     expect((await toSvg(graph)).match(/class="edge"/g)).toHaveLength(graph.edges.length);
+  });
+});
+
+describe('netctl graph --observed', () => {
+  const cluster = clusterOf('demo.yaml');
+  const [node1, node2, node3] = cluster.nodes.map((n) => n.name);
+  const pod = cluster.pods.find((p) => p.node === node2)!;
+  const netns = (name: string) => ({kind: 'netns', ns: '', name}) as const;
+  const plan: ClusterPlan = {
+    intent: 'apply',
+    nodes: [
+      {status: 'planned', node: node1!, changes: [], errors: [], warnings: [], fingerprint: ''},
+      {status: 'planned', node: node2!, errors: [], warnings: [], fingerprint: '', changes: [
+        {action: 'create', key: `netns ${pod.name}`, kind: 'netns', after: netns(pod.name), reason: 'missing on the node'},
+        {action: 'delete', key: 'netns old-pod', kind: 'netns', before: netns('old-pod'), reason: 'not in the spec'},
+      ]},
+      {status: 'unreachable', node: node3!, errors: ['unreachable'], warnings: [], changes: []},
+    ],
+    notReady: [],
+  };
+  const graph = observedTopology(cluster, plan);
+  const box = (name: string) => graph.boxes.find((b) => b.id === `cluster_node_${name.replace(/\W/g, '_')}`)!;
+
+  it('marks a node that matches, one with changes, and one that could not be read', () => {
+    expect(box(node1!).label).toMatch(/matches the spec$/);
+    expect(box(node1!).state).toBeUndefined();
+    expect(box(node2!)).toEqual(expect.objectContaining({state: 'drift', label: expect.stringMatching(/2 changes to apply$/)}));
+    expect(box(node3!)).toEqual(expect.objectContaining({state: 'unreachable', label: expect.stringMatching(/unreachable$/)}));
+  });
+
+  it('marks a pod missing on its node, and draws a netctl pod the spec no longer has', () => {
+    const inNode2 = verticesOf({boxes: [box(node2!)], vertices: [], edges: []});
+    expect(inNode2).toEqual(expect.arrayContaining([`pod_${pod.namespace}_${pod.name.replace(/\W/g, '_')}`, `extra_${node2!.replace(/\W/g, '_')}_old_pod`]));
+    const dot = toDot(graph);
+    expect(dot).toMatch(new RegExp(`label="${pod.name}\\\\n[\\d.]+\\\\nmissing", shape=ellipse, color="#cf222e"`));
+    expect(dot).toContain('label="old-pod\\nnot in the spec"');
+    const mermaid = toMermaid(graph);
+    expect(mermaid).toContain('classDef missing');
+    expect(mermaid).toMatch(/class \S*extra_\S*old_pod\S* extra/);
   });
 });
