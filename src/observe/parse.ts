@@ -69,9 +69,11 @@ export interface HostFacts {
   readonly foreignRoutes: readonly {readonly dst: string; readonly dev?: string}[];
   /** net.ipv4.conf.<interface>.rp_filter, "all" included. */
   readonly rpFilter: ReadonlyMap<string, number>;
+  /** The backend `iptables --version` names: nf_tables or legacy. */
+  readonly iptablesMode: string | undefined;
 }
 
-const NO_HOST_FACTS: HostFacts = {linkMtus: new Map(), foreignAddresses: [], foreignRoutes: [], rpFilter: new Map()};
+const NO_HOST_FACTS: HostFacts = {linkMtus: new Map(), foreignAddresses: [], foreignRoutes: [], rpFilter: new Map(), iptablesMode: undefined};
 
 export class ObservationError extends Error {}
 
@@ -298,6 +300,7 @@ export function parseObservation(output: string): NodeObservation {
       foreignAddresses,
       foreignRoutes,
       rpFilter: rpFilter(sections.get('rp-filter')),
+      iptablesMode: /\((nf_tables|legacy)\)/.exec(sections.get('iptables-version') ?? '')?.[1],
     },
   };
 }

@@ -78,7 +78,8 @@ export function observeScript(options: ObserveOptions): string {
     'sec br-netfilter; if [ -e /proc/sys/net/bridge ]; then echo loaded; elif modprobe -n br_netfilter >/dev/null 2>&1; then echo loadable; else echo missing; fi',
     ...iptablesDump(options.iptablesChains),
     // netctl works through the backend `iptables` uses; rules of its own in the other one are reported.
-    'case "$(iptables --version 2>/dev/null)" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',
+    'version=$(iptables --version 2>/dev/null); sec iptables-version; echo "$version"',
+    'case "$version" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',
     'if command -v "$other" >/dev/null 2>&1; then sec iptables-other "$other"; "$other" 2>/dev/null | grep -c "^:NETCTL-"; fi',
     'sec netns; ip -j netns list 2>/dev/null',
     // One ip per namespace: its links, addresses and routes as three JSON lines (a process per

@@ -82,7 +82,8 @@ function toolsCheck(cluster: ClusterNetwork, observed: NodeObservation): HostChe
   if (cluster.dns !== undefined && missing.includes('dnsmasq')) {
     return {check: 'tools', status: 'fail', blocking: true, detail: 'cluster DNS needs dnsmasq on the node', fix: 'install dnsmasq-base'};
   }
-  const backend = observed.iptablesBackend === undefined ? 'iptables' : `iptables (${observed.iptablesBackend})`;
+  const mode = observed.host.iptablesMode ?? observed.iptablesBackend;
+  const backend = mode === undefined ? 'iptables' : `iptables (${mode})`;
   const present = ['ip', 'bridge', backend, ...(missing.includes('conntrack') ? [] : ['conntrack']), ...(cluster.dns === undefined ? [] : ['dnsmasq'])];
   if (needsConntrack(cluster) && missing.includes('conntrack')) {
     return {check: 'tools', status: 'warn', detail: `${present.join(', ')}; no conntrack: when a UDP endpoint goes away, clients keep sending to it until their conntrack entries expire`, fix: 'install conntrack'};

@@ -26,6 +26,7 @@ export function emptyNode(address: string, uplink = 'eth0'): NodeObservation {
       foreignAddresses: [{dev: uplink, cidr: `${address}/24`}],
       foreignRoutes: [{dst: 'default', dev: uplink}],
       rpFilter: new Map([['all', 0], [uplink, 0]]),
+      iptablesMode: 'nf_tables',
     },
   };
 }

@@ -56,6 +56,19 @@ describe('parseObservation', () => {
     ]);
   });
 
+  it('reads the host facts preflight judges', () => {
+    expect(observed.linkTypes.get('vxlan')).toEqual({supported: true, detail: ''});
+    expect(observed.linkTypes.get('bridge')).toEqual({supported: true, detail: ''});
+    expect(observed.host.iptablesMode).toBe('nf_tables');
+    expect(observed.host.rpFilter.get('all')).toBe(0);
+    expect(observed.host.rpFilter.get('eth0')).toBe(0);
+    expect(observed.host.linkMtus.get('eth0')).toBe(1500);
+    expect(observed.host.foreignRoutes).toContainEqual({dst: '198.18.0.0/15', dev: 'eth0'});
+    expect(observed.host.foreignAddresses).toContainEqual({dev: 'eth0', cidr: '203.0.113.1/24'});
+    // netctl's bridge address is its own, not the host's.
+    expect(observed.host.foreignAddresses.map((a) => a.dev)).not.toContain('netctl0');
+  });
+
   it('reads the facts plan needs', () => {
     expect(observed.hostAddresses).toContainEqual({dev: 'eth0', address: '203.0.113.1'});
     expect(observed.routesToPeers.get('203.0.113.2')).toEqual({dev: 'eth0'});
