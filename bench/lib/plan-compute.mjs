@@ -2,10 +2,7 @@
 import {Buffer} from 'node:buffer';
 import {readFileSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
-import {applyScript} from '../../dist/apply/script.js';
-import {desiredResources, desiredState} from '../../dist/desired/index.js';
-import {diff} from '../../dist/plan/diff.js';
-import {checkSpecText} from '../../dist/spec/check.js';
+import {applyScript, checkSpecText, desiredResources, desiredState, diff} from './core.mjs';
 
 const text = readFileSync(process.argv[2], 'utf8');
 const start = performance.now();

@@ -38,16 +38,30 @@ export function peerEntries(cluster: ClusterNetwork, entriesOf: (peer: Node) => 
 
 /** The unit of the node: every other node's entries, kind by kind. */
 export function peersOfNode(entries: PeerEntries, node: string): HostRoutes {
-  const resources: HostRoute[] = [];
-  const keys: string[] = [];
-  for (let kind = 0; kind < entries.kinds; kind++) {
-    for (const [peer, list] of entries.byNode) {
-      if (peer === node) continue;
-      resources.push(list[kind]!.resource);
-      keys.push(list[kind]!.key);
-    }
-  }
   let digest = entries.total;
   for (const own of entries.byNode.get(node) ?? []) digest = subtractDigests(digest, own.hash);
-  return {resources, keys, digest};
+  // The entries themselves are listed only when asked for: a node whose digest matches is never
+  // compared entry by entry, and listing every peer's entries for every node is the cluster squared.
+  let listed: {resources: HostRoute[]; keys: string[]} | undefined;
+  const list = () => {
+    if (listed !== undefined) return listed;
+    listed = {resources: [], keys: []};
+    for (let kind = 0; kind < entries.kinds; kind++) {
+      for (const [peer, peerEntries] of entries.byNode) {
+        if (peer === node) continue;
+        listed.resources.push(peerEntries[kind]!.resource);
+        listed.keys.push(peerEntries[kind]!.key);
+      }
+    }
+    return listed;
+  };
+  return {
+    get resources() {
+      return list().resources;
+    },
+    get keys() {
+      return list().keys;
+    },
+    digest,
+  };
 }

@@ -123,7 +123,11 @@ export class Reconciler {
    */
   private async probeDue(now: number): Promise<void> {
     const byNode = new Map<string, Pod[]>();
-    for (const pod of this.tracker.due(now)) byNode.set(pod.node, [...(byNode.get(pod.node) ?? []), pod]);
+    for (const pod of this.tracker.due(now)) {
+      const pods = byNode.get(pod.node) ?? [];
+      pods.push(pod);
+      byNode.set(pod.node, pods);
+    }
     await mapLimit([...byNode], this.options.parallelism, async ([node, pods]) => {
       if (this.lost.has(node)) {
         for (const pod of pods) this.note(this.tracker.record(pod, {ready: false, detail: 'its node cannot be reached'}, now));

@@ -4,7 +4,7 @@
  * node's errors in plan and apply too; `netctl preflight` shows every check.
  */
 import {hasServices} from '../desired/services.js';
-import {peersOf} from '../desired/context.js';
+import {perCluster, peersOf} from '../desired/context.js';
 import {cidrContaining, formatAddress, formatCidr, overlaps, parseAddress, type Cidr} from '../net/ipv4.js';
 import type {NodeObservation} from '../observe/parse.js';
 import type {ProbedLinkType} from '../observe/script.js';
@@ -52,9 +52,7 @@ export function uplinkOf(node: Node, observed: NodeObservation): {uplink: string
 }
 
 /** Whether the spec needs UDP conntrack entries flushed when an endpoint goes. */
-export function needsConntrack(cluster: ClusterNetwork): boolean {
-  return cluster.services.some((s) => s.ports.some((p) => p.protocol === 'UDP'));
-}
+export const needsConntrack = perCluster((cluster) => cluster.services.some((s) => s.ports.some((p) => p.protocol === 'UDP')));
 
 export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeObservation): HostCheck[] {
   const tools = toolsCheck(cluster, observed);

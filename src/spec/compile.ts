@@ -476,7 +476,9 @@ function resolveEndpoints(
   const inNamespace = new Map<string, number[]>();
   pods.forEach((pod, i) => {
     const namespace = namespaceOf(pod);
-    inNamespace.set(namespace, [...(inNamespace.get(namespace) ?? []), i]);
+    const members = inNamespace.get(namespace) ?? [];
+    members.push(i);
+    inNamespace.set(namespace, members);
     for (const [key, value] of Object.entries(pod.labels ?? {})) {
       const label = `${namespace} ${key}=${value}`;
       const list = postings.get(label) ?? [];

@@ -158,7 +158,10 @@ export function toMermaid(graph: Graph): string {
   for (const e of graph.edges) lines.push(`  ${e.from} ${MERMAID_ARROW[e.kind]}${e.label === '' ? '' : `|${mermaidText(e.label)}|`} ${e.to}`);
   const states = new Map<ObservedState, string[]>();
   const note = (element: {id: string; state?: ObservedState}) => {
-    if (element.state !== undefined) states.set(element.state, [...(states.get(element.state) ?? []), element.id]);
+    if (element.state === undefined) return;
+    const ids = states.get(element.state) ?? [];
+    ids.push(element.id);
+    states.set(element.state, ids);
   };
   const walk = (b: GraphBox) => {
     note(b);
