@@ -36,10 +36,12 @@ export interface ObserveAs {
   readonly scope?: NodeScope;
   /** Leave readiness probes out (the reconcile loop probes on its own schedule). */
   readonly withoutProbes?: boolean;
+  /** Probe kernel support for every link type the mode needs (preflight). */
+  readonly preflight?: boolean;
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
-  const options = observeOptions(cluster, node, intent, as.scope);
+  const options = observeOptions(cluster, node, intent, as.scope, as.preflight === true);
   const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
   return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script));
 }

@@ -17,7 +17,7 @@ export interface NodePreflight {
 }
 
 export async function preflight(session: Session, cluster: ClusterNetwork, parallelism: number): Promise<NodePreflight[]> {
-  const reads = await readCluster(session, cluster, 'apply', parallelism, {withoutProbes: true});
+  const reads = await readCluster(session, cluster, 'apply', parallelism, {withoutProbes: true, preflight: true});
   const results = new Map<string, HostCheck[]>();
   for (const read of reads) {
     if ('observation' in read) results.set(read.node.name, hostChecks(cluster, read.node, read.observation));
