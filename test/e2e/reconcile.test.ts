@@ -164,8 +164,10 @@ suite('netctl reconcile', () => {
     clearTimeout(timer);
     expect(result?.exitCode).toBe(0);
     expect(events.at(-1)).toEqual(expect.objectContaining({event: 'stopped'}));
-    const plan = await netctl(['plan', '-f', file, '--detailed-exitcode']);
-    expect(plan.stdout).toContain('No changes. The hosts match the spec.');
-    expect(plan.exitCode).toBe(0);
+    // plan probes each pod once: on a busy machine a forked test server may miss one probe, and plan
+    // rightly leaves that pod out; the network itself must be in sync.
+    let plan: Awaited<ReturnType<typeof netctl>> | undefined;
+    await waitFor(async () => (plan = await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode === 0, 'a plan with no changes', MARGIN);
+    expect(plan?.stdout).toContain('No changes. The hosts match the spec.');
   });
 });
