@@ -20,6 +20,8 @@ cat <<'NEXT'
 The demo network is up. Try next:
   ./bin/run.js plan -f examples/demo.yaml                 # nothing to do: the hosts match the spec
   ./bin/run.js show -f examples/demo.yaml                 # what netctl owns on each node
+  ./bin/run.js preflight -f examples/demo.yaml            # every host check, and VXLAN between the nodes
+  ./bin/run.js graph -f examples/demo.yaml --observed     # the network as the hosts serve it (Mermaid)
   nsenter -t "$(cat /tmp/netctl-lab/node1.pid)" -m -n ip netns exec client-1 getent hosts web.default.svc.cluster.local
   edit examples/demo.yaml (add a pod), then: ./bin/run.js plan -f examples/demo.yaml
   npm run demo:down                                       # remove the lab
