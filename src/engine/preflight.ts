@@ -6,7 +6,6 @@ import {formatAddress} from '../net/ipv4.js';
 import {reachProbeScript, reachSetupScript, reachVni, reachedFrom} from '../observe/vxlan-reach.js';
 import {hostChecks, type HostCheck} from '../plan/preflight.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
-import {UnreachableError} from '../transport/transport.js';
 import {readCluster} from './engine.js';
 import {mapLimit} from './limit.js';
 import type {Session} from './session.js';
@@ -46,7 +45,7 @@ async function vxlanReach(session: Session, cluster: ClusterNetwork, nodes: read
   const port = cluster.overlay.port;
   const addressOf = (n: Node) => formatAddress(n.address);
   const failed = (node: string, error: unknown) => {
-    const detail = error instanceof UnreachableError ? error.message : error instanceof Error ? error.message : String(error);
+    const detail = error instanceof Error ? error.message : String(error);
     checks.set(node, {check: 'vxlan', status: 'fail', detail: `could not test VXLAN: ${detail}`, fix: 'check that the node can create VXLAN links (see kernel)'});
   };
   const set = await mapLimit(nodes, parallelism, async (node) => {

@@ -13,7 +13,7 @@ import type {ClusterNetwork, Node} from '../spec/types.js';
 import {diff, type Change} from './diff.js';
 import {diffNode} from './node-diff.js';
 import {fingerprint} from './fingerprint.js';
-import {blockingErrors, hostChecks, neededLinkTypes, needsConntrack, uplinkOf} from './preflight.js';
+import {blockingErrors, hostChecks, neededLinkTypes, needsConntrack, requiredToolsMissing, uplinkOf} from './preflight.js';
 
 export type Intent = 'apply' | 'destroy';
 
@@ -34,8 +34,6 @@ export interface NodePlan {
   /** Rules of the node's whole iptables ruleset when planned (when read whole), to choose how to re-read it. */
   readonly observedRules?: number;
 }
-
-const REQUIRED_TOOLS = ['ip', 'bridge', 'iptables-save', 'iptables-restore'];
 
 /** The part of a node a read covers, and so the part its plan compares: by default all of it. */
 export interface NodeScope {
@@ -62,8 +60,8 @@ export function planNode(
   };
   const stop = (reasons: string[]) => ({node: node.name, changes: [], errors: reasons, warnings, ...seen});
   if (intent === 'destroy') {
-    const missing = observed.missingTools.filter((t) => REQUIRED_TOOLS.includes(t));
-    if (missing.length > 0) return stop([`the node has no ${missing.join(', ')} command: install ${missing.some((t) => t.startsWith('iptables')) ? 'iptables' : 'iproute2'}`]);
+    const missing = requiredToolsMissing(observed);
+    if (missing !== undefined) return stop(blockingErrors([missing]));
     const {changes} = diff([], {resources: observedResources(observed), foreign: observed.foreign});
     return {node: node.name, changes, errors, warnings, ...seen};
   }

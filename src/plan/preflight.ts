@@ -70,13 +70,18 @@ export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeOb
   ].filter((c): c is HostCheck => c !== undefined);
 }
 
+/** The tools every run needs (destroy too), when one is missing. */
+export function requiredToolsMissing(observed: NodeObservation): HostCheck | undefined {
+  const absent = REQUIRED_TOOLS.filter((t) => observed.missingTools.includes(t.tool));
+  if (absent.length === 0) return undefined;
+  const packages = [...new Set(absent.map((t) => t.package))];
+  return {check: 'tools', status: 'fail', blocking: true, detail: `the node has no ${absent.map((t) => t.tool).join(', ')} command`, fix: `install ${packages.join(' and ')}`};
+}
+
 function toolsCheck(cluster: ClusterNetwork, observed: NodeObservation): HostCheck {
   const missing = observed.missingTools;
-  const absent = REQUIRED_TOOLS.filter((t) => missing.includes(t.tool));
-  if (absent.length > 0) {
-    const packages = [...new Set(absent.map((t) => t.package))];
-    return {check: 'tools', status: 'fail', blocking: true, detail: `the node has no ${absent.map((t) => t.tool).join(', ')} command`, fix: `install ${packages.join(' and ')}`};
-  }
+  const required = requiredToolsMissing(observed);
+  if (required !== undefined) return required;
   if (cluster.dns !== undefined && missing.includes('dnsmasq')) {
     return {check: 'tools', status: 'fail', blocking: true, detail: 'cluster DNS needs dnsmasq on the node', fix: 'install dnsmasq-base'};
   }
