@@ -7,6 +7,7 @@
  * between them and is removed at the end of the second (or at the start of the next preflight).
  */
 import {shellQuote} from '../shell/quote.js';
+import {splitSections} from './parse.js';
 import {SECTION} from './script.js';
 
 export const REACH_DEVICE = 'nctlpf0';
@@ -56,9 +57,6 @@ export function reachProbeScript(peers: number): string {
 
 /** The peers whose VXLAN packets arrived, from the probe script's output. */
 export function reachedFrom(output: string): Set<string> {
-  const marker = `${SECTION} reached-from\n`;
-  const start = output.indexOf(marker);
-  if (start < 0) return new Set();
-  const body = output.slice(start + marker.length, output.indexOf(`\n${SECTION} end`, start));
+  const body = splitSections(output).sections.get('reached-from') ?? '';
   return new Set(body.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
 }

@@ -7,6 +7,7 @@ import {hasServices} from '../desired/services.js';
 import {perCluster, peersOf} from '../desired/context.js';
 import {cidrContaining, formatAddress, formatCidr, overlaps, parseAddress, type Cidr} from '../net/ipv4.js';
 import type {NodeObservation} from '../observe/parse.js';
+import type {Link} from '../resources/model.js';
 import type {ProbedLinkType} from '../observe/script.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 
@@ -59,14 +60,15 @@ export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeOb
   if (tools.status === 'fail' && (observed.missingTools.includes('ip') || observed.missingTools.includes('bridge'))) return [tools];
   const found = uplinkOf(node, observed);
   const uplink = 'uplink' in found ? found.uplink : undefined;
+  const own = ownHostLinks(observed);
   return [
     tools,
     kernelCheck(cluster, observed),
     'error' in found ? found.error : {check: 'interface', status: 'pass', detail: `${uplink} holds ${formatAddress(node.address)}`},
     ...(uplink === undefined ? [] : [peersCheck(cluster, node, observed, uplink), mtuCheck(cluster, observed, uplink)]),
-    overlapCheck(cluster, observed),
-    ipForwardCheck(observed),
-    rpFilterCheck(observed, uplink),
+    overlapCheck(cluster, observed, own),
+    ipForwardCheck(observed, own),
+    rpFilterCheck(observed, uplink, own),
   ].filter((c): c is HostCheck => c !== undefined);
 }
 
@@ -139,6 +141,13 @@ function mtuCheck(cluster: ClusterNetwork, observed: NodeObservation, uplink: st
   return {check: 'mtu', status: 'pass', detail: `${uplink} MTU ${mtu} carries ${carried}`};
 }
 
+/** The links netctl created in the node's own namespace, by name. */
+function ownHostLinks(observed: NodeObservation): Map<string, Link> {
+  const links = new Map<string, Link>();
+  for (const r of observed.resources.values()) if (r.kind === 'link' && r.ns === '') links.set(r.name, r);
+  return links;
+}
+
 /** A route destination or an address with its prefix, as a range. */
 function rangeOf(text: string): Cidr | undefined {
   if (text === 'default') return undefined;
@@ -147,8 +156,7 @@ function rangeOf(text: string): Cidr | undefined {
   return first === undefined ? undefined : cidrContaining(first, Number(prefix));
 }
 
-function overlapCheck(cluster: ClusterNetwork, observed: NodeObservation): HostCheck | undefined {
-  const own = new Set([...observed.resources.values()].flatMap((r) => (r.kind === 'link' && r.ns === '' ? [r.name] : [])));
+function overlapCheck(cluster: ClusterNetwork, observed: NodeObservation, own: ReadonlyMap<string, Link>): HostCheck | undefined {
   // Underlay pods take addresses of the node network: there the host's own subnet holds clusterCIDR.
   const ranges = [...(cluster.mode === 'underlay' ? [] : [{name: 'clusterCIDR', cidr: cluster.clusterCIDR}]), ...(cluster.serviceCIDR === undefined ? [] : [{name: 'serviceCIDR', cidr: cluster.serviceCIDR}])];
   const clashes: string[] = [];
@@ -171,11 +179,11 @@ function overlapCheck(cluster: ClusterNetwork, observed: NodeObservation): HostC
   return {check: 'overlap', status: 'pass', detail: `no address or route of the host overlaps ${checked}`};
 }
 
-function ipForwardCheck(observed: NodeObservation): HostCheck {
+function ipForwardCheck(observed: NodeObservation, own: ReadonlyMap<string, Link>): HostCheck {
   const value = observed.resources.get('sysctl net/ipv4/ip_forward');
   const on = value?.kind === 'sysctl' && value.value === '1';
   if (on) return {check: 'ip_forward', status: 'pass', detail: 'net.ipv4.ip_forward = 1'};
-  const applied = [...observed.resources.values()].some((r) => r.kind === 'link' && r.ns === '');
+  const applied = own.size > 0;
   return {
     check: 'ip_forward',
     // On a node netctl built, forwarding off drops pod traffic between nodes now; before the first
@@ -186,12 +194,12 @@ function ipForwardCheck(observed: NodeObservation): HostCheck {
   };
 }
 
-function rpFilterCheck(observed: NodeObservation, uplink: string | undefined): HostCheck | undefined {
+function rpFilterCheck(observed: NodeObservation, uplink: string | undefined, own: ReadonlyMap<string, Link>): HostCheck | undefined {
   const rp = observed.host.rpFilter;
   if (rp.size === 0) return undefined;
   // The kernel applies the larger of conf/all and conf/<interface>.
   const effective = (dev: string) => Math.max(rp.get('all') ?? 0, rp.get(dev) ?? 0);
-  const devs = [...new Set([...(uplink === undefined ? [] : [uplink]), ...[...observed.resources.values()].flatMap((r) => (r.kind === 'link' && r.ns === '' && r.type !== 'veth' ? [r.name] : []))])];
+  const devs = [...new Set([...(uplink === undefined ? [] : [uplink]), ...[...own.values()].filter((l) => l.type !== 'veth').map((l) => l.name)])];
   const strict = devs.filter((d) => effective(d) === 1);
   if (strict.length > 0) {
     return {check: 'rp_filter', status: 'warn', detail: `strict reverse-path filtering on ${strict.join(', ')}: pod packets that arrive on an interface other than the one their source is routed through (several uplinks, asymmetric routes) are dropped`, fix: 'set net.ipv4.conf.all.rp_filter and the interface\'s to 2 (loose) if pods talk across such paths'};

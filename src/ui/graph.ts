@@ -108,22 +108,32 @@ const DOT_STYLE: Record<GraphEdge['kind'], string> = {
   failed: '[color="#cf222e", penwidth=2, constraint=false]',
   'not run': '[color="#8c959f", style=dotted, constraint=false]',
 };
-const DOT_SHAPE: Record<GraphVertex['kind'], string> = {bridge: 'shape=box, style=rounded', pod: 'shape=ellipse', service: 'shape=hexagon, color="#2da44e"'};
+const DOT_SHAPE: Record<GraphVertex['kind'], string> = {bridge: 'shape=box', pod: 'shape=ellipse', service: 'shape=hexagon, color="#2da44e"'};
+const DOT_STYLE_OF_KIND: Partial<Record<GraphVertex['kind'], string>> = {bridge: 'rounded'};
 
-const DOT_STATE: Record<ObservedState, string> = {
-  drift: 'color="#bf8700", fontcolor="#bf8700", style=dashed, penwidth=2',
-  missing: 'color="#cf222e", fontcolor="#cf222e", style=dashed, penwidth=2',
-  extra: 'color="#cf222e", fontcolor="#cf222e", style=bold, penwidth=2',
-  unreachable: 'color="#cf222e", fontcolor="#cf222e", style=dotted, penwidth=2',
+const DOT_STATE: Record<ObservedState, {readonly colors: string; readonly line: string}> = {
+  drift: {colors: 'color="#bf8700", fontcolor="#bf8700", penwidth=2', line: 'dashed'},
+  missing: {colors: 'color="#cf222e", fontcolor="#cf222e", penwidth=2', line: 'dashed'},
+  extra: {colors: 'color="#cf222e", fontcolor="#cf222e", penwidth=2', line: 'bold'},
+  unreachable: {colors: 'color="#cf222e", fontcolor="#cf222e", penwidth=2', line: 'dotted'},
 };
+
+/** A vertex's or a box's attributes: its kind's shape, and its state's colours with the line style added. */
+function dotAttributes(kind: GraphVertex['kind'] | undefined, state: ObservedState | undefined): string {
+  const styles = [kind === undefined ? undefined : DOT_STYLE_OF_KIND[kind], state === undefined ? undefined : DOT_STATE[state].line].filter((s) => s !== undefined);
+  return [
+    ...(kind === undefined ? [] : [DOT_SHAPE[kind]]),
+    ...(state === undefined ? [] : [DOT_STATE[state].colors]),
+    ...(styles.length === 0 ? [] : [`style="${styles.join(',')}"`]),
+  ].join(', ');
+}
 
 export function toDot(graph: Graph): string {
   const lines = ['digraph netctl {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
-  // A state's style replaces the shape's own (a rounded box keeps its corners).
-  const vertex = (v: GraphVertex) => `${v.id} [label=${quote(v.label)}, ${DOT_SHAPE[v.kind]}${v.state === undefined ? '' : `, ${DOT_STATE[v.state]}${v.kind === 'bridge' ? ', style="rounded,dashed"' : ''}`}];`;
+  const vertex = (v: GraphVertex) => `${v.id} [label=${quote(v.label)}, ${dotAttributes(v.kind, v.state)}];`;
   const box = (b: GraphBox, indent: string) => {
     lines.push(`${indent}subgraph ${b.id} {`, `${indent}  label=${quote(b.label)};`);
-    if (b.state !== undefined) lines.push(`${indent}  graph [${DOT_STATE[b.state]}];`);
+    if (b.state !== undefined) lines.push(`${indent}  graph [${dotAttributes(undefined, b.state)}];`);
     for (const v of b.vertices) lines.push(`${indent}  ${vertex(v)}`);
     for (const inner of b.boxes) box(inner, `${indent}  `);
     lines.push(`${indent}}`);
