@@ -40,7 +40,7 @@ export interface ScriptOptions {
   readonly tolerant?: boolean;
 }
 
-export function applyScript(changes: readonly Change[], options: ScriptOptions = {}): string {
+export function applyScript(changes: Iterable<Change>, options: ScriptOptions = {}): string {
   const tolerant = options.tolerant === true;
   const steps: Step[] = [];
   const removed = removedTogether(changes);
@@ -81,7 +81,7 @@ export function applyScript(changes: readonly Change[], options: ScriptOptions =
 }
 
 /** Keys of objects that go away with a link or namespace deleted in the same apply. */
-function removedTogether(changes: readonly Change[]): Set<string> {
+function removedTogether(changes: Iterable<Change>): Set<string> {
   const goneLinks = new Set<string>();
   const goneNamespaces = new Set<string>();
   for (const change of changes) {
@@ -254,7 +254,7 @@ function udpTargets(chain: IptablesChain): string[] {
  * UDP has no connection to break: clients keep their conntrack entry to an endpoint that went away.
  * As kube-proxy does, delete the entries whose replies would come from a removed UDP endpoint.
  */
-function forgetUdpEndpoints(changes: readonly Change[]): string[] {
+function forgetUdpEndpoints(changes: Iterable<Change>): string[] {
   const before = new Set<string>();
   const after = new Set<string>();
   for (const change of changes) {

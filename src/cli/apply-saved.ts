@@ -51,7 +51,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
       }
       if (outcome.status !== 'planned') return {problem: outcome.errors.join('; ')};
       if (outcome.errors.length > 0) return {problem: `${stored.node}: ${outcome.errors.join('; ')}`};
-      const differs = changesDiffer(stored.changes, outcome.changes);
+      const differs = changesDiffer(stored.changes, outcome.changes.toArray());
       if (differs !== undefined) return {problem: `${stored.node}: the saved plan does not match its spec: ${differs}`};
       return {plan: outcome};
     });

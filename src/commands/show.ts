@@ -4,6 +4,7 @@ import {readFile} from 'node:fs/promises';
 import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {observeCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
+import {ChangeList} from '../plan/change-list.js';
 import {SavedPlanError, parseSavedPlan, savedPlanStatus} from '../plan/saved-plan.js';
 import {colorsFor} from '../ui/colors.js';
 import {planDocument, renderPlanText} from '../ui/plan-view.js';
@@ -28,7 +29,7 @@ export default class Show extends Command {
       try {
         const saved = parseSavedPlan(await readFile(args.plan, 'utf8'), args.plan);
         // Rendered from the changes apply would check, not from the summary stored beside them.
-        const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n}))});
+        const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n, changes: ChangeList.of(n.changes)}))});
         const spec = await readFile(saved.spec.file).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
         matches = spec === saved.spec.sha256;
         if (flags.json) {

@@ -16,41 +16,51 @@ interface Entry {
 export interface PeerEntries {
   /** Each node's entries, in the same kind order for every node (routes, neighbours, FDB entries). */
   readonly byNode: ReadonlyMap<string, readonly Entry[]>;
-  readonly kinds: number;
+  /** Every node's entry of each kind, in the spec's node order, with each node's place in them. */
+  readonly byKind: readonly {readonly resources: readonly HostRoute[]; readonly keys: readonly string[]}[];
+  readonly place: ReadonlyMap<string, number>;
   readonly total: bigint;
 }
 
 export function peerEntries(cluster: ClusterNetwork, entriesOf: (peer: Node) => readonly HostRoute[]): PeerEntries {
   const byNode = new Map<string, Entry[]>();
+  const byKind: {resources: HostRoute[]; keys: string[]}[] = [];
+  const place = new Map<string, number>();
   let total = 0n;
-  let kinds = 0;
   for (const peer of cluster.nodes) {
     const entries = entriesOf(peer).map((resource) => {
       const key = keyOf(resource);
       return {key, resource, hash: entryHash(resource, key)};
     });
-    kinds = entries.length;
-    for (const entry of entries) total = addDigests(total, entry.hash);
+    entries.forEach((entry, kind) => {
+      total = addDigests(total, entry.hash);
+      const column = (byKind[kind] ??= {resources: [], keys: []});
+      column.resources.push(entry.resource);
+      column.keys.push(entry.key);
+    });
+    place.set(peer.name, place.size);
     byNode.set(peer.name, entries);
   }
-  return {byNode, kinds, total};
+  return {byNode, byKind, place, total};
 }
 
 /** The unit of the node: every other node's entries, kind by kind. */
 export function peersOfNode(entries: PeerEntries, node: string): HostRoutes {
   let digest = entries.total;
   for (const own of entries.byNode.get(node) ?? []) digest = subtractDigests(digest, own.hash);
+  const at = entries.place.get(node) ?? -1;
+  const runs = entries.byKind.flatMap((column) =>
+    at < 0 ? [{...column, start: 0, end: column.keys.length}] : [{...column, start: 0, end: at}, {...column, start: at + 1, end: column.keys.length}]);
   // The entries themselves are listed only when asked for: a node whose digest matches is never
   // compared entry by entry, and listing every peer's entries for every node is the cluster squared.
   let listed: {resources: HostRoute[]; keys: string[]} | undefined;
   const list = () => {
     if (listed !== undefined) return listed;
     listed = {resources: [], keys: []};
-    for (let kind = 0; kind < entries.kinds; kind++) {
-      for (const [peer, peerEntries] of entries.byNode) {
-        if (peer === node) continue;
-        listed.resources.push(peerEntries[kind]!.resource);
-        listed.keys.push(peerEntries[kind]!.key);
+    for (const run of runs) {
+      for (let i = run.start; i < run.end; i++) {
+        listed.resources.push(run.resources[i]!);
+        listed.keys.push(run.keys[i]!);
       }
     }
     return listed;
@@ -62,6 +72,7 @@ export function peersOfNode(entries: PeerEntries, node: string): HostRoutes {
     get keys() {
       return list().keys;
     },
+    runs,
     digest,
   };
 }

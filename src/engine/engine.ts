@@ -7,6 +7,7 @@ import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan, type NodeScope} from '../plan/node-plan.js';
 import type {Change} from '../plan/diff.js';
+import {ChangeList} from '../plan/change-list.js';
 import {notReadyPods, notReadyText, type NotReady} from '../plan/readiness.js';
 import {withReadiness} from '../desired/readiness.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
@@ -16,7 +17,7 @@ import type {Session} from './session.js';
 
 export type NodeOutcome =
   | ({readonly status: 'planned'} & NodePlan)
-  | {readonly status: 'unreachable' | 'locked'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: readonly Change[]};
+  | {readonly status: 'unreachable' | 'locked'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: ChangeList};
 
 export interface ClusterPlan {
   readonly intent: Intent;
@@ -64,9 +65,9 @@ async function readNode(session: Session, cluster: ClusterNetwork, node: Node, i
   try {
     return {node, observation: await observeNode(session.transport(node.name), cluster, node, intent, as)};
   } catch (error) {
-    if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: []});
-    if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: []});
-    if (error instanceof ObservationError) return failed({status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: [], fingerprint: ''});
+    if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
+    if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
+    if (error instanceof ObservationError) return failed({status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY, fingerprint: ''});
     throw error;
   }
 }
@@ -136,7 +137,7 @@ const SERVICE_RULE_KINDS: ReadonlySet<string> = new Set(['iptables-chain', 'ipta
  * of the node (links, addresses, routes, ...) in full, unless the apply changed nothing but iptables
  * chains and DNS objects (an endpoint change), which are then all it re-reads.
  */
-export function verificationScope(changes: readonly Change[], observedRules?: number): NodeScope {
+export function verificationScope(changes: Iterable<Change>, observedRules?: number): NodeScope {
   const chains = new Set<string>();
   let serviceRulesOnly = true;
   for (const change of changes) {

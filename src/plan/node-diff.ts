@@ -6,9 +6,10 @@
  * hold the same. Planning 1,000 nodes that hold what they should costs a few digest comparisons each.
  */
 import type {DesiredState} from '../desired/index.js';
-import type {HostRoutes} from '../resources/host-routes.js';
+import type {HostRoute, HostRouteRun, HostRoutes} from '../resources/host-routes.js';
 import type {IptablesState} from '../resources/iptables.js';
 import type {Keyed, Resource} from '../resources/model.js';
+import {ChangeList, type Run} from './change-list.js';
 import {MISSING, diff, type Change, type Conflict} from './diff.js';
 
 export interface ObservedState {
@@ -52,15 +53,35 @@ function keyed(unit: HostRoutes): Map<string, Resource> {
   return map;
 }
 
-function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: ReadonlyMap<string, string>): {changes: SplitChanges; conflicts: Conflict[]} {
-  if (desired.digest === observed.digest) return {changes: NONE, conflicts: []};
+const creations = new WeakMap<readonly HostRoute[], Change[]>();
+
+/** A creation for each entry of the run, made once per shared array and shared by every node it is on. */
+function createRun(run: HostRouteRun): Run {
+  let items = creations.get(run.resources);
+  if (items === undefined) {
+    items = run.resources.map((after, i): Change => ({action: 'create', key: run.keys[i]!, kind: after.kind, after, reason: MISSING}));
+    creations.set(run.resources, items);
+  }
+  return {items, start: run.start, end: run.end};
+}
+
+interface HostRouteChanges {
+  readonly deletions: readonly Change[];
+  readonly others: ChangeList;
+}
+
+function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: ReadonlyMap<string, string>): {changes: HostRouteChanges | undefined; conflicts: Conflict[]} {
+  if (desired.digest === observed.digest) return {changes: undefined, conflicts: []};
   // A node that holds none of them yet: all are created, in order, unless something foreign is in the way.
-  if (observed.resources.length === 0 && !desired.keys.some((key) => foreign.has(key))) {
-    const creates = desired.resources.map((after, i): Change => ({action: 'create', key: desired.keys[i]!, kind: after.kind, after, reason: MISSING}));
-    return {changes: {deletions: [], others: creates}, conflicts: []};
+  if (observed.resources.length === 0 && !(foreign.size > 0 && desired.keys.some((key) => foreign.has(key)))) {
+    const others = desired.runs === undefined
+      ? ChangeList.of(desired.resources.map((after, i): Change => ({action: 'create', key: desired.keys[i]!, kind: after.kind, after, reason: MISSING})))
+      : ChangeList.join(desired.runs.map(createRun));
+    return {changes: {deletions: [], others}, conflicts: []};
   }
   const {changes, conflicts} = diff(keyed(desired), {resources: keyed(observed), foreign});
-  return {changes: split(changes), conflicts};
+  const parts = split(changes);
+  return {changes: {deletions: parts.deletions, others: ChangeList.of(parts.others)}, conflicts};
 }
 
 /**
@@ -69,7 +90,7 @@ function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: Re
  * one another. When a link is replaced, what hangs on it is created again, so the node's objects and
  * its host routes are then compared together.
  */
-export function diffNode(desired: DesiredState, observed: ObservedState): {changes: Change[]; conflicts: Conflict[]} {
+export function diffNode(desired: DesiredState, observed: ObservedState): {changes: ChangeList; conflicts: Conflict[]} {
   const own = diff(desired.node, observed);
   const iptables = iptablesChanges(desired.iptables, observed.iptables);
   if (own.changes.some((c) => c.action === 'replace' && c.kind === 'link')) {
@@ -78,13 +99,14 @@ export function diffNode(desired: DesiredState, observed: ObservedState): {chang
       {resources: new Map([...observed.resources, ...keyed(observed.hostRoutes)]), foreign: observed.foreign},
     );
     const parts = split(together.changes);
-    return {changes: iptables.deletions.concat(parts.deletions, parts.others, iptables.others), conflicts: together.conflicts};
+    return {changes: ChangeList.join([iptables.deletions, parts.deletions, parts.others, iptables.others]), conflicts: together.conflicts};
   }
   const host = hostRouteChanges(desired.hostRoutes, observed.hostRoutes, observed.foreign);
-  if (iptables === NONE && host.changes === NONE) return own;
+  if (iptables === NONE && host.changes === undefined) return {changes: ChangeList.of(own.changes), conflicts: own.conflicts};
   const ownParts = split(own.changes);
+  const hostChanges = host.changes ?? {deletions: [], others: ChangeList.EMPTY};
   return {
-    changes: iptables.deletions.concat(host.changes.deletions, ownParts.deletions, ownParts.others, host.changes.others, iptables.others),
+    changes: ChangeList.join([iptables.deletions, hostChanges.deletions, ownParts.deletions, ownParts.others, hostChanges.others, iptables.others]),
     conflicts: [...own.conflicts, ...host.conflicts],
   };
 }

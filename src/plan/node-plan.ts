@@ -10,7 +10,8 @@ import type {ObserveOptions} from '../observe/script.js';
 import {iptablesState} from '../resources/iptables.js';
 import type {Resource} from '../resources/model.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
-import {diff, type Change} from './diff.js';
+import {ChangeList} from './change-list.js';
+import {diff} from './diff.js';
 import {diffNode} from './node-diff.js';
 import {fingerprint} from './fingerprint.js';
 import {blockingErrors, hostChecks, neededLinkTypes, needsConntrack, requiredToolsMissing, uplinkOf} from './preflight.js';
@@ -19,7 +20,7 @@ export type Intent = 'apply' | 'destroy';
 
 export interface NodePlan {
   readonly node: string;
-  readonly changes: readonly Change[];
+  readonly changes: ChangeList;
   /** Why the node cannot be changed; a node with errors is not applied. */
   readonly errors: readonly string[];
   /** What the operator should know, which does not stop the apply. */
@@ -58,12 +59,12 @@ export function planNode(
     ...(withFingerprint ? {fingerprint: fingerprint(observed), observed: observedResources(observed)} : {fingerprint: ''}),
     ...(observed.iptablesRules === undefined ? {} : {observedRules: observed.iptablesRules}),
   };
-  const stop = (reasons: string[]) => ({node: node.name, changes: [], errors: reasons, warnings, ...seen});
+  const stop = (reasons: string[]) => ({node: node.name, changes: ChangeList.EMPTY, errors: reasons, warnings, ...seen});
   if (intent === 'destroy') {
     const missing = requiredToolsMissing(observed);
     if (missing !== undefined) return stop(blockingErrors([missing]));
     const {changes} = diff([], {resources: observedResources(observed), foreign: observed.foreign});
-    return {node: node.name, changes, errors, warnings, ...seen};
+    return {node: node.name, changes: ChangeList.of(changes), errors, warnings, ...seen};
   }
   if (scope.serviceRulesOnly !== true) {
     const blocking = blockingErrors(hostChecks(cluster, node, observed));

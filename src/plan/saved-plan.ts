@@ -14,9 +14,12 @@ export interface SavedPlan {
   readonly createdAt: string;
   readonly intent: Intent;
   readonly spec: {readonly file: string; readonly sha256: string};
-  readonly nodes: readonly NodePlan[];
+  readonly nodes: readonly SavedNodePlan[];
   readonly document: PlanDocument;
 }
+
+/** A node's plan as the file holds it: its changes as one list. */
+export type SavedNodePlan = Omit<NodePlan, 'changes'> & {readonly changes: readonly Change[]};
 
 /** Why a plan cannot be saved (a node with errors cannot be applied), or undefined. */
 export function unsavable(plan: ClusterPlan): string | undefined {
@@ -31,7 +34,7 @@ export function savePlan(plan: ClusterPlan, document: PlanDocument, specFile: st
     createdAt: new Date().toISOString(),
     intent: plan.intent,
     spec: {file: specFile, sha256: specSha256},
-    nodes: plan.nodes.flatMap((n) => (n.status === 'planned' ? [n] : [])),
+    nodes: plan.nodes.flatMap((n) => (n.status === 'planned' ? [{...n, changes: n.changes.toArray()}] : [])),
     document,
   };
 }

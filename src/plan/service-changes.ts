@@ -64,7 +64,7 @@ interface ServiceDeltas {
  * that comes or goes in it belongs to a service; the chains of the service ports and endpoints
  * (NETCTL-SVC-*, NETCTL-SEP-*) are explained even when they are created or deleted.
  */
-export function groupServiceChanges(changes: readonly Change[], whyGone: ReadonlyMap<string, string> = new Map()): {services: ServiceChange[]; others: Change[]} {
+export function groupServiceChanges(changes: Iterable<Change>, whyGone: ReadonlyMap<string, string> = new Map()): {services: ServiceChange[]; others: Change[]} {
   const byService = new Map<string, ServiceDeltas>();
   const others: Change[] = [];
   const groupOf = (service: string): ServiceDeltas => {

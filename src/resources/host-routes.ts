@@ -15,6 +15,15 @@ export interface HostRoutes {
   readonly resources: readonly HostRoute[];
   readonly keys: readonly string[];
   readonly digest: bigint;
+  /** The same objects as runs of arrays that nodes share (`start` up to `end`), when built that way. */
+  readonly runs?: readonly HostRouteRun[];
+}
+
+export interface HostRouteRun {
+  readonly resources: readonly HostRoute[];
+  readonly keys: readonly string[];
+  readonly start: number;
+  readonly end: number;
 }
 
 export function isHostRoute(r: Resource): r is HostRoute {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from '@jest/globals';
 import {applyScript} from '../../src/apply/script.js';
 import {rollbackScript} from '../../src/apply/transaction.js';
+import {ChangeList} from '../../src/plan/change-list.js';
 import {diff} from '../../src/plan/diff.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import type {Link, Resource} from '../../src/resources/model.js';
@@ -40,7 +41,7 @@ describe('diff', () => {
     const oldAddress: Resource = {kind: 'address', ns: 'web-1', dev: 'eth0', cidr: '10.244.1.10/24'};
     const oldVeth = {...veth, mtu: 1400, peer: {name: 'eth0', ns: 'other'}};
     const {changes} = diff([bridge, veth, podEth0, podAddress, podRoute], {resources: [bridge, oldVeth, podEth0, oldAddress, podRoute], foreign: noForeign});
-    const script = rollbackScript({node: 'node-a', changes, errors: [], warnings: [], fingerprint: ''});
+    const script = rollbackScript({node: 'node-a', changes: ChangeList.of(changes), errors: [], warnings: [], fingerprint: ''});
     expect(script).toContain('link add nc1 mtu 1400 type veth peer name eth0 netns other');
     expect(script).toContain('addr add 10.244.1.10/24 dev eth0');
     expect(script).not.toContain('addr del');

@@ -45,6 +45,6 @@ describe.each(readdirSync(dir).sort())('golden plan %s', (name) => {
     golden(join(dir, name, `${nodeName}.destroy.sh`), applyScript(destroy.changes));
 
     // A node that holds the desired state plans nothing.
-    expect(planNode(cluster!, node, applied, 'apply').changes).toEqual([]);
+    expect(planNode(cluster!, node, applied, 'apply').changes.toArray()).toEqual([]);
   });
 });

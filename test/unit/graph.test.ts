@@ -3,6 +3,7 @@ import {describe, expect, it} from '@jest/globals';
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {ClusterPlan} from '../../src/engine/engine.js';
+import {ChangeList} from '../../src/plan/change-list.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {observedTopology} from '../../src/ui/observed-graph.js';
 import {toDot, toMermaid, toSvg, topology, withProbes, type Graph} from '../../src/ui/graph.js';
@@ -83,12 +84,12 @@ describe('netctl graph --observed', () => {
   const plan: ClusterPlan = {
     intent: 'apply',
     nodes: [
-      {status: 'planned', node: node1!, changes: [], errors: [], warnings: [], fingerprint: ''},
-      {status: 'planned', node: node2!, errors: [], warnings: [], fingerprint: '', changes: [
+      {status: 'planned', node: node1!, changes: ChangeList.EMPTY, errors: [], warnings: [], fingerprint: ''},
+      {status: 'planned', node: node2!, errors: [], warnings: [], fingerprint: '', changes: ChangeList.of([
         {action: 'create', key: `netns ${pod.name}`, kind: 'netns', after: netns(pod.name), reason: 'missing on the node'},
         {action: 'delete', key: 'netns old-pod', kind: 'netns', before: netns('old-pod'), reason: 'not in the spec'},
-      ]},
-      {status: 'unreachable', node: node3!, errors: ['unreachable'], warnings: [], changes: []},
+      ])},
+      {status: 'unreachable', node: node3!, errors: ['unreachable'], warnings: [], changes: ChangeList.EMPTY},
     ],
     notReady: [],
   };

@@ -1,6 +1,8 @@
 /** A node's diff with its host routes and iptables objects taken as units behind digests. */
 import {describe, expect, it} from '@jest/globals';
 import {desiredResources, desiredState} from '../../src/desired/index.js';
+import {ChangeList} from '../../src/plan/change-list.js';
+import type {Change} from '../../src/plan/diff.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import {hostRoutes} from '../../src/resources/host-routes.js';
 import type {Resource} from '../../src/resources/model.js';
@@ -24,7 +26,7 @@ describe('diffNode', () => {
   });
 
   it('plans nothing for a node that holds its desired state', () => {
-    expect(planNode(cluster, nodeA!, holding(desiredOf()), 'apply').changes).toEqual([]);
+    expect(planNode(cluster, nodeA!, holding(desiredOf()), 'apply').changes.toArray()).toEqual([]);
   });
 
   it('finds one drifted route among the peers, and nothing else', () => {
@@ -55,5 +57,36 @@ describe('diffNode', () => {
     expect(a.length).toBeGreaterThan(0);
     expect(b).toEqual(a);
     expect(b[0]).toBe(a[0]);
+  });
+
+  it("gives nodes from empty their peers' entries, each node all but its own, as the same change objects", () => {
+    const plans = cluster.nodes.map((node, i) => planNode(cluster, node, emptyNode(`198.51.100.${i + 1}`), 'apply'));
+    const routes = plans.map((plan) => plan.changes.filter((c) => c.kind === 'route' && c.key.startsWith('route 10.244.')));
+    expect(routes.map((list) => list.map((c) => c.key))).toEqual([
+      ['route 10.244.2.0/24', 'route 10.244.3.0/24'],
+      ['route 10.244.1.0/24', 'route 10.244.3.0/24'],
+      ['route 10.244.1.0/24', 'route 10.244.2.0/24'],
+    ]);
+    expect(routes[1]![1]).toBe(routes[0]![1]);
+    const kinds = plans[1]!.changes.filter((c) => ['route', 'neighbour', 'fdb'].includes(c.kind) && c.after?.ns === '' && c.key.includes('10.244.')).map((c) => c.kind);
+    expect(kinds).toEqual([...kinds].sort((a, b) => ['route', 'neighbour', 'fdb'].indexOf(a) - ['route', 'neighbour', 'fdb'].indexOf(b)));
+  });
+});
+
+describe('ChangeList', () => {
+  const change = (key: string): Change => ({action: 'create', key, kind: 'netns', after: {kind: 'netns', ns: '', name: key}, reason: 'missing on the node'});
+  const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(change);
+
+  it('is its parts one after the other, runs cut where they say, without copying them', () => {
+    const shared = [a!, b!, c!];
+    const list = ChangeList.join([[d!], {items: shared, start: 0, end: 1}, ChangeList.of([]), {items: shared, start: 2, end: 3}]);
+    expect(list.length).toBe(3);
+    expect([...list].map((x) => x.key)).toEqual(['d', 'a', 'c']);
+    expect(list.toArray()[1]).toBe(a);
+    expect(JSON.parse(JSON.stringify({changes: list}))).toEqual({changes: [d, a, c]});
+    expect(list.find((x) => x.key === 'c')).toBe(c);
+    expect(list.some((x) => x.key === 'b')).toBe(false);
+    expect(ChangeList.EMPTY.length).toBe(0);
+    expect([...ChangeList.EMPTY]).toEqual([]);
   });
 });

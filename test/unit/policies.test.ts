@@ -214,14 +214,14 @@ describe('network policies on a node', () => {
   });
 
   it('exist before a new pod\'s link joins the bridge: iptables first in the apply script', () => {
-    const script = applyScript(order(planNode(c, nodeA, emptyNode('198.51.100.1'), 'apply').changes));
+    const script = applyScript(order(planNode(c, nodeA, emptyNode('198.51.100.1'), 'apply').changes.toArray()));
     expect(script.indexOf('iptables-restore')).toBeGreaterThan(0);
     expect(script.indexOf('iptables-restore')).toBeLessThan(script.indexOf('master'));
   });
 
   it('need br_netfilter: a node that cannot load it cannot be planned, and says how to fix it', () => {
     const plan = planNode(c, nodeA, {...emptyNode('198.51.100.1'), brNetfilter: 'missing'}, 'apply');
-    expect(plan.changes).toEqual([]);
+    expect(plan.changes.toArray()).toEqual([]);
     expect(plan.errors[0]).toMatch(/^the br_netfilter kernel module is not loaded and modprobe cannot load it/);
     expect(planNode(c, nodeA, {...emptyNode('198.51.100.1'), brNetfilter: 'loadable'}, 'apply').errors).toEqual([]);
   });
