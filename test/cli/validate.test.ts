@@ -1,5 +1,6 @@
 /** `netctl validate` and `netctl schema` as a user runs them: a real process, its output and exit status. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {Config} from '@oclif/core';
 import {execa} from 'execa';
 import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -121,8 +122,10 @@ describe('netctl schema', () => {
 });
 
 describe('netctl --version', () => {
-  it('names the version', async () => {
+  it('names the version in the words of oclif (its user agent), without starting it', async () => {
     const result = await netctl('--version');
     expect(result.stdout).toMatch(/^netctl\/\d+\.\d+\.\d+ /);
+    expect(result.stdout).toBe((await Config.load(root)).userAgent);
+    expect(result.exitCode).toBe(0);
   });
 });
