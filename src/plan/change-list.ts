@@ -81,11 +81,6 @@ export class ChangeList implements Iterable<Change> {
     return !this.some((change) => !test(change));
   }
 
-  find(test: (change: Change) => boolean): Change | undefined {
-    for (const change of this) if (test(change)) return change;
-    return undefined;
-  }
-
   /** Plans written as JSON hold plain lists. */
   toJSON(): Change[] {
     return this.toArray();

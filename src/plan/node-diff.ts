@@ -55,7 +55,7 @@ function keyed(unit: HostRoutes): Map<string, Resource> {
 
 const creations = new WeakMap<readonly HostRoute[], Change[]>();
 
-/** A creation for each entry of the run, made once per shared array and shared by every node it is on. */
+/** A creation for each entry of the run, made once per array and shared by every node whose run it is in. */
 function createRun(run: HostRouteRun): Run {
   let items = creations.get(run.resources);
   if (items === undefined) {
@@ -70,14 +70,14 @@ interface HostRouteChanges {
   readonly others: ChangeList;
 }
 
-function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: ReadonlyMap<string, string>): {changes: HostRouteChanges | undefined; conflicts: Conflict[]} {
-  if (desired.digest === observed.digest) return {changes: undefined, conflicts: []};
+const NO_HOST_CHANGES: HostRouteChanges = {deletions: [], others: ChangeList.EMPTY};
+
+function hostRouteChanges(desired: HostRoutes, observed: HostRoutes, foreign: ReadonlyMap<string, string>): {changes: HostRouteChanges; conflicts: Conflict[]} {
+  if (desired.digest === observed.digest) return {changes: NO_HOST_CHANGES, conflicts: []};
   // A node that holds none of them yet: all are created, in order, unless something foreign is in the way.
   if (observed.resources.length === 0 && !(foreign.size > 0 && desired.keys.some((key) => foreign.has(key)))) {
-    const others = desired.runs === undefined
-      ? ChangeList.of(desired.resources.map((after, i): Change => ({action: 'create', key: desired.keys[i]!, kind: after.kind, after, reason: MISSING})))
-      : ChangeList.join(desired.runs.map(createRun));
-    return {changes: {deletions: [], others}, conflicts: []};
+    const runs = desired.runs ?? [{resources: desired.resources, keys: desired.keys, start: 0, end: desired.keys.length}];
+    return {changes: {deletions: [], others: ChangeList.join(runs.map(createRun))}, conflicts: []};
   }
   const {changes, conflicts} = diff(keyed(desired), {resources: keyed(observed), foreign});
   const parts = split(changes);
@@ -102,11 +102,10 @@ export function diffNode(desired: DesiredState, observed: ObservedState): {chang
     return {changes: ChangeList.join([iptables.deletions, parts.deletions, parts.others, iptables.others]), conflicts: together.conflicts};
   }
   const host = hostRouteChanges(desired.hostRoutes, observed.hostRoutes, observed.foreign);
-  if (iptables === NONE && host.changes === undefined) return {changes: ChangeList.of(own.changes), conflicts: own.conflicts};
+  if (iptables === NONE && host.changes === NO_HOST_CHANGES) return {changes: ChangeList.of(own.changes), conflicts: own.conflicts};
   const ownParts = split(own.changes);
-  const hostChanges = host.changes ?? {deletions: [], others: ChangeList.EMPTY};
   return {
-    changes: ChangeList.join([iptables.deletions, hostChanges.deletions, ownParts.deletions, ownParts.others, hostChanges.others, iptables.others]),
+    changes: ChangeList.join([iptables.deletions, host.changes.deletions, ownParts.deletions, ownParts.others, host.changes.others, iptables.others]),
     conflicts: [...own.conflicts, ...host.conflicts],
   };
 }
