@@ -292,8 +292,9 @@ export function parseObservation(output: string): NodeObservation {
     probeOutputs: probeOutputs(sections),
     iptablesBackend,
     chainsInOtherBackend,
-    // iptables-save's header says the ruleset was read whole, not chain by chain.
-    iptablesRules: iptablesBackend === undefined ? undefined : iptablesText.split('\n-A ').length - 1,
+    // iptables-save's header says the ruleset was read whole, not chain by chain; it prints nothing at
+    // all when no table is loaded yet (a new host or network namespace): a whole ruleset of no rules.
+    iptablesRules: iptablesBackend !== undefined ? iptablesText.split('\n-A ').length - 1 : iptablesText.trim() === '' ? 0 : undefined,
     brNetfilter: brNetfilterState(sections.get('br-netfilter')),
     host: {
       linkMtus: new Map(hostLinks.map((l) => [l.ifname, l.mtu ?? 0])),

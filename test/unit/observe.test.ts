@@ -81,6 +81,13 @@ describe('parseObservation', () => {
     expect(() => parseObservation(output.slice(0, output.indexOf('@@netctl end')))).toThrow('stopped answering');
   });
 
+  it('counts the rules of a ruleset read whole, an empty one (no table loaded yet: iptables-save prints nothing) as none, and not those read chain by chain', () => {
+    const withIptables = (body: string) => output.replace(/(@@netctl iptables\n)[\s\S]*?(?=\n@@netctl iptables-version)/, `$1${body}`);
+    expect(observed.iptablesRules).toBe((output.match(/^-A /gm) ?? []).length);
+    expect(parseObservation(withIptables('')).iptablesRules).toBe(0);
+    expect(parseObservation(withIptables("*nat\n-N NETCTL-SERVICES\nCOMMIT\n")).iptablesRules).toBeUndefined();
+  });
+
   it('reports missing tools', () => {
     expect(splitSections('@@netctl missing iptables-save\n@@netctl end\n').missing).toEqual(['iptables-save']);
   });
