@@ -73,8 +73,11 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
 /** The watchdog leads its own process group (setsid): ending the group ends its sleep too, leaving nothing behind. */
 const STOP_WATCHDOG = `{ [ -e ${TX_DIR}/watchdog.pid ] && kill -- -"$(cat ${TX_DIR}/watchdog.pid)" 2>/dev/null; true; }`;
 
-/** Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down. */
-export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c 'sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back >${TX_DIR}/status'; ${STOP_WATCHDOG}; echo "${TX_MARK} rolled-back"\n`;
+/**
+ * Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down.
+ * Says `expired` instead when the watchdog had already rolled it back (the verification outlasted it).
+ */
+export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c 'if [ "$(cat ${TX_DIR}/status)" = expired ]; then echo "${TX_MARK} expired"; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back >${TX_DIR}/status; echo "${TX_MARK} rolled-back"; fi'; ${STOP_WATCHDOG}\n`;
 
 /** Confirms the last transaction, unless its watchdog already rolled it back. */
 export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '[ "$(cat ${TX_DIR}/status)" = applied ] && touch ${TX_DIR}/confirmed' && { ${STOP_WATCHDOG}; echo "${TX_MARK} confirmed"; }\n`;

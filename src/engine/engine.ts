@@ -215,7 +215,10 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   const left = [...after.errors, ...after.changes.map((c) => `${c.action} ${c.key} (${c.reason})`)];
   if (left.length > 0) {
     await reachable;
-    await transport.run(ROLLBACK_LAST);
+    const undo = await transport.run(ROLLBACK_LAST);
+    if (confirm !== undefined && undo.stdout.includes(`${TX_MARK} expired`)) {
+      throw new ApplyError(`${plan.node}: the node's watchdog rolled the apply back before it was verified: reading the node back took longer than --confirm-timeout (${confirm.seconds} s); run again with a longer --confirm-timeout`, true);
+    }
     throw new ApplyError(`${plan.node}: the node still differed from the spec after applying, so it was rolled back to its state before this apply: ${left.join('; ')}`, true);
   }
   if (confirm === undefined) return;

@@ -71,6 +71,13 @@ describe('applyNode', () => {
     expect(stillEmpty.received[1]).toContain('sh /run/netctl/tx/rollback.sh >/run/netctl/tx/rollback.log 2>&1; echo rolled-back >/run/netctl/tx/status');
   });
 
+  it('says the watchdog undid the apply when the re-read outlasted the confirmation window, not that the node differed', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const expired = new ScriptedNode([ok(`@@netctl-tx applied\n${empty}`), ok('@@netctl-tx expired\n')]);
+    await expect(applyNode(expired, cluster, plan, 'apply', {seconds: 60, handshake: false})).rejects.toThrow(new ApplyError(
+      "node1: the node's watchdog rolled the apply back before it was verified: reading the node back took longer than --confirm-timeout (60 s); run again with a longer --confirm-timeout", true));
+  });
+
   it('says what failed and that the node was rolled back when a command fails', async () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const failing = new ScriptedNode([{stdout: '@@netctl-tx rolled-back\n', stderr: 'Error: Unknown device type.\nCommand failed -:3', exitCode: 3}]);
