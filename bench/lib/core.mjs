@@ -14,8 +14,10 @@ await build({
       "export {applyScript} from './src/apply/script.ts';",
       "export {desiredResources, desiredState} from './src/desired/index.ts';",
       "export {formatAddress} from './src/net/ipv4.ts';",
+      "export {observeScript} from './src/observe/script.ts';",
+      "export {parseObservation} from './src/observe/parse.ts';",
       "export {diff} from './src/plan/diff.ts';",
-      "export {planNode} from './src/plan/node-plan.ts';",
+      "export {observeOptions, planNode} from './src/plan/node-plan.ts';",
       "export {hostRoutes} from './src/resources/host-routes.ts';",
       "export {iptablesState} from './src/resources/iptables.ts';",
       "export {checkSpecText} from './src/spec/check.ts';",
@@ -34,4 +36,7 @@ await build({
 const core = await import(pathToFileURL(outfile).href);
 rmSync(dir, {recursive: true, force: true});
 
-export const {applyScript, desiredResources, desiredState, formatAddress, diff, planNode, hostRoutes, iptablesState, checkSpecText} = core;
+export const {
+  applyScript, desiredResources, desiredState, formatAddress, observeScript, parseObservation, diff, observeOptions, planNode, hostRoutes, iptablesState,
+  checkSpecText,
+} = core;

@@ -1,0 +1,33 @@
+// What netctl makes each node do, as one shell script per node, for a bench to time over plain ssh with
+// no netctl process: the lower bound of a command on this machine apart from netctl's own start-up.
+// `node-work.mjs SPEC INTENT DIR` writes DIR/1.sh, DIR/2.sh... (nodes in spec order) and prints each
+// node's ssh destination and ssh config file, one `address config` line per node.
+//   plan:    the read of the node (the same observe script netctl sends).
+//   apply:   the read, the changes from the node's current state, and the re-read that verifies them.
+//   destroy: the same with the changes that remove what netctl owns.
+// For apply and destroy the node is read once now (untimed) to know what its changes are; with
+// --no-reread the script stops after the changes (a bound that leaves verification out).
+import {execFileSync} from 'node:child_process';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {applyScript, checkSpecText, formatAddress, observeOptions, observeScript, parseObservation, planNode} from './core.mjs';
+
+const [specFile, intent, dir, ...options] = process.argv.slice(2);
+const reread = !options.includes('--no-reread');
+if (!['plan', 'apply', 'destroy'].includes(intent)) throw new Error(`intent must be plan, apply or destroy, got ${intent}`);
+const {cluster, diagnostics} = checkSpecText(readFileSync(specFile, 'utf8'));
+if (cluster === undefined) throw new Error(diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+
+const sshArgs = (node) => [...(node.ssh.configFile === undefined ? [] : ['-F', node.ssh.configFile]), '-o', 'BatchMode=yes', formatAddress(node.address), 'sh -s'];
+cluster.nodes.forEach((node, i) => {
+  const read = observeScript(observeOptions(cluster, node, intent === 'destroy' ? 'destroy' : 'apply'));
+  let script = read;
+  if (intent !== 'plan') {
+    const observed = parseObservation(execFileSync('ssh', sshArgs(node), {input: read, encoding: 'utf8', maxBuffer: 1 << 30}));
+    const plan = planNode(cluster, node, observed, intent);
+    if (plan.errors.length > 0) throw new Error(`${node.name}: ${plan.errors.join('; ')}`);
+    script = `${read}\n${applyScript(plan.changes)}\n${reread ? read : ''}`;
+  }
+  writeFileSync(join(dir, `${i + 1}.sh`), script);
+  console.log(`${formatAddress(node.address)} ${node.ssh.configFile ?? ''}`);
+});
