@@ -15,7 +15,7 @@ export const TX_DIR = `${LOCK_DIR}/tx`;
  * so the next run, once it holds the node lock, waits on this before it reads or changes the node.
  */
 const RUNNING = `${LOCK_DIR}/tx.running`;
-const AWAIT_RUNNING = `mkdir -p ${LOCK_DIR} && flock ${RUNNING} true`;
+const AWAIT_RUNNING = `{ [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; } && flock ${RUNNING} true`;
 export const TX_MARK = '@@netctl-tx';
 /** Exit status of a transaction whose apply failed and was rolled back. */
 export const ROLLED_BACK_EXIT = 3;
@@ -62,9 +62,9 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
     ...watchdog,
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
     `setsid -w flock ${RUNNING} sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
-    `status=$(cat ${TX_DIR}/status)`,
+    `read -r status <${TX_DIR}/status`,
     `echo "${TX_MARK} $status"`,
-    `cat ${TX_DIR}/apply.log >&2`,
+    `[ -s ${TX_DIR}/apply.log ] && cat ${TX_DIR}/apply.log >&2`,
     `[ "$status" = applied ] || exit ${ROLLED_BACK_EXIT}`,
     '',
   ].join('\n');

@@ -9,12 +9,13 @@ import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHost
 
 export function dnsDump(): string[] {
   return [
-    "sec nameservers; sed -n 's/^nameserver[[:space:]]*//p' /etc/resolv.conf 2>/dev/null",
-    `pid=$(cat ${DNS_PID} 2>/dev/null)`,
+    // Shell built-ins where they do the job: every process started costs the node more than the reading.
+    'sec nameservers; while read -r key value || [ -n "$key" ]; do [ "$key" = nameserver ] && echo "$value"; done 2>/dev/null </etc/resolv.conf',
+    `pid=; [ -r ${DNS_PID} ] && read -r pid <${DNS_PID}`,
     `if [ -f ${DNS_CONFIG} ] && [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'; then sec dns-server "$pid"; base64 -w0 ${DNS_CONFIG}; fi`,
     `[ -f ${DNS_HOSTS} ] && { sec dns-hosts; base64 -w0 ${DNS_HOSTS}; }`,
-    'for f in /etc/netns/*/resolv.conf; do [ -f "$f" ] || continue; pod=$(basename "$(dirname "$f")")',
-    `  if head -n 1 "$f" | grep -qxF '${RESOLVER_MARK}'; then sec pod-resolver "$pod"; base64 -w0 "$f"; else sec foreign-resolver "$pod"; fi`,
+    'for f in /etc/netns/*/resolv.conf; do [ -f "$f" ] || continue; pod=${f%/resolv.conf}; pod=${pod##*/}; first=; IFS= read -r first <"$f"',
+    `  if [ "$first" = '${RESOLVER_MARK}' ]; then sec pod-resolver "$pod"; base64 -w0 "$f"; else sec foreign-resolver "$pod"; fi`,
     'done',
   ];
 }

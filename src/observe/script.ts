@@ -84,8 +84,14 @@ export function observeScript(options: ObserveOptions): string {
     'sec netns; ip -j netns list 2>/dev/null',
     // One ip per namespace: its links, addresses and routes as three JSON lines (a process per
     // namespace and command made reading 1,000 pods take 13 s).
-    'for ns in $(ip netns list 2>/dev/null | cut -d" " -f1); do',
-    `  sec ns "$ns"; printf 'link show\\naddr show\\nroute show table main\\n' | ip -n "$ns" -N -d -j -batch -`,
+    // The names come from ip's directory of named namespaces by a glob, and the batch from a here-document:
+    // no process but ip (process creation is what reading a node costs most).
+    'for ns in /run/netns/*; do [ -e "$ns" ] || continue; ns=${ns##*/}',
+    `  sec ns "$ns"; ip -n "$ns" -N -d -j -batch - <<'NETCTL_NS'`,
+    'link show',
+    'addr show',
+    'route show table main',
+    'NETCTL_NS',
     'done',
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
     ...linkTypeProbes(options.probeLinkTypes),

@@ -27,12 +27,13 @@ export function sessionCommand(): string {
     `owner=${shellQuote(owner)}`,
     `echo ${READY}`,
     'while read -r request seconds; do case "$request" in',
-    `lock) mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
+    `lock) [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
     `unlock) flock -u 9; echo '${ANSWER} released';;`,
     // head -c reads exactly the script's bytes from the shared stdin, never the next request. The
     // script's stdout goes straight out (fd 3); its stderr is captured, and the assignment's status is
     // the script's.
-    `run) echo '${RUN_BEGIN}'; { err=$( { head -c "$seconds" | sh 9>&- 3>&-; } 2>&1 1>&3 ); } 3>&1; rc=$?; echo " ${RUN_END} $rc $(printf %s "$err" | base64 -w0)";;`,
+    // (base64 only when there is stderr to encode: each process is a cost on every round trip.)
+    `run) echo '${RUN_BEGIN}'; { err=$( { head -c "$seconds" | sh 9>&- 3>&-; } 2>&1 1>&3 ); } 3>&1; rc=$?; if [ -n "$err" ]; then echo " ${RUN_END} $rc $(printf %s "$err" | base64 -w0)"; else echo " ${RUN_END} $rc "; fi;;`,
     'esac; done',
   ].join('\n');
 }
