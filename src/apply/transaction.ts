@@ -15,7 +15,10 @@ export const TX_DIR = `${LOCK_DIR}/tx`;
  * so the next run, once it holds the node lock, waits on this before it reads or changes the node.
  */
 const RUNNING = `${LOCK_DIR}/tx.running`;
-const AWAIT_RUNNING = `{ [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; } && flock ${RUNNING} true`;
+// Waits for the lock on fd 8 and lets go of it as the group ends (no command run under the lock).
+const AWAIT_RUNNING = `{ [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; } && { flock 8; } 8>>${RUNNING}`;
+/** The transaction's status into $tx_status, by the shell (no process). */
+const READ_STATUS = `tx_status=; read -r tx_status <${TX_DIR}/status`;
 export const TX_MARK = '@@netctl-tx';
 /** Exit status of a transaction whose apply failed and was rolled back. */
 export const ROLLED_BACK_EXIT = 3;
@@ -51,7 +54,7 @@ function undo(change: Change): Change {
  */
 export function transactionScript(plan: NodePlan, confirmSeconds?: number): string {
   const watchdog = confirmSeconds === undefined ? [] : [
-    `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; flock ${TX_DIR}/confirm.lock sh -c '[ -e ${TX_DIR}/confirmed ] || [ "$(cat ${TX_DIR}/status)" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
+    `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ -e ${TX_DIR}/confirmed ] || [ "$tx_status" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
     `echo $! >${TX_DIR}/watchdog.pid`,
   ];
   return [
@@ -71,16 +74,16 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
 }
 
 /** The watchdog leads its own process group (setsid): ending the group ends its sleep too, leaving nothing behind. */
-const STOP_WATCHDOG = `{ [ -e ${TX_DIR}/watchdog.pid ] && kill -- -"$(cat ${TX_DIR}/watchdog.pid)" 2>/dev/null; true; }`;
+const STOP_WATCHDOG = `{ watchdog=; [ -e ${TX_DIR}/watchdog.pid ] && read -r watchdog <${TX_DIR}/watchdog.pid && kill -- -"$watchdog" 2>/dev/null; true; }`;
 
 /**
  * Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down.
  * Says `expired` instead when the watchdog had already rolled it back (the verification outlasted it).
  */
-export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c 'if [ "$(cat ${TX_DIR}/status)" = expired ]; then echo "${TX_MARK} expired"; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back >${TX_DIR}/status; echo "${TX_MARK} rolled-back"; fi'; ${STOP_WATCHDOG}\n`;
+export const ROLLBACK_LAST = `flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; if [ "$tx_status" = expired ]; then echo "${TX_MARK} expired"; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back >${TX_DIR}/status; echo "${TX_MARK} rolled-back"; fi'; ${STOP_WATCHDOG}\n`;
 
 /** Confirms the last transaction, unless its watchdog already rolled it back. */
-export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '[ "$(cat ${TX_DIR}/status)" = applied ] && touch ${TX_DIR}/confirmed' && { ${STOP_WATCHDOG}; echo "${TX_MARK} confirmed"; }\n`;
+export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ "$tx_status" = applied ] && : >${TX_DIR}/confirmed' && { ${STOP_WATCHDOG}; echo "${TX_MARK} confirmed"; }\n`;
 
 /**
  * Waits for a transaction an earlier run started to end, and confirms it if that run left it applied

@@ -96,6 +96,7 @@ export function observeScript(options: ObserveOptions): string {
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
     ...linkTypeProbes(options.probeLinkTypes),
     // Reverse-path filtering per interface ("all" included), for preflight.
+    // (grep, not the shell's read: sysctl files answer a read of one byte at a time with their first byte only.)
     'sec rp-filter; grep -H . /proc/sys/net/ipv4/conf/*/rp_filter 2>/dev/null',
     ...dnsDump(),
     ...probeScript(options.probes ?? []),
