@@ -147,8 +147,19 @@ function namespaceState(sections: Map<string, string>, name: string): {links: Ip
   return {links: parse<IpLink>(links, 'links'), addresses: parse<IpAddr>(addresses, 'addresses'), routes: parse<IpRoute>(routes, 'routes')};
 }
 
+/** The sections one `ip -batch` printed together, one JSON line each, set apart under their own names. */
+function splitBatch(sections: Map<string, string>, batch: string, names: readonly string[]): void {
+  const body = sections.get(batch);
+  if (body === undefined) return;
+  const lines = body.trim().split('\n');
+  names.forEach((name, i) => sections.set(name, lines[i] ?? ''));
+}
+
+const RP_FILTER = /^\/proc\/sys\/net\/ipv4\/conf\/([^/]+)\/rp_filter:(\d+)$/;
+
 export function parseObservation(output: string): NodeObservation {
   const {sections, missing} = splitSections(output);
+  splitBatch(sections, 'addresses-neighbours', ['addresses', 'neighbours']);
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   if (missing.includes('ip') || missing.includes('bridge')) {
     return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, iptablesRules: undefined, brNetfilter: undefined, host: NO_HOST_FACTS};
@@ -217,7 +228,8 @@ export function parseObservation(output: string): NodeObservation {
 
   for (const line of (sections.get('sysctl') ?? '').split('\n')) {
     const match = /^\/proc\/sys\/(.+):(.*)$/.exec(line.trim());
-    if (match !== null) keep({kind: 'sysctl', ns: '', key: match[1] ?? '', value: match[2] ?? ''});
+    // rp_filter is read for preflight's judgement, not as an object netctl sets.
+    if (match !== null && !RP_FILTER.test(line.trim())) keep({kind: 'sysctl', ns: '', key: match[1] ?? '', value: match[2] ?? ''});
   }
 
   const iptables = iptablesState(parseIptables(sections.get('iptables') ?? ''));
@@ -300,7 +312,7 @@ export function parseObservation(output: string): NodeObservation {
       linkMtus: new Map(hostLinks.map((l) => [l.ifname, l.mtu ?? 0])),
       foreignAddresses,
       foreignRoutes,
-      rpFilter: rpFilter(sections.get('rp-filter')),
+      rpFilter: rpFilter(sections.get('sysctl')),
       iptablesMode: /\((nf_tables|legacy)\)/.exec(sections.get('iptables-version') ?? '')?.[1],
     },
   };
@@ -309,7 +321,7 @@ export function parseObservation(output: string): NodeObservation {
 function rpFilter(body: string | undefined): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of (body ?? '').split('\n')) {
-    const match = /^\/proc\/sys\/net\/ipv4\/conf\/([^/]+)\/rp_filter:(\d+)$/.exec(line.trim());
+    const match = RP_FILTER.exec(line.trim());
     if (match !== null) values.set(match[1]!, Number(match[2]));
   }
   return values;

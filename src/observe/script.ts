@@ -69,11 +69,16 @@ export function observeScript(options: ObserveOptions): string {
     ...PREAMBLE,
     'for tool in ip bridge iptables-save iptables-restore conntrack dnsmasq; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
     'sec links; ip -j -d link show',
-    'sec addresses; ip -j addr show',
+    // Addresses and neighbours take the same options: one ip, one JSON line each.
+    "sec addresses-neighbours; ip -j -batch - <<'NETCTL_HOST'",
+    'addr show',
+    'neigh show nud permanent',
+    'NETCTL_HOST',
     'sec routes; ip -N -j route show table main',
-    'sec neighbours; ip -j neigh show nud permanent',
     'sec fdb; bridge -j fdb show',
-    'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp /proc/sys/net/ipv4/neigh/*/proxy_delay /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null',
+    // With reverse-path filtering per interface ("all" included), for preflight; grep, not the shell's
+    // read: sysctl files answer a read of one byte at a time with their first byte only.
+    'sec sysctl; grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/proxy_arp /proc/sys/net/ipv4/neigh/*/proxy_delay /proc/sys/net/bridge/bridge-nf-call-iptables /proc/sys/net/ipv4/conf/*/rp_filter 2>/dev/null',
     // Bridged traffic reaches iptables only through br_netfilter: loaded, or can apply load it?
     'sec br-netfilter; if [ -e /proc/sys/net/bridge ]; then echo loaded; elif modprobe -n br_netfilter >/dev/null 2>&1; then echo loadable; else echo missing; fi',
     ...iptablesDump(options.iptablesChains),
@@ -95,9 +100,6 @@ export function observeScript(options: ObserveOptions): string {
     'done',
     ...options.routeTargets.map((target) => `sec route-get ${shellQuote(target)}; ip -j route get ${shellQuote(target)} 2>&1`),
     ...linkTypeProbes(options.probeLinkTypes),
-    // Reverse-path filtering per interface ("all" included), for preflight.
-    // (grep, not the shell's read: sysctl files answer a read of one byte at a time with their first byte only.)
-    'sec rp-filter; grep -H . /proc/sys/net/ipv4/conf/*/rp_filter 2>/dev/null',
     ...dnsDump(),
     ...probeScript(options.probes ?? []),
     'sec end',

@@ -62,6 +62,8 @@ describe('parseObservation', () => {
     expect(observed.host.iptablesMode).toBe('nf_tables');
     expect(observed.host.rpFilter.get('all')).toBe(0);
     expect(observed.host.rpFilter.get('eth0')).toBe(0);
+    // Read with the sysctls netctl sets, in one grep, but not taken for one of them.
+    expect([...observed.resources.keys()].filter((key) => key.includes('rp_filter'))).toEqual([]);
     expect(observed.host.linkMtus.get('eth0')).toBe(1500);
     expect(observed.host.foreignRoutes).toContainEqual({dst: '198.18.0.0/15', dev: 'eth0'});
     expect(observed.host.foreignAddresses).toContainEqual({dev: 'eth0', cidr: '203.0.113.1/24'});
