@@ -92,4 +92,9 @@ export const CONFIRM_LAST = `flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS};
  * the node over a new connection after that change, which is what the confirmation proves, and it
  * plans from the state the change left; without this, the old watchdog would undo that state later.
  */
-export const CONFIRM_PENDING = `${AWAIT_RUNNING}; [ -f ${TX_DIR}/status ] && { ${CONFIRM_LAST.trim()}; } >/dev/null 2>&1\n`;
+export const CONFIRM_PENDING = [
+  `${AWAIT_RUNNING}; tx_status=; [ -f ${TX_DIR}/status ] && read -r tx_status <${TX_DIR}/status`,
+  // Only an applied, unconfirmed transaction needs it (CONFIRM_LAST checks again under its lock).
+  `[ "$tx_status" = applied ] && [ ! -e ${TX_DIR}/confirmed ] && { ${CONFIRM_LAST.trim()}; } >/dev/null 2>&1`,
+  '',
+].join('\n');
