@@ -85,7 +85,10 @@ export function observeScript(options: ObserveOptions): string {
     // netctl works through the backend `iptables` uses; rules of its own in the other one are reported.
     'version=$(iptables --version 2>/dev/null); sec iptables-version; echo "$version"',
     'case "$version" in *nf_tables*) other=iptables-legacy-save ;; *) other=iptables-nft-save ;; esac',
-    'if command -v "$other" >/dev/null 2>&1; then sec iptables-other "$other"; "$other" 2>/dev/null | grep -c "^:NETCTL-"; fi',
+    // The kernel lists the legacy tables a namespace has: with none, there is nothing to count and no
+    // process to start.
+    'legacy_tables=unknown; [ "$other" = iptables-legacy-save ] && { legacy_tables=; [ -r /proc/net/ip_tables_names ] && read -r legacy_tables </proc/net/ip_tables_names; }',
+    'if command -v "$other" >/dev/null 2>&1; then sec iptables-other "$other"; if [ -z "$legacy_tables" ]; then echo 0; else "$other" 2>/dev/null | grep -c "^:NETCTL-"; fi; fi',
     'sec netns; ip -j netns list 2>/dev/null',
     // One ip per namespace: its links, addresses and routes as three JSON lines (a process per
     // namespace and command made reading 1,000 pods take 13 s).
