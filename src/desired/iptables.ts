@@ -1,5 +1,5 @@
 /** Building blocks of netctl's iptables chains. */
-import {createHash} from 'node:crypto';
+import {hash} from 'node:crypto';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {IptablesTable} from '../resources/model.js';
 
@@ -18,5 +18,5 @@ export function ownChain(table: IptablesTable, chain: string, jumpedFrom: readon
  * 28 characters). The same identity always gives the same name, so a change rewrites only its chains.
  */
 export function hashedChain(prefix: string, identity: string): string {
-  return `${prefix}${createHash('sha256').update(identity).digest('hex').slice(0, 16).toUpperCase()}`;
+  return `${prefix}${hash('sha256', identity, 'hex').slice(0, 16).toUpperCase()}`;
 }

@@ -98,7 +98,8 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       }
       const affinity = service.sessionAffinity === 'ClientIP';
       const seconds = String(service.sessionAffinityTimeout);
-      const sepOf = (endpoint: string) => endpointChain(service, port, endpoint);
+      const sepChains = new Map(endpoints.map((endpoint) => [endpoint, endpointChain(service, port, endpoint)]));
+      const sepOf = (endpoint: string) => sepChains.get(endpoint)!;
       const recent = (endpoint: string, ...how: string[]) => ['-m', 'recent', ...how, '--name', sepOf(endpoint), '--mask', '255.255.255.255', '--rsource'];
       const rules: string[][] = [
         ['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
