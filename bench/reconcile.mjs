@@ -10,7 +10,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const bin = join(root, 'bin', 'run.js');
+const bin = join(root, 'bin', 'run.cjs');
 const NODES = Number(process.env.NODES ?? 20);
 const PODS = Number(process.env.PODS ?? 200);
 const SERVICES = Number(process.env.SERVICES ?? 100);

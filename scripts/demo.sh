@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f oclif.manifest.json ] && [ -d dist ] || npm run build >/dev/null
-netctl=./bin/run.js
+netctl=./bin/run.cjs
 $netctl lab up --nodes 3
 $netctl apply -f examples/demo.yaml --auto-approve
 $netctl verify -f examples/demo.yaml --serve
@@ -18,11 +18,11 @@ in_pod dig +short SRV _http._tcp.web.default.svc.cluster.local | sed 's/^/  /'
 cat <<'NEXT'
 
 The demo network is up. Try next:
-  ./bin/run.js plan -f examples/demo.yaml                 # nothing to do: the hosts match the spec
-  ./bin/run.js show -f examples/demo.yaml                 # what netctl owns on each node
-  ./bin/run.js preflight -f examples/demo.yaml            # every host check, and VXLAN between the nodes
-  ./bin/run.js graph -f examples/demo.yaml --observed     # the network as the hosts serve it (Mermaid)
+  ./bin/run.cjs plan -f examples/demo.yaml                 # nothing to do: the hosts match the spec
+  ./bin/run.cjs show -f examples/demo.yaml                 # what netctl owns on each node
+  ./bin/run.cjs preflight -f examples/demo.yaml            # every host check, and VXLAN between the nodes
+  ./bin/run.cjs graph -f examples/demo.yaml --observed     # the network as the hosts serve it (Mermaid)
   nsenter -t "$(cat /tmp/netctl-lab/node1.pid)" -m -n ip netns exec client-1 getent hosts web.default.svc.cluster.local
-  edit examples/demo.yaml (add a pod), then: ./bin/run.js plan -f examples/demo.yaml
+  edit examples/demo.yaml (add a pod), then: ./bin/run.cjs plan -f examples/demo.yaml
   npm run demo:down                                       # remove the lab
 NEXT

@@ -5,7 +5,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.js');
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.cjs');
 let cache: string;
 
 beforeAll(() => {

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {LAB_TOOLS} from '../../src/cli/lab-tools.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.js');
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.cjs');
 let path: string;
 
 /**

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'run.js');
+const bin = join(root, 'bin', 'run.cjs');
 const invalid = join(root, 'test', 'fixtures', 'invalid');
 const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(root, 'examples', f));
 let scratch: string;

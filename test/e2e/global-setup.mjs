@@ -6,6 +6,6 @@ import {join} from 'node:path';
 
 export default function ensureLabTools() {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
-  const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.js');
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'run.cjs');
   execFileSync(process.execPath, [bin, 'lab', 'tools'], {stdio: ['ignore', 'ignore', 'inherit']});
 }

@@ -9,7 +9,7 @@ import {join} from 'node:path';
 const root = join(import.meta.dirname, '..', '..');
 const script = join(root, 'lab', 'netctl-lab.sh');
 export const LAB_DIR = '/tmp/netctl-lab';
-export const bin = join(root, 'bin', 'run.js');
+export const bin = join(root, 'bin', 'run.cjs');
 
 /**
  * Why the lab cannot run here, or undefined when it can. Missing tools are no reason: the e2e project's

@@ -103,6 +103,6 @@ suite('netctl lab and netctl verify', () => {
   it('reports the lab with netctl lab status', async () => {
     const result = await netctl(['lab', 'status']);
     expect(result.stdout).toContain('node1: 203.0.113.1 sshd running');
-    expect(bin).toContain('run.js');
+    expect(bin).toContain('run.cjs');
   });
 });
