@@ -21,10 +21,16 @@ import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import type {Change} from '../plan/diff.js';
 
-type Tool = {tool: 'ip'; ns: string} | {tool: 'bridge'} | {tool: 'shell'};
+/**
+ * `netns` lines (`netns add`, `netns del`) get a batch of their own: before iproute2 5.x, a batch line
+ * after `netns add` ran inside the namespace just made.
+ */
+type Tool = {tool: 'ip'; ns: string} | {tool: 'netns'} | {tool: 'bridge'} | {tool: 'shell'};
 interface Step {
   readonly via: Tool;
   readonly line: string;
+  /** A new namespace's loopback: set up with the namespace's next command (see withLoopbacksLater). */
+  readonly loopback?: true;
 }
 
 /** Double quotes for `ip -batch` arguments with spaces (its own tokenizer reads them). */
@@ -123,7 +129,8 @@ function createSteps(r: Resource): Step[] {
       return [{via: {tool: 'shell'}, line: `${load}${write}`}];
     }
     case 'netns':
-      return [{via: {tool: 'shell'}, line: `ip netns add ${shellQuote(r.name)} && ip -n ${shellQuote(r.name)} link set dev lo alias ${OWNER_ALIAS} up`}];
+      // The loopback's alias marks the namespace as netctl's.
+      return [{via: {tool: 'netns'}, line: `netns add ${r.name}`}, {via: {tool: 'ip', ns: r.name}, line: `link set dev lo alias ${OWNER_ALIAS} up`, loopback: true}];
     case 'link':
       return createLink(r);
     case 'address':
@@ -198,7 +205,7 @@ function deleteSteps(r: Resource): Step[] {
     case 'sysctl':
       return [];
     case 'netns':
-      return [{via: {tool: 'shell'}, line: `ip netns del ${shellQuote(r.name)}`}];
+      return [{via: {tool: 'netns'}, line: `netns del ${r.name}`}];
     case 'link':
       return [ip(r.ns, `link del dev ${r.name}`)];
     case 'address':
@@ -223,19 +230,45 @@ function sameTool(a: Tool, b: Tool): boolean {
   return a.tool === b.tool && (a.tool !== 'ip' || b.tool !== 'ip' || a.ns === b.ns);
 }
 
+/**
+ * A new namespace's loopback is set up with the next command in that namespace (its pod's link, once
+ * the host made it), so that namespaces made together are made by one `ip -batch` and each gets one
+ * batch of its own, not one more process per pod. Nothing reaches the namespace before then.
+ */
+function withLoopbacksLater(steps: readonly Step[]): Step[] {
+  const waiting = new Map<string, Step>();
+  const out: Step[] = [];
+  for (const step of steps) {
+    const ns = step.via.tool === 'ip' ? step.via.ns : undefined;
+    if (step.loopback === true && ns !== undefined) {
+      waiting.set(ns, step);
+      continue;
+    }
+    const loopback = ns === undefined ? undefined : waiting.get(ns);
+    if (loopback !== undefined) {
+      out.push(loopback);
+      waiting.delete(ns!);
+    }
+    out.push(step);
+  }
+  return [...out, ...waiting.values()];
+}
+
 function batches(steps: readonly Step[], tolerant: boolean): string[] {
   const force = tolerant ? ' -force' : '';
   const shell = (line: string) => (tolerant ? `{ ${line}; } 2>/dev/null || true` : line);
+  const ordered = withLoopbacksLater(steps);
   const out: string[] = [];
   let i = 0;
-  while (i < steps.length) {
-    const first = steps[i]!;
+  while (i < ordered.length) {
+    const first = ordered[i]!;
     const lines: string[] = [];
-    while (i < steps.length && sameTool(steps[i]!.via, first.via)) lines.push(steps[i++]!.line);
+    while (i < ordered.length && sameTool(ordered[i]!.via, first.via)) lines.push(ordered[i++]!.line);
     const via = first.via;
     const ending = tolerant ? ' || true' : '';
     if (via.tool === 'shell') out.push(...lines.map(shell));
     else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines, ending));
+    else if (via.tool === 'netns') out.push(heredoc(`ip${force} -batch -`, lines, ending));
     else out.push(heredoc(via.ns === '' ? `ip${force} -batch -` : `ip -n ${shellQuote(via.ns)}${force} -batch -`, lines, ending));
   }
   return out;

@@ -54,6 +54,23 @@ describe('diff', () => {
     expect(script).toBe("set -e\nip -batch - <<'NETCTL_EOF'\nlink del dev nc1\nlink del dev netctl0\nNETCTL_EOF\n");
   });
 
+  it('makes new namespaces in a batch of their own and marks each with its first batch inside', () => {
+    const web2Eth0: Link = {...podEth0, ns: 'web-2', peer: {name: 'nc2', ns: ''}};
+    const desired: Resource[] = [
+      {kind: 'netns', ns: '', name: 'web-1'}, {kind: 'netns', ns: '', name: 'web-2'},
+      bridge, veth, {...veth, name: 'nc2', peer: {name: 'eth0', ns: 'web-2'}}, podEth0, web2Eth0, podAddress,
+    ];
+    const {changes} = diff(desired, {resources: [], foreign: noForeign});
+    const script = applyScript(changes);
+    // Only netns lines in the first batch: older iproute2 ran the lines after `netns add` inside it.
+    expect(script).toContain("ip -batch - <<'NETCTL_EOF'\nnetns add web-1\nnetns add web-2\nNETCTL_EOF\nip -batch - <<'NETCTL_EOF'\nlink add netctl0");
+    expect(script).toContain("ip -n web-1 -batch - <<'NETCTL_EOF'\nlink set dev lo alias netctl up\nlink set dev eth0 mtu 1450 up\naddr add 10.244.1.10/24 dev eth0\n");
+    expect(script).toContain("ip -n web-2 -batch - <<'NETCTL_EOF'\nlink set dev lo alias netctl up\nlink set dev eth0 mtu 1450 up\nNETCTL_EOF");
+    expect(script.match(/^ip /gm)).toHaveLength(4);
+    const {changes: removals} = diff([], {resources: desired, foreign: noForeign});
+    expect(applyScript(removals)).toContain("ip -batch - <<'NETCTL_EOF'\nnetns del web-1\nnetns del web-2\nNETCTL_EOF");
+  });
+
   it('never adopts a foreign object in the way: a conflict names it', () => {
     const {changes, conflicts} = diff([bridge], {resources: [], foreign: new Map([['link netctl0', 'link netctl0 (bridge, not created by netctl)']])});
     expect(changes).toEqual([]);
