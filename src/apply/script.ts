@@ -130,7 +130,7 @@ function createSteps(r: Resource): Step[] {
     }
     case 'netns':
       // The loopback's alias marks the namespace as netctl's.
-      return [{via: {tool: 'netns'}, line: `netns add ${r.name}`}, {via: {tool: 'ip', ns: r.name}, line: `link set dev lo alias ${OWNER_ALIAS} up`, loopback: true}];
+      return [netnsStep('add', r.name), {via: {tool: 'ip', ns: r.name}, line: `link set dev lo alias ${OWNER_ALIAS} up`, loopback: true}];
     case 'link':
       return createLink(r);
     case 'address':
@@ -152,6 +152,14 @@ function createSteps(r: Resource): Step[] {
 }
 
 const shell = (line: string): Step => ({via: {tool: 'shell'}, line});
+
+/**
+ * A namespace's name is a file name under /run/netns: one read from a node may hold what a batch line
+ * cannot (a space, a quote), and goes to `ip netns` as a quoted shell word instead.
+ */
+function netnsStep(verb: 'add' | 'del', name: string): Step {
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? {via: {tool: 'netns'}, line: `netns ${verb} ${name}`} : shell(`ip netns ${verb} ${shellQuote(name)}`);
+}
 
 function createLink(link: Link): Step[] {
   const name = link.name;
@@ -205,7 +213,7 @@ function deleteSteps(r: Resource): Step[] {
     case 'sysctl':
       return [];
     case 'netns':
-      return [{via: {tool: 'netns'}, line: `netns del ${r.name}`}];
+      return [netnsStep('del', r.name)];
     case 'link':
       return [ip(r.ns, `link del dev ${r.name}`)];
     case 'address':

@@ -69,6 +69,9 @@ describe('diff', () => {
     expect(script.match(/^ip /gm)).toHaveLength(4);
     const {changes: removals} = diff([], {resources: desired, foreign: noForeign});
     expect(applyScript(removals)).toContain("ip -batch - <<'NETCTL_EOF'\nnetns del web-1\nnetns del web-2\nNETCTL_EOF");
+    // A name read from a node that a batch line cannot hold goes to ip netns as a quoted word.
+    const {changes: odd} = diff([], {resources: [{kind: 'netns', ns: '', name: "it's odd"}], foreign: noForeign});
+    expect(applyScript(odd)).toBe("set -e\nip netns del 'it'\\''s odd'\n");
   });
 
   it('never adopts a foreign object in the way: a conflict names it', () => {
