@@ -2,7 +2,7 @@
 import type {Command} from '@oclif/core';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
-import {ApplyError, LostNodeError, applyNode, planCluster, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';
+import {ApplyError, LostNodeError, applyNode, planCluster, whileNodesAnswer, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {Intent} from '../plan/node-plan.js';
 import type {ClusterNetwork} from '../spec/types.js';
@@ -36,7 +36,7 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
   const session = Session.open(cluster, options.nodes, {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
-    if (!(await lockEveryNode(session, options))) {
+    if (!(await whileNodesAnswer(lockEveryNode(session, options), cluster, options.intent))) {
       failed = true;
       return;
     }

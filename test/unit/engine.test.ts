@@ -2,7 +2,7 @@
 import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {ApplyError, LostNodeError, applyNode, observeNode} from '../../src/engine/engine.js';
+import {ApplyError, LostNodeError, applyNode, observeNode, whileNodesAnswer} from '../../src/engine/engine.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {UnreachableError, type RunOptions, type ScriptResult, type Transport} from '../../src/transport/transport.js';
@@ -149,5 +149,13 @@ describe('verificationScope', () => {
     ]);
     expect(verificationScope(plan.changes).serviceRulesOnly).toBeUndefined();
     expect(verificationScope([])).toEqual({iptablesChains: new Set(), serviceRulesOnly: true});
+  });
+});
+
+describe('whileNodesAnswer', () => {
+  it('gives the answers, or the failure that came while it built the shared chains, to its caller', async () => {
+    await expect(whileNodesAnswer(Promise.resolve('read'), cluster, 'apply')).resolves.toBe('read');
+    await expect(whileNodesAnswer(Promise.reject(new Error('node1: lost')), cluster, 'apply')).rejects.toThrow('node1: lost');
+    await expect(whileNodesAnswer(Promise.resolve('read'), cluster, 'destroy')).resolves.toBe('read');
   });
 });
