@@ -1,9 +1,9 @@
-/** Parses iptables-save output into tables, chains and rules split into words. */
+/** Parses iptables-save output into tables, chains and rules. */
 
 export interface SavedTable {
   readonly chains: string[];
-  /** `text` is the rule as printed, after `-A CHAIN `. */
-  readonly rules: {readonly chain: string; readonly words: string[]; readonly text: string}[];
+  /** `text` is the rule as printed, after `-A CHAIN ` (splitWords makes words of it). */
+  readonly rules: {readonly chain: string; readonly text: string}[];
 }
 
 export function parseIptablesSave(text: string): Map<string, SavedTable> {
@@ -19,9 +19,9 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
       // `iptables -S CHAIN` declares a chain this way.
       current.chains.push(line.slice(3).trim());
     } else if (current !== undefined && line.startsWith('-A ')) {
-      const [, chain = '', ...words] = splitWords(line);
+      // Chain names hold no spaces or quotes: the name is the word after -A.
       const after = line.indexOf(' ', 3);
-      current.rules.push({chain, words, text: after < 0 ? '' : line.slice(after + 1)});
+      current.rules.push(after < 0 ? {chain: line.slice(3), text: ''} : {chain: line.slice(3, after), text: line.slice(after + 1)});
     }
   }
   return tables;

@@ -93,6 +93,13 @@ describe('parseObservation', () => {
   it('reports missing tools', () => {
     expect(splitSections('@@netctl missing iptables-save\n@@netctl end\n').missing).toEqual(['iptables-save']);
   });
+
+  it('cuts sections from line to line, the lines between them kept as they came', () => {
+    const {sections} = splitSections('before\n@@netctl a\none\n\ntwo\n@@netctl  b \n@@netctl c\nlast\nline\n\n@@netctl d');
+    expect([...sections]).toEqual([['a', 'one\n\ntwo'], ['b', ''], ['c', 'last\nline\n'], ['d', '']]);
+    expect([...splitSections('\n@@netctl x\n1\n').sections]).toEqual([['x', '1\n']]);
+    expect(splitSections('no sections\n').sections.size).toBe(0);
+  });
 });
 
 describe('splitWords', () => {
