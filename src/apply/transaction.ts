@@ -3,7 +3,7 @@
  * are written under /run/netctl/tx, and a job in its own session (so a lost SSH connection or a killed
  * netctl cannot stop it half-way) runs the apply and, if any command fails, the rollback.
  */
-import {LOCK_DIR} from '../transport/lock.js';
+import {LOCK_DIR, MAKE_LOCK_DIR} from '../transport/lock.js';
 import {order, type Change} from '../plan/diff.js';
 import type {NodePlan} from '../plan/node-plan.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
@@ -16,7 +16,7 @@ export const TX_DIR = `${LOCK_DIR}/tx`;
  */
 const RUNNING = `${LOCK_DIR}/tx.running`;
 // Waits for the lock on fd 8 and lets go of it as the group ends (no command run under the lock).
-const AWAIT_RUNNING = `{ [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; } && { flock 8; } 8>>${RUNNING}`;
+const AWAIT_RUNNING = `{ ${MAKE_LOCK_DIR}; } && { flock 8; } 8>>${RUNNING}`;
 /** The transaction's status into $tx_status, by the shell (no process). */
 const READ_STATUS = `tx_status=; read -r tx_status <${TX_DIR}/status`;
 export const TX_MARK = '@@netctl-tx';

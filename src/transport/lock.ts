@@ -13,6 +13,8 @@ import {shellQuote} from '../shell/quote.js';
 import type {ScriptResult} from './transport.js';
 
 export const LOCK_DIR = '/run/netctl';
+/** Makes LOCK_DIR when it is missing, starting no process when it is there (the usual case). */
+export const MAKE_LOCK_DIR = `[ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}`;
 export const READY = 'netctl-session-ready';
 const ANSWER = '@@lock';
 const RUN_BEGIN = '@@run begin';
@@ -27,7 +29,7 @@ export function sessionCommand(): string {
     `owner=${shellQuote(owner)}`,
     `echo ${READY}`,
     'while read -r request seconds; do case "$request" in',
-    `lock) [ -d ${LOCK_DIR} ] || mkdir -p ${LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
+    `lock) ${MAKE_LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
     `unlock) flock -u 9; echo '${ANSWER} released';;`,
     // head -c reads exactly the script's bytes from the shared stdin, never the next request. The
     // script's stdout goes straight out (fd 3); its stderr is captured, and the assignment's status is
