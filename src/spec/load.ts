@@ -1,7 +1,7 @@
 /** Reads a spec file into a YAML document that remembers where every value came from. */
 import {createHash} from 'node:crypto';
 import {open} from 'node:fs/promises';
-import {LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node} from 'yaml';
+import {LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Alias, type Document, type Node} from 'yaml';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 
 /** Specs beyond this size are refused before parsing: no real cluster needs one. */
@@ -95,7 +95,43 @@ export function parseSpec(bytes: Uint8Array): LoadResult {
     });
   }
   if (diagnostics.length > 0) return {source, diagnostics};
-  return {source: {...source, value: document.toJS({maxAliasCount: 100})}, diagnostics};
+  const {first, unresolved} = aliasesOf(document);
+  const at = (node: Node, message: string): LoadResult => {
+    const {line, col} = lineCounter.linePos(node.range?.[0] ?? 0);
+    return {source, diagnostics: [{...error('yaml-syntax', [], message), line, column: col}]};
+  };
+  if (unresolved !== undefined) return at(unresolved, `invalid YAML: alias *${unresolved.source} refers to no anchor &${unresolved.source} before it`);
+  try {
+    return {source: {...source, value: document.toJS({maxAliasCount: MAX_ALIAS_COUNT})}, diagnostics};
+  } catch {
+    // The only other failure of toJS: aliases expanding past the limit.
+    return at(first ?? document.contents!, `invalid YAML: its aliases expand past the limit of ${MAX_ALIAS_COUNT} (the mark of an expansion attack, not of a spec); write the values out`);
+  }
+}
+
+/** yaml's measure of how far aliases may expand: beyond it a document is an expansion attack, not a spec. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The first alias, and the first with no anchor of its name before it (which the parser reports only
+ * by throwing when the document becomes data), in one walk.
+ */
+function aliasesOf(document: Document.Parsed): {first?: Alias; unresolved?: Alias} {
+  const anchors = new Set<string>();
+  const found: {first?: Alias; unresolved?: Alias} = {};
+  visit(document, {
+    Node: (_key, node) => {
+      if (!isAlias(node)) {
+        if (node.anchor !== undefined) anchors.add(node.anchor);
+        return undefined;
+      }
+      found.first ??= node;
+      if (anchors.has(node.source)) return undefined;
+      found.unresolved = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function tooLarge(size: number): LoadResult {
