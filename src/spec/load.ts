@@ -5,7 +5,9 @@
 import {createHash} from 'node:crypto';
 import {open} from 'node:fs/promises';
 import {CORE_SCHEMA, defineMappingTag, defineScalarTag, load, mapTag, strTag} from 'js-yaml';
-import {LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Alias, type Document, type Node} from 'yaml';
+import {createRequire} from 'node:module';
+import type * as Yaml from 'yaml';
+import type {Alias, Document, LineCounter, Node} from 'yaml';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 
 /** Specs beyond this size are refused before parsing: no real cluster needs one. */
@@ -15,16 +17,26 @@ export interface SourceFile {
   readonly text: string;
   /** The document as plain data, when it parsed. */
   readonly value: unknown;
-  /** yaml's document of the file, every node with its place: made on first use when plainData read the file. */
-  readonly positions: Positions;
+  /**
+   * yaml's document of the file, every node with its place: made on first use when plainData read the
+   * file; undefined when the file is no YAML document at all.
+   */
+  readonly positions: Positions | undefined;
 }
 
 interface Positions {
   readonly lineCounter: LineCounter;
-  readonly document: Document.Parsed | undefined;
+  readonly document: Document.Parsed;
 }
 
-const NO_POSITIONS: Positions = {lineCounter: new LineCounter(), document: undefined};
+let yamlModule: typeof Yaml | undefined;
+/**
+ * yaml, loaded on first use and left out of the bundle: only a file with a problem to locate, or one
+ * plainData leaves to it, needs it, and loading it took 10-15 ms of every command's start.
+ */
+function yaml(): typeof Yaml {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
 
 export interface LoadResult {
   readonly source: SourceFile;
@@ -68,7 +80,7 @@ export function parseSpec(bytes: Uint8Array): LoadResult {
     const line = before.split('\n').length;
     const column = junk - before.lastIndexOf('\n');
     return {
-      source: {text: '', value: undefined, positions: NO_POSITIONS},
+      source: {text: '', value: undefined, positions: undefined},
       diagnostics: [{...error('file-not-text', [], 'the file is not a text YAML file (binary data found)'), line, column}],
     };
   }
@@ -90,7 +102,7 @@ export function parseSpec(bytes: Uint8Array): LoadResult {
 
 function empty(text: string, message: string): LoadResult {
   return {
-    source: {text, value: undefined, positions: NO_POSITIONS},
+    source: {text, value: undefined, positions: undefined},
     diagnostics: [{...error('file-empty', [], message), line: 1, column: 1}],
   };
 }
@@ -138,6 +150,7 @@ export function plainData(text: string): object | undefined {
 
 /** The file read by yaml into a document with positions, every YAML problem located. */
 function parseWithPositions(text: string): LoadResult {
+  const {LineCounter, parseAllDocuments} = yaml();
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {lineCounter, prettyErrors: true, uniqueKeys: true});
   if (!Array.isArray(documents) || documents.length === 0) return empty(text, 'the file holds no YAML document');
@@ -190,6 +203,7 @@ const MAX_ALIAS_COUNT = 100;
 function aliasesOf(document: Document.Parsed): {first?: Alias; unresolved?: Alias} {
   const anchors = new Set<string>();
   const found: {first?: Alias; unresolved?: Alias} = {};
+  const {isAlias, visit} = yaml();
   visit(document, {
     Node: (_key, node) => {
       if (!isAlias(node)) {
@@ -208,7 +222,7 @@ function aliasesOf(document: Document.Parsed): {first?: Alias; unresolved?: Alia
 function tooLarge(size: number): LoadResult {
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return {
-    source: {text: '', value: undefined, positions: NO_POSITIONS},
+    source: {text: '', value: undefined, positions: undefined},
     diagnostics: [{
       ...error('file-too-large', [], `the file is ${mib(size)}; specs larger than ${mib(MAX_SPEC_BYTES)} are refused`),
       line: 1,
@@ -237,8 +251,9 @@ export interface Position {
  * a path that does not exist points at its deepest existing parent (for missing fields).
  */
 export function locate(source: SourceFile, path: SpecPath, target: 'value' | 'key' = 'value'): Position {
+  if (source.positions === undefined) return {line: 1, column: 1};
   const {document, lineCounter} = source.positions;
-  if (document === undefined) return {line: 1, column: 1};
+  const {isMap, isPair, isScalar, isSeq} = yaml();
   let node: unknown = document.contents;
   let offset = rangeStart(node) ?? 0;
   for (const part of path) {
