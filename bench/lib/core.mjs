@@ -1,12 +1,14 @@
 // netctl's pure core as the benches call it in process: the source bundled on the fly by esbuild (the
 // shipped build is bundled per command, so it has no module per source file to import).
 import {build} from 'esbuild';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
-const dir = mkdtempSync(join(tmpdir(), 'netctl-bench-'));
+// Inside the repository, so that what the bundle leaves out (yaml, loaded on first use) resolves from node_modules.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+mkdirSync(join(root, 'node_modules', '.cache'), {recursive: true});
+const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'netctl-bench-'));
 const outfile = join(dir, 'core.mjs');
 await build({
   stdin: {
@@ -21,8 +23,11 @@ await build({
       "export {hostRoutes} from './src/resources/host-routes.ts';",
       "export {iptablesState} from './src/resources/iptables.ts';",
       "export {checkSpecText} from './src/spec/check.ts';",
+      "export {CONFIRM_LAST, CONFIRM_PENDING, transactionScript} from './src/apply/transaction.ts';",
+      "export {verificationScope} from './src/engine/engine.ts';",
+      "export {LOCK_DIR, MAKE_LOCK_DIR} from './src/transport/lock.ts';",
     ].join('\n'),
-    resolveDir: fileURLToPath(new URL('../..', import.meta.url)),
+    resolveDir: root,
     loader: 'ts',
   },
   outfile,
@@ -38,5 +43,5 @@ rmSync(dir, {recursive: true, force: true});
 
 export const {
   applyScript, desiredResources, desiredState, formatAddress, observeScript, parseObservation, diff, observeOptions, planNode, hostRoutes, iptablesState,
-  checkSpecText,
+  checkSpecText, CONFIRM_LAST, CONFIRM_PENDING, transactionScript, verificationScope, LOCK_DIR, MAKE_LOCK_DIR,
 } = core;
