@@ -7,7 +7,8 @@ import {describe, expect, it} from '@jest/globals';
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {parseAllDocuments} from 'yaml';
-import {locate, parseSpec, plainData} from '../../src/spec/load.js';
+import {locate, parseSpec} from '../../src/spec/load.js';
+import {plainData} from '../../src/spec/plain-data.js';
 
 /** What yaml makes of the text, as netctl read it before plainData: undefined when yaml finds it invalid. */
 function yamlData(text: string): unknown {
