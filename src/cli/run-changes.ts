@@ -100,50 +100,50 @@ export interface ApplyOptions {
 export async function applyPlanned(session: Session, cluster: ClusterNetwork, plan: ClusterPlan, options: ApplyOptions): Promise<boolean> {
   const colors = colorsFor(process.stdout);
   let failed = plan.nodes.some((n) => n.errors.length > 0);
-    const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
-    const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
-    // Ctrl-C, SIGTERM or SIGHUP: start no further node; nodes in flight finish (or roll back) and are
-    // reported. A second signal ends netctl at once.
-    let stopping = false;
-    const stop = () => {
-      stopping = true;
-      process.stderr.write('\ninterrupted: no further node is started; nodes in flight finish or roll back (a second signal ends netctl now)\n');
-    };
-    const tasks = new Listr(
-      work.map((node) => ({
-        title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
-        task: async () => {
-          if (node.status !== 'planned') return;
-          if (stopping) {
-            outcomes.set(node.node, stoppedBy(options.failFast, failed));
-            return;
-          }
-          try {
-            await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirm);
-            outcomes.set(node.node, 'applied');
-          } catch (error) {
-            failed = true;
-            if (options.failFast) stopping = true;
-            outcomes.set(node.node, outcomeOf(error));
-            throw error;
-          }
-        },
-      })),
-      {
-        concurrent: options.parallelism,
-        exitOnError: false,
-        // netctl handles SIGINT itself: nodes in flight must finish, not be abandoned.
-        registerSignalListeners: false,
-        collectErrors: 'minimal',
-        renderer: process.stdout.isTTY === true ? 'default' : 'simple',
-        fallbackRenderer: 'simple',
+  const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
+  const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
+  // Ctrl-C, SIGTERM or SIGHUP: start no further node; nodes in flight finish (or roll back) and are
+  // reported. A second signal ends netctl at once.
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    process.stderr.write('\ninterrupted: no further node is started; nodes in flight finish or roll back (a second signal ends netctl now)\n');
+  };
+  const tasks = new Listr(
+    work.map((node) => ({
+      title: `${node.node}: ${node.changes.length} change${node.changes.length === 1 ? '' : 's'}`,
+      task: async () => {
+        if (node.status !== 'planned') return;
+        if (stopping) {
+          outcomes.set(node.node, stoppedBy(options.failFast, failed));
+          return;
+        }
+        try {
+          await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirm);
+          outcomes.set(node.node, 'applied');
+        } catch (error) {
+          failed = true;
+          if (options.failFast) stopping = true;
+          outcomes.set(node.node, outcomeOf(error));
+          throw error;
+        }
       },
-    );
-    await session.gracefully(stop, () => tasks.run().catch(() => undefined));
-    for (const error of tasks.errors) process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
-    const name = options.intent === 'destroy' ? 'Destroy' : 'Apply';
-    if (stopping) failed = true;
-    process.stdout.write(`\n${name} ${failed ? 'finished with errors' : 'complete'}:\n`);
-    for (const [node, outcome] of outcomes) process.stdout.write(`  ${node}: ${outcome}\n`);
-    return failed;
+    })),
+    {
+      concurrent: options.parallelism,
+      exitOnError: false,
+      // netctl handles SIGINT itself: nodes in flight must finish, not be abandoned.
+      registerSignalListeners: false,
+      collectErrors: 'minimal',
+      renderer: process.stdout.isTTY === true ? 'default' : 'simple',
+      fallbackRenderer: 'simple',
+    },
+  );
+  await session.gracefully(stop, () => tasks.run().catch(() => undefined));
+  for (const error of tasks.errors) process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
+  const name = options.intent === 'destroy' ? 'Destroy' : 'Apply';
+  if (stopping) failed = true;
+  process.stdout.write(`\n${name} ${failed ? 'finished with errors' : 'complete'}:\n`);
+  for (const [node, outcome] of outcomes) process.stdout.write(`  ${node}: ${outcome}\n`);
+  return failed;
 }
