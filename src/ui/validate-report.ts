@@ -31,6 +31,7 @@ function renderText(results: readonly FileResult[], strict: boolean): string {
   for (const result of results) {
     if (!result.readable) {
       out.push(`${result.file}: error: cannot read: ${result.reason}`);
+      errors++;
       continue;
     }
     for (const d of result.diagnostics) {

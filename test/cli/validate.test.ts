@@ -47,6 +47,8 @@ describe('netctl validate', () => {
     const result = await netctl('validate', 'missing.yaml', join(invalid, 'wrong-kind.yaml'));
     expect(result.stdout).toContain('missing.yaml: error: cannot read: no such file');
     expect(result.stdout).toContain('wrong-kind.yaml:2:7 error');
+    // The file that could not be read counts among the errors of the summary.
+    expect(result.stdout).toContain('2 files checked: 0 valid, 2 invalid (2 errors, 0 warnings).');
     expect(result.exitCode).toBe(2);
   });
 
