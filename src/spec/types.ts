@@ -22,6 +22,7 @@ export interface SshSettings {
   readonly knownHostsFile?: string;
   readonly proxyJump?: string;
   readonly connectTimeout?: number;
+  readonly compression?: boolean;
 }
 
 export interface NodeDocument {

@@ -1,6 +1,6 @@
 /**
- * OpenSSH through execa. Only the ssh settings a spec sets become `-o` options (plus BatchMode=yes and
- * netctl's own bounds), so the user's ~/.ssh/config (or configFile) supplies everything else.
+ * OpenSSH through execa. Only the ssh settings a spec sets become `-o` options (plus BatchMode=yes,
+ * Compression and netctl's own bounds), so the user's ~/.ssh/config (or configFile) supplies everything else.
  * One connection per node carries every round trip (see lock.ts): no ssh client is started per script.
  *
  * Every wait is bounded by netctl itself, whatever the user's SSH options: reaching the node (TCP,
@@ -41,6 +41,9 @@ export function sshOptions(settings: SshSettings): string[] {
   option('UserKnownHostsFile', settings.knownHostsFile);
   option('ProxyJump', settings.proxyJump);
   option('ConnectTimeout', settings.connectTimeout);
+  // On unless the spec turns it off: a large ruleset read back is megabytes of text, which over an
+  // uncompressed channel arrives in thousands of small packets (docs/performance.md).
+  option('Compression', settings.compression === false ? 'no' : 'yes');
   return args;
 }
 

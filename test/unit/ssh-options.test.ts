@@ -1,0 +1,21 @@
+/** The OpenSSH options a spec's ssh settings become: only what the spec sets, plus netctl's own. */
+import {describe, expect, it} from '@jest/globals';
+import {sshOptions} from '../../src/transport/ssh.js';
+
+describe('sshOptions', () => {
+  it('passes only BatchMode and Compression when the spec sets nothing', () => {
+    expect(sshOptions({})).toEqual(['-o', 'BatchMode=yes', '-o', 'Compression=yes']);
+  });
+
+  it('turns compression off only when the spec says false', () => {
+    expect(sshOptions({compression: false})).toEqual(['-o', 'BatchMode=yes', '-o', 'Compression=no']);
+    expect(sshOptions({compression: true})).toContain('Compression=yes');
+  });
+
+  it('puts the configuration file first and every set field in a fixed order', () => {
+    expect(sshOptions({configFile: '/etc/lab/ssh_config', user: 'ops', port: 2222, proxyJump: 'bastion', connectTimeout: 7})).toEqual([
+      '-F', '/etc/lab/ssh_config',
+      '-o', 'BatchMode=yes', '-o', 'User=ops', '-o', 'Port=2222', '-o', 'ProxyJump=bastion', '-o', 'ConnectTimeout=7', '-o', 'Compression=yes',
+    ]);
+  });
+});
