@@ -26,6 +26,7 @@ await build({
       "export {CONFIRM_LAST, CONFIRM_PENDING, transactionScript} from './src/apply/transaction.ts';",
       "export {verificationScope} from './src/engine/engine.ts';",
       "export {LOCK_DIR, MAKE_LOCK_DIR} from './src/transport/lock.ts';",
+      "export {sshOptions} from './src/transport/ssh.ts';",
     ].join('\n'),
     resolveDir: root,
     loader: 'ts',
@@ -43,5 +44,5 @@ rmSync(dir, {recursive: true, force: true});
 
 export const {
   applyScript, desiredResources, desiredState, formatAddress, observeScript, parseObservation, diff, observeOptions, planNode, hostRoutes, iptablesState,
-  checkSpecText, CONFIRM_LAST, CONFIRM_PENDING, transactionScript, verificationScope, LOCK_DIR, MAKE_LOCK_DIR,
+  checkSpecText, CONFIRM_LAST, CONFIRM_PENDING, transactionScript, verificationScope, LOCK_DIR, MAKE_LOCK_DIR, sshOptions,
 } = core;

@@ -1,7 +1,8 @@
 // What netctl makes each node do, as one shell script per node, for a bench to time over plain ssh with
 // no netctl process: the lower bound of a command on this machine apart from netctl's own start-up.
-// `node-work.mjs SPEC INTENT DIR` writes DIR/1.sh, DIR/2.sh... (nodes in spec order) and prints each
-// node's ssh destination and ssh config file, one `address config` line per node.
+// `node-work.mjs SPEC INTENT DIR` writes DIR/1.sh, DIR/2.sh... (nodes in spec order) and prints, one
+// line per node, its ssh destination and the ssh options netctl gives it (`address option...`), so the
+// scripts travel as netctl's do (compression included).
 //   plan:    the read of the node (the same observe script netctl sends).
 //   apply:   the read, the changes from the node's current state, and the re-read that verifies them
 //            (what netctl re-reads: the chains that changed, or all of iptables when that is cheaper).
@@ -17,7 +18,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {
   applyScript, checkSpecText, CONFIRM_LAST, CONFIRM_PENDING, formatAddress, LOCK_DIR, MAKE_LOCK_DIR, observeOptions, observeScript, parseObservation, planNode,
-  transactionScript, verificationScope,
+  sshOptions, transactionScript, verificationScope,
 } from './core.mjs';
 
 const [specFile, intent, dir, ...options] = process.argv.slice(2);
@@ -27,7 +28,7 @@ if (!['plan', 'apply', 'destroy'].includes(intent)) throw new Error(`intent must
 const {cluster, diagnostics} = checkSpecText(readFileSync(specFile, 'utf8'));
 if (cluster === undefined) throw new Error(diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
 
-const sshArgs = (node) => [...(node.ssh.configFile === undefined ? [] : ['-F', node.ssh.configFile]), '-o', 'BatchMode=yes', formatAddress(node.address), 'sh -s'];
+const sshArgs = (node) => [...sshOptions(node.ssh), formatAddress(node.address), 'sh -s'];
 cluster.nodes.forEach((node, i) => {
   const read = observeScript(observeOptions(cluster, node, intent === 'destroy' ? 'destroy' : 'apply'));
   let script = read;
@@ -46,5 +47,5 @@ cluster.nodes.forEach((node, i) => {
     }
   }
   writeFileSync(join(dir, `${i + 1}.sh`), script);
-  console.log(`${formatAddress(node.address)} ${node.ssh.configFile ?? ''}`);
+  console.log([formatAddress(node.address), ...sshOptions(node.ssh)].join(' '));
 });
