@@ -4,7 +4,7 @@
  * iptables changes go in one `iptables-restore --noflush` payload. The script stops at the first
  * failure (`set -e`; `-batch` stops at its first failing line).
  */
-import {joinWords} from '../resources/iptables.js';
+import {joinWords, savedText} from '../resources/iptables.js';
 import {
   OWNER_ALIAS,
   ROUTE_PROTOCOL,
@@ -67,7 +67,7 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const restore = iptablesRestore(iptables, true);
     // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
     // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
-    const parts = ['set -e', ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore), ...forgetUdpEndpoints(iptables)]), ...batches(steps, false)];
+    const parts = ['set -e', ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore.join('\n')), ...forgetUdpEndpoints(iptables)]), ...batches(steps, false)];
     return `${parts.join('\n')}\n`;
   }
   // Jumps in built-in chains may or may not be there: check each one on its own, outside the restore.
@@ -80,7 +80,7 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
   const parts = [
     ...batches(steps, true),
     ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D', j.rule.chain)} 2>/dev/null || true`),
-    ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore, ' || true')]),
+    ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore.join('\n'), ' || true')]),
     ...jumps.filter((j) => j.change.action === 'create').map((j) => `${jumpCommand(j.rule, '-C', j.rule.chain)} 2>/dev/null || ${jumpCommand(j.rule, '-I', j.rule.chain, '1')} || true`),
   ];
   return `${parts.join('\n')}\n`;
@@ -275,9 +275,9 @@ function batches(steps: readonly Step[], tolerant: boolean): string[] {
     const via = first.via;
     const ending = tolerant ? ' || true' : '';
     if (via.tool === 'shell') out.push(...lines.map(shell));
-    else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines, ending));
-    else if (via.tool === 'netns') out.push(heredoc(`ip${force} -batch -`, lines, ending));
-    else out.push(heredoc(via.ns === '' ? `ip${force} -batch -` : `ip -n ${shellQuote(via.ns)}${force} -batch -`, lines, ending));
+    else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines.join('\n'), ending));
+    else if (via.tool === 'netns') out.push(heredoc(`ip${force} -batch -`, lines.join('\n'), ending));
+    else out.push(heredoc(via.ns === '' ? `ip${force} -batch -` : `ip -n ${shellQuote(via.ns)}${force} -batch -`, lines.join('\n'), ending));
   }
   return out;
 }
@@ -343,7 +343,9 @@ function iptablesRestore(changes: readonly Change[], withJumps: boolean): string
     lines.push(`*${table}`);
     for (const chain of [...live, ...dropped]) lines.push(`:${chain} - [0:0]`);
     for (const chain of live) {
-      for (const rule of written.get(chain)!.rules) lines.push(`-A ${chain} ${joinWords(rule)}`);
+      // The rules as iptables-save prints them (restore reads that back), computed once per chain.
+      const declared = written.get(chain)!;
+      if (declared.rules.length > 0) lines.push(`-A ${chain} ${savedText(declared).replaceAll('\n', `\n-A ${chain} `)}`);
     }
     lines.push(...jumps);
     for (const chain of dropped) lines.push(`-X ${chain}`);

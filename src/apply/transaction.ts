@@ -60,8 +60,8 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
   return [
     AWAIT_RUNNING,
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
-    heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd().split('\n'), '', 'NETCTL_APPLY_EOF'),
-    heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd().split('\n'), '', 'NETCTL_ROLLBACK_EOF'),
+    heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd(), '', 'NETCTL_APPLY_EOF'),
+    heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd(), '', 'NETCTL_ROLLBACK_EOF'),
     ...watchdog,
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
     `setsid -w flock ${RUNNING} sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,

@@ -65,7 +65,7 @@ export function rememberSavedText(chain: IptablesChain, text: string): void {
  * Equal saved texts mean equal rules, found without splitting and joining every rule again; unequal
  * ones may still hold the same words (a quoting difference), which chainText decides.
  */
-function savedText(chain: IptablesChain): string {
+export function savedText(chain: IptablesChain): string {
   return savedTexts.get(chain);
 }
 

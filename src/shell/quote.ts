@@ -6,9 +6,11 @@ export function shellQuote(word: string): string {
 
 /**
  * A heredoc whose terminator cannot occur in the body (bodies are generated, never user text);
- * `rest` continues the command line after the redirection (`|| true`).
+ * `body` is its lines without a final newline; `rest` continues the command line after the
+ * redirection (`|| true`).
  */
-export function heredoc(command: string, lines: readonly string[], rest = '', terminator = 'NETCTL_EOF'): string {
-  if (lines.some((line) => line === terminator)) throw new Error(`heredoc body contains its terminator ${terminator}`);
-  return `${command} <<'${terminator}'${rest}\n${lines.join('\n')}\n${terminator}`;
+export function heredoc(command: string, body: string, rest = '', terminator = 'NETCTL_EOF'): string {
+  if (!/^[A-Z_]+$/.test(terminator)) throw new Error(`heredoc terminator must be capitals and _, got ${terminator}`);
+  if (new RegExp(`^${terminator}$`, 'm').test(body)) throw new Error(`heredoc body contains its terminator ${terminator}`);
+  return `${command} <<'${terminator}'${rest}\n${body}\n${terminator}`;
 }
