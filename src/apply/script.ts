@@ -19,6 +19,7 @@ import {
 } from '../resources/model.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
+import {newChainRestores} from './new-chains.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -64,10 +65,17 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     if (change.action === 'update') steps.push(...updateSteps(change.before!, change.after!));
   }
   if (!tolerant) {
-    const restore = iptablesRestore(iptables, true);
+    // Many new chains first, in restores of their own; everything traffic sees changes in the last.
+    const {groups, rest} = newChainRestores(iptables, creationOrder);
+    const last = iptablesRestore(rest, true);
+    const restores = [...groups.map(newChainsRestore), ...(last === undefined ? [] : [last])];
     // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
     // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
-    const parts = ['set -e', ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore.join('\n')), ...forgetUdpEndpoints(iptables)]), ...batches(steps, false)];
+    const parts = [
+      'set -e',
+      ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc('iptables-restore --noflush', lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
+      ...batches(steps, false),
+    ];
     return `${parts.join('\n')}\n`;
   }
   // Jumps in built-in chains may or may not be there: check each one on its own, outside the restore.
@@ -342,16 +350,22 @@ function iptablesRestore(changes: readonly Change[], withJumps: boolean): string
     dropped.sort();
     lines.push(`*${table}`);
     for (const chain of [...live, ...dropped]) lines.push(`:${chain} - [0:0]`);
-    for (const chain of live) {
-      // The rules as iptables-save prints them (restore reads that back), computed once per chain.
-      const declared = written.get(chain)!;
-      if (declared.rules.length > 0) lines.push(`-A ${chain} ${savedText(declared).replaceAll('\n', `\n-A ${chain} `)}`);
-    }
+    for (const chain of live) lines.push(...appendLines(written.get(chain)!));
     lines.push(...jumps);
     for (const chain of dropped) lines.push(`-X ${chain}`);
     lines.push('COMMIT');
   }
   return lines;
+}
+
+/** The chain's rules as restore lines: as iptables-save prints them (computed once per chain), after `-A CHAIN `. */
+function appendLines(chain: IptablesChain): string[] {
+  return chain.rules.length === 0 ? [] : [`-A ${chain.chain} ${savedText(chain).replaceAll('\n', `\n-A ${chain.chain} `)}`];
+}
+
+/** A restore payload creating these new chains of one table, with their rules. */
+function newChainsRestore(chains: readonly IptablesChain[]): string[] {
+  return [`*${chains[0]!.table}`, ...chains.map((c) => `:${c.chain} - [0:0]`), ...chains.flatMap(appendLines), 'COMMIT'];
 }
 
 /** Chains declared in one iptables-restore payload are interleaved by this stride (see creationOrder). */
