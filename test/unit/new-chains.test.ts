@@ -1,7 +1,7 @@
 /** Many new chains are created by restores of their own, each after the chains it jumps to. */
 import {describe, expect, it} from '@jest/globals';
 import {NEW_CHAINS_PER_RESTORE, newChainRestores} from '../../src/apply/new-chains.js';
-import {applyScript, creationOrder} from '../../src/apply/script.js';
+import {applyScript} from '../../src/apply/script.js';
 import type {Change} from '../../src/plan/diff.js';
 import type {IptablesChain, IptablesRule} from '../../src/resources/model.js';
 
@@ -18,7 +18,7 @@ describe('new chains in restores of their own', () => {
   it('leave fewer new chains than the limit in the one restore', () => {
     const changes = Array.from({length: 300}, (_, i) => service(i)).flat().map(create);
     expect(changes.length).toBeLessThan(NEW_CHAINS_PER_RESTORE);
-    expect(newChainRestores(changes, creationOrder)).toEqual({groups: [], rest: changes});
+    expect(newChainRestores(changes)).toEqual({groups: [], rest: changes});
   });
 
   it('create every new chain once, after the new chains it jumps to, in groups of at most the limit', () => {
@@ -27,7 +27,7 @@ describe('new chains in restores of their own', () => {
     const jump: IptablesRule = {kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SERVICES']};
     const changed = chain('NETCTL-FORWARD', [['-j', 'ACCEPT']], 'filter');
     const changes = [...chains.map(create), create(dispatch), create(jump), update(changed)];
-    const {groups, rest} = newChainRestores(changes, creationOrder);
+    const {groups, rest} = newChainRestores(changes);
     expect(groups.map((g) => g.length)).toEqual([1000, 1000, 401]);
     const position = new Map(groups.flat().map((c, i) => [c.chain, i]));
     expect(position.size).toBe(chains.length + 1);
@@ -41,7 +41,7 @@ describe('new chains in restores of their own', () => {
   it('leave chains that jump to each other in a loop in the one restore', () => {
     const loop = [chain('NETCTL-A', [['-j', 'NETCTL-B']]), chain('NETCTL-B', [['-j', 'NETCTL-A']])];
     const changes = [...loop, ...Array.from({length: NEW_CHAINS_PER_RESTORE}, (_, i) => chain(`NETCTL-X-${i}`))].map(create);
-    expect(newChainRestores(changes, creationOrder).groups).toEqual([]);
+    expect(newChainRestores(changes).groups).toEqual([]);
   });
 
   it('make the apply script run a restore per group before the last one', () => {
