@@ -1,8 +1,9 @@
 /**
  * Renders a node's ordered changes as one shell script for one round trip: consecutive commands of
  * the same tool go in one batch (`ip -batch`, `ip -n POD -batch`, `bridge -batch`), and all
- * iptables changes go in one `iptables-restore --noflush` payload. The script stops at the first
- * failure (`set -e`; `-batch` stops at its first failing line).
+ * iptables changes go in one `iptables-restore --noflush` payload (many new or dropped chains in
+ * restores of their own around it: chain-restores.ts). The script stops at the first failure
+ * (`set -e`; `-batch` stops at its first failing line).
  */
 import {joinWords, savedText} from '../resources/iptables.js';
 import {
@@ -19,7 +20,7 @@ import {
 } from '../resources/model.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
-import {creationOrder, newChainRestores} from './new-chains.js';
+import {chainRestores, creationOrder} from './chain-restores.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -65,10 +66,11 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     if (change.action === 'update') steps.push(...updateSteps(change.before!, change.after!));
   }
   if (!tolerant) {
-    // Many new chains first, in restores of their own; everything traffic sees changes in the last.
-    const {groups, rest} = newChainRestores(iptables);
-    const last = iptablesRestore(rest, true);
-    const restores = [...groups.map(newChainsRestore), ...(last === undefined ? [] : [last])];
+    // Many new chains first and many dropped chains last, in restores of their own; everything
+    // traffic sees changes in the main restore between them.
+    const {created, rest, dropped} = chainRestores(iptables);
+    const main = iptablesRestore(rest, true);
+    const restores = [...created.map(newChainsRestore), ...(main === undefined ? [] : [main]), ...dropped.map(droppedChainsRestore)];
     // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
     // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
     const parts = [
@@ -366,4 +368,9 @@ function appendLines(chain: IptablesChain): string[] {
 /** A restore payload creating these new chains of one table, with their rules. */
 function newChainsRestore(chains: readonly IptablesChain[]): string[] {
   return [`*${chains[0]!.table}`, ...chains.map((c) => `:${c.chain} - [0:0]`), ...chains.flatMap(appendLines), 'COMMIT'];
+}
+
+/** A restore payload removing these chains of one table: each emptied (declared), then deleted. */
+function droppedChainsRestore(chains: readonly IptablesChain[]): string[] {
+  return [`*${chains[0]!.table}`, ...chains.map((c) => `:${c.chain} - [0:0]`), ...chains.map((c) => `-X ${c.chain}`), 'COMMIT'];
 }

@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {creationOrder} from '../../src/apply/new-chains.js';
+import {creationOrder} from '../../src/apply/chain-restores.js';
 import {applyScript} from '../../src/apply/script.js';
 import {desiredResources, desiredState} from '../../src/desired/index.js';
 import {endpointChain, probability, serviceChain} from '../../src/desired/services.js';
