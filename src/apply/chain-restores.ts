@@ -83,7 +83,7 @@ function manyChains(changes: readonly Change[], action: 'create' | 'delete'): {g
 /**
  * The chains, each after the chains of the same set it jumps to (`-j`, `-g`), otherwise in creation
  * order; undefined if they jump to each other in a loop (the kernel refuses that, and so does the
- * last restore, where they then stay).
+ * main restore, where they then stay).
  */
 function targetsFirst(chains: ReadonlyMap<string, IptablesChain>): IptablesChain[] | undefined {
   const order: IptablesChain[] = [];

@@ -15,7 +15,15 @@ function service(i: number): IptablesChain[] {
   return [chain(`NETCTL-SVC-${i}`, endpoints.map((e) => ['-j', e.chain])), ...endpoints];
 }
 
-describe('new chains in restores of their own', () => {
+/** 800 services' chains, the dispatch chain jumping to them, its jump from PREROUTING, and a chain that stays. */
+function manyServices() {
+  const chains = Array.from({length: 800}, (_, i) => service(i)).flat();
+  const dispatch = chain('NETCTL-SERVICES', chains.filter((c) => c.chain.startsWith('NETCTL-SVC-')).map((c) => ['-j', c.chain]));
+  const jump: IptablesRule = {kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SERVICES']};
+  return {chains, dispatch, jump, changed: chain('NETCTL-FORWARD', [['-j', 'ACCEPT']], 'filter')};
+}
+
+describe('many new or dropped chains in restores of their own', () => {
   it('leave fewer new chains than the limit in the main restore', () => {
     const changes = Array.from({length: 300}, (_, i) => service(i)).flat().map(create);
     expect(changes.length).toBeLessThan(CHAINS_PER_RESTORE);
@@ -23,10 +31,7 @@ describe('new chains in restores of their own', () => {
   });
 
   it('create every new chain once, after the new chains it jumps to, in groups of at most the limit', () => {
-    const chains = Array.from({length: 800}, (_, i) => service(i)).flat();
-    const dispatch = chain('NETCTL-SERVICES', chains.filter((c) => c.chain.startsWith('NETCTL-SVC-')).map((c) => ['-j', c.chain]));
-    const jump: IptablesRule = {kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SERVICES']};
-    const changed = chain('NETCTL-FORWARD', [['-j', 'ACCEPT']], 'filter');
+    const {chains, dispatch, jump, changed} = manyServices();
     const changes = [...chains.map(create), create(dispatch), create(jump), update(changed)];
     const {created: groups, rest, dropped} = chainRestores(changes);
     expect(groups.map((g) => g.length)).toEqual([1000, 1000, 401]);
@@ -55,10 +60,7 @@ describe('new chains in restores of their own', () => {
   });
 
   it('remove every dropped chain once, after the main restore, before the dropped chains it jumps to', () => {
-    const chains = Array.from({length: 800}, (_, i) => service(i)).flat();
-    const dispatch = chain('NETCTL-SERVICES', chains.filter((c) => c.chain.startsWith('NETCTL-SVC-')).map((c) => ['-j', c.chain]));
-    const jump: IptablesRule = {kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SERVICES']};
-    const changed = chain('NETCTL-FORWARD', [['-j', 'ACCEPT']], 'filter');
+    const {chains, dispatch, jump, changed} = manyServices();
     const changes = [...chains.map(remove), remove(dispatch), remove(jump), update(changed)];
     const {created, rest, dropped} = chainRestores(changes);
     expect(created).toEqual([]);
