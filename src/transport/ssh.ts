@@ -12,6 +12,7 @@ import {homedir} from 'node:os';
 import type {SshSettings} from '../spec/types.js';
 import {holder, sessionCommand, type Holder} from './lock.js';
 import {probeBanner} from './probe.js';
+import {tcpPeerOfProcess} from './socket-peer.js';
 import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
 
 const spawnSsh = (args: string[]) => execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true});
@@ -21,6 +22,9 @@ type SshChild = ReturnType<typeof spawnSsh>;
 const SSH_FAILED = 255;
 /** Keepalives unanswered before the shared connection counts as lost. */
 const KEEPALIVE_COUNT = 3;
+
+/** Where a new connection to the node goes: an address and port, or through a proxy (ProxyJump, ProxyCommand). */
+type Target = {readonly proxied: false; readonly host: string; readonly port: number} | {readonly proxied: true};
 
 export function expandHome(path: string): string {
   return path.startsWith('~/') ? `${homedir()}/${path.slice(2)}` : path;
@@ -70,7 +74,7 @@ export class SshTransport implements Transport {
   /** Why the held session ended, once it has: later round trips fail with it instead of reconnecting. */
   private lost: UnreachableError | undefined;
   private locked = false;
-  private cachedTarget: Promise<{host: string; port: number; proxied: boolean}> | undefined;
+  private cachedTarget: Promise<Target> | undefined;
 
   constructor(
     private readonly node: string,
@@ -138,20 +142,32 @@ export class SshTransport implements Transport {
     return result.exitCode ?? 1;
   }
 
-  /** Where ssh really connects to (its configuration may rename the host or the port), from `ssh -G`. */
-  private effectiveTarget(): Promise<{host: string; port: number; proxied: boolean}> {
-    this.cachedTarget ??= execa('ssh', [...this.options, '-G', '--', this.destination], {reject: false}).then((result) => {
-      const settings = new Map(result.stdout.split('\n').map((line) => {
-        const space = line.indexOf(' ');
-        return [line.slice(0, space).toLowerCase(), line.slice(space + 1)] as const;
-      }));
-      return {
-        host: settings.get('hostname') ?? this.destination,
-        port: Number(settings.get('port') ?? 22),
-        proxied: ['proxyjump', 'proxycommand'].some((key) => (settings.get(key) ?? 'none') !== 'none'),
-      };
-    });
+  /**
+   * Where ssh really connects to (its configuration may rename the host or the port): where the held
+   * connection went, read from /proc; where /proc cannot tell, what `ssh -G` says.
+   */
+  private effectiveTarget(): Promise<Target> {
+    this.cachedTarget ??= this.heldConnectionTarget().then((target) => target ?? this.configuredTarget());
     return this.cachedTarget;
+  }
+
+  private async heldConnectionTarget(): Promise<Target | undefined> {
+    const pid = this.masterChild?.pid;
+    if (pid === undefined) return undefined;
+    const peer = await tcpPeerOfProcess(pid);
+    if (peer === 'unknown') return undefined;
+    // An ssh client without a TCP socket talks to its node through a proxy.
+    return peer === undefined ? {proxied: true} : {proxied: false, ...peer};
+  }
+
+  private async configuredTarget(): Promise<Target> {
+    const result = await execa('ssh', [...this.options, '-G', '--', this.destination], {reject: false});
+    const settings = new Map(result.stdout.split('\n').map((line) => {
+      const space = line.indexOf(' ');
+      return [line.slice(0, space).toLowerCase(), line.slice(space + 1)] as const;
+    }));
+    if (['proxyjump', 'proxycommand'].some((key) => (settings.get(key) ?? 'none') !== 'none')) return {proxied: true};
+    return {proxied: false, host: settings.get('hostname') ?? this.destination, port: Number(settings.get('port') ?? 22)};
   }
 
   /** Starts ssh in its own process group, tracked until it ends. */

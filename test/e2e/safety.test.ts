@@ -1,7 +1,7 @@
 /** Safe changes on live hosts: targeting, locks, rollback on failure, a killed netctl, a dead sshd. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {execa} from 'execa';
-import {readFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {LAB_DIR, Lab, bin, labSpec, labUnavailable, netctl, nodeAddress} from './lab.js';
 
@@ -206,6 +206,24 @@ suite('safe changes on live hosts', () => {
     }
     expect(withoutSsh(await snapshot(lab, 1))).toBe(before);
     expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
+  it('proves that a node reached through a ProxyCommand still answers with a whole new SSH session through it', async () => {
+    // node1 is reached through a proxy in its own network namespace, and drops new connections to its
+    // sshd from outside: only a new session through the proxy reaches it, not a connection to its address.
+    const config = join(LAB_DIR, 'ssh_config_proxied');
+    writeFileSync(config, `Include ${LAB_DIR}/ssh_config\nHost ${nodeAddress(1)}\n  ProxyCommand nsenter -t ${lab.listenerPid(1)} -n socat - TCP:%h:%p\n`);
+    const proxied = lab.writeSpec('proxied', spec.replace(`${LAB_DIR}/ssh_config`, config).replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
+    const outside = 'INPUT ! -i lo -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP';
+    await lab.onNode(1, ['sh', '-c', `iptables -I ${outside}`]);
+    try {
+      const result = await netctl(['apply', '-f', proxied, '--target', 'node1', '--auto-approve']);
+      expect(result.stdout).toContain('Apply complete:\n  node1: applied\n');
+      expect(result.exitCode).toBe(0);
+    } finally {
+      await lab.onNode(1, ['sh', '-c', `while iptables -D ${outside} 2>/dev/null; do :; done`]);
+    }
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
   });
 
   it('reports a node whose sshd does not answer, handles the others, and exits 1', async () => {
