@@ -1,5 +1,5 @@
 /** Names of the objects netctl creates on a node; all fit the kernel's 15-character limit. */
-import {createHash} from 'node:crypto';
+import {hash} from 'node:crypto';
 
 export const BRIDGE = 'netctl0';
 /** Name of a pod's interface inside its namespace. */
@@ -11,7 +11,7 @@ export function vxlanName(vni: number): string {
 
 /** Host end of a pod's veth pair: `nc` and a hash of the pod name (pod names are too long for links). */
 export function vethName(pod: string): string {
-  return `nc${createHash('sha256').update(pod).digest('hex').slice(0, 11)}`;
+  return `nc${hash('sha256', pod, 'hex').slice(0, 11)}`;
 }
 
 /**
@@ -19,7 +19,7 @@ export function vethName(pod: string): string {
  * other node's VTEP address without discovery. Locally administered, unicast.
  */
 export function vtepMac(node: string): string {
-  const bytes = createHash('sha256').update(`vtep/${node}`).digest().subarray(0, 6);
+  const bytes = hash('sha256', `vtep/${node}`, 'buffer').subarray(0, 6);
   bytes[0] = ((bytes[0] ?? 0) & 0xfe) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

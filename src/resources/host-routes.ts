@@ -5,7 +5,7 @@
  * less that share, found without visiting the peers; the observed digest is summed while parsing.
  * Equal digests, equal objects (for every property the diff compares).
  */
-import {createHash} from 'node:crypto';
+import {hash} from 'node:crypto';
 import {keyOf, type FdbEntry, type Neighbour, type Resource, type Route} from './model.js';
 
 export type HostRoute = Route | Neighbour | FdbEntry;
@@ -42,7 +42,7 @@ function comparedText(r: HostRoute, key: string): string {
 const SUM_BITS = 128;
 
 export function entryHash(r: HostRoute, key: string): bigint {
-  return BigInt(`0x${createHash('sha256').update(comparedText(r, key)).digest('hex').slice(0, SUM_BITS / 4)}`);
+  return BigInt(`0x${hash('sha256', comparedText(r, key), 'hex').slice(0, SUM_BITS / 4)}`);
 }
 
 export function addDigests(a: bigint, b: bigint): bigint {

@@ -8,12 +8,12 @@
  * the end of a list never moves another, and adding or removing any item moves only an item whose
  * slot it collided with. docs/spec.md explains this to users.
  */
-import {createHash} from 'node:crypto';
+import {hash} from 'node:crypto';
 import {nthSubnet, overlaps, size, type Cidr} from '../net/ipv4.js';
 
 /** The preferred slot of a name among `slots` slots. */
 export function preferredSlot(kind: string, name: string, slots: number): number {
-  const digest = createHash('sha256').update(`${kind}/${name}`).digest();
+  const digest = hash('sha256', `${kind}/${name}`, 'buffer');
   return Number(digest.readBigUInt64BE(0) % BigInt(slots));
 }
 
