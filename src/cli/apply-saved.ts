@@ -2,7 +2,7 @@
  * `netctl apply PLAN`: exactly the changes of a saved plan, without asking again, and only while the
  * spec file and every node are as they were when the plan was made.
  */
-import type {Command} from '@oclif/core';
+import type {Command} from '@oclif/core/command';
 import {readFile} from 'node:fs/promises';
 import {planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
 import {Session} from '../engine/session.js';

@@ -1,5 +1,6 @@
 /** What plan, apply and destroy share: loading the spec (never touching a host when it is invalid), flags. */
-import {Flags, type Command} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
+import type {Command} from '@oclif/core/command';
 import {DEFAULT_CONNECT_TIMEOUT} from '../engine/session.js';
 import type {Confirmation} from '../engine/engine.js';
 import {checkSpecFile} from '../spec/check.js';

@@ -1,5 +1,5 @@
 /** Durations on the command line, as `500ms`, `3s` or `2m` (a number and a unit, nothing else). */
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 
 const UNITS = {ms: 1, s: 1000, m: 60_000, h: 3_600_000} as const;
 

@@ -1,5 +1,6 @@
 /** `netctl lab`: a namespace lab on this machine, through the shipped lab script. */
-import {Flags, type Command} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
+import type {Command} from '@oclif/core/command';
 import {execa} from 'execa';
 import {packageFile} from '../package-files.js';
 import {exitWithError} from './common.js';

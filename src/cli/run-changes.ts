@@ -1,5 +1,5 @@
 /** apply and destroy: plan, show, confirm, apply every node in parallel with a task each, report. */
-import type {Command} from '@oclif/core';
+import type {Command} from '@oclif/core/command';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
 import {ApplyError, LostNodeError, applyNode, planCluster, whileNodesAnswer, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';

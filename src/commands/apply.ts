@@ -1,4 +1,6 @@
-import {Args, Command, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {applySavedPlan} from '../cli/apply-saved.js';
 import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';

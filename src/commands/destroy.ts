@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {runChanges} from '../cli/run-changes.js';
 

@@ -1,4 +1,6 @@
-import {Args, Command, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {exitWithError, loadClusterOrExit, specFlags} from '../cli/common.js';
 import {podByRef} from '../cli/party.js';
 import {planReads, readCluster} from '../engine/engine.js';

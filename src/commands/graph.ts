@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {writeFile} from 'node:fs/promises';
 import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {planCluster} from '../engine/engine.js';

@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {writeFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import {loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';

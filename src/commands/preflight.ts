@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {preflight} from '../engine/preflight.js';
 import {Session} from '../engine/session.js';

@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core';
+import {Command} from '@oclif/core/command';
 import {schemaText} from '../spec/schema.js';
 
 export default class Schema extends Command {

@@ -1,4 +1,6 @@
-import {Args, Command, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {checkSpecFile} from '../spec/check.js';
 import {UnreadableFileError} from '../spec/load.js';
 import {isValid, renderValidation, type FileResult} from '../ui/validate-report.js';

@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core';
+import {Command} from '@oclif/core/command';
 import {labFlags, runLab} from '../../cli/lab.js';
 
 export default class LabDown extends Command {

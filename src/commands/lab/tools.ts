@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {LAB_TOOLS} from '../../cli/lab-tools.js';
 import {ensureLabToolsOrExit} from '../../cli/lab.js';
 import {packagesFor} from '../../host/packages.js';

@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {ensureLabToolsOrExit, labDirectory, labFlags, labSnippet, requireLabHost, runLab} from '../../cli/lab.js';
 
 export default class LabUp extends Command {

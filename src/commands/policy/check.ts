@@ -1,4 +1,5 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import {exitWithError, loadClusterOrExit, specFlags} from '../../cli/common.js';
 import {partyName, partyOf, portOf} from '../../cli/party.js';
 import {decide, ruleName} from '../../spec/policy-semantics.js';
