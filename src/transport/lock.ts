@@ -76,9 +76,15 @@ export function holder(
     // Decoded as a stream: a character split between two chunks stays whole.
     process.stdout.setEncoding('utf8');
     process.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
+      // Only the new chunk is searched for line ends: a line longer than a chunk (a file read back as
+      // one base64 line) would otherwise be split again with every chunk that adds to it.
+      const lastNewline = chunk.lastIndexOf('\n');
+      if (lastNewline === -1) {
+        buffer += chunk;
+        return;
+      }
+      const lines = (buffer + chunk.slice(0, lastNewline)).split('\n');
+      buffer = chunk.slice(lastNewline + 1);
       // What a running script printed in this chunk, passed on at once.
       let streamed: string[] = [];
       const stream = () => {
