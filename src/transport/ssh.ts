@@ -15,7 +15,12 @@ import {probeBanner} from './probe.js';
 import {tcpPeerOfProcess} from './socket-peer.js';
 import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
 
-const spawnSsh = (args: string[]) => execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true});
+/**
+ * `keepStdout: false` for the held session, whose output the holder reads as it comes: execa would
+ * otherwise keep every byte of it (each read of a node) until the connection ends.
+ */
+const spawnSsh = (args: string[], keepStdout: boolean) =>
+  execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true, buffer: {stdout: keepStdout, stderr: true}});
 type SshChild = ReturnType<typeof spawnSsh>;
 
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
@@ -171,8 +176,8 @@ export class SshTransport implements Transport {
   }
 
   /** Starts ssh in its own process group, tracked until it ends. */
-  private spawn(args: string[]): SshChild {
-    const child = spawnSsh([...this.options, ...args]);
+  private spawn(args: string[], keepStdout = true): SshChild {
+    const child = spawnSsh([...this.options, ...args], keepStdout);
     this.children.add(child);
     void child.finally(() => this.children.delete(child));
     return child;
@@ -219,7 +224,7 @@ export class SshTransport implements Transport {
       '-o', `ServerAliveInterval=${keepaliveInterval(this.connectTimeout)}`,
       '-o', `ServerAliveCountMax=${KEEPALIVE_COUNT}`,
       '--', this.destination, sessionCommand(),
-    ]);
+    ], false);
     this.masterChild = child;
     let connecting = true;
     let timedOut = false;
