@@ -17,7 +17,8 @@ import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptio
 
 /**
  * `keepStdout: false` for the held session, whose output the holder reads as it comes: execa would
- * otherwise keep every byte of it (each read of a node) until the connection ends.
+ * otherwise keep every byte of it (each read of a node), and end the client once that passed its
+ * maxBuffer (100,000,000 characters).
  */
 const spawnSsh = (args: string[], keepStdout: boolean) =>
   execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true, buffer: {stdout: keepStdout, stderr: true}});
