@@ -32,7 +32,7 @@ export default class Plan extends Command {
     const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let plan;
     try {
-      plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism, {withFingerprints: flags.out !== undefined});
+      plan = await planCluster(session, cluster, flags.destroy ? 'destroy' : 'apply', flags.parallelism, {withFingerprints: flags.out !== undefined, lastUse: true});
     } finally {
       await session.close();
     }

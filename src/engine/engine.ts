@@ -78,12 +78,18 @@ export interface PlanOptions {
   readonly withFingerprints?: boolean;
   /** The run holds every node's lock (see ObserveAs). */
   readonly underLock?: boolean;
+  /** The plan is all the run does on the nodes: each node's session ends as soon as its read is in. */
+  readonly lastUse?: boolean;
+}
+
+/** The nodes of the cluster the session reaches (only the given ones, when told). */
+function reachedNodes(session: Session, cluster: ClusterNetwork, only?: ReadonlySet<string>): Node[] {
+  return cluster.nodes.filter((n) => session.transports.has(n.name) && (only === undefined || only.has(n.name)));
 }
 
 /** Reads the given nodes (default: every node the session reaches) in parallel, one round trip each, readiness probes included unless told. */
 export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, as: ObserveAs = {}, only?: ReadonlySet<string>): Promise<NodeRead[]> {
-  const reached = cluster.nodes.filter((n) => session.transports.has(n.name) && (only === undefined || only.has(n.name)));
-  return mapLimit(reached, parallelism, (node) => readNode(session, cluster, node, intent, as));
+  return mapLimit(reachedNodes(session, cluster, only), parallelism, (node) => readNode(session, cluster, node, intent, as));
 }
 
 /** A plan with the cluster it was made for: the spec as it serves traffic, with only ready endpoints. */
@@ -91,23 +97,29 @@ export interface PlannedCluster extends ClusterPlan {
   readonly cluster: ClusterNetwork;
 }
 
+interface PlanReadOptions {
+  readonly withFingerprints?: boolean;
+  readonly scope?: NodeScope;
+}
+
+/** Plans one node from its read against `serving`; a pod of the node that is not ready is named on it. */
+function planRead(serving: ClusterNetwork, intent: Intent, read: NodeRead, notReady: readonly NotReady[], options: PlanReadOptions): NodeOutcome {
+  if ('outcome' in read) return read.outcome;
+  const plan = planNode(serving, read.node, read.observation, intent, options.scope, options.withFingerprints === true);
+  const here = notReady.filter((n) => n.pod.node === read.node.name).map((n) => `pod ${notReadyText(n)}; it is no endpoint until its probe passes`);
+  return {status: 'planned', ...plan, warnings: [...plan.warnings, ...here]};
+}
+
 /**
  * Plans from what was read. Readiness comes first, since every node's service rules (and headless
  * DNS answers) hold only ready endpoints; a pod that is not ready is named on its node.
  */
-export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], options: {withFingerprints?: boolean; notReady?: readonly NotReady[]; scope?: NodeScope} = {}): PlannedCluster {
-  const withFingerprints = options.withFingerprints === true;
+export function planReads(cluster: ClusterNetwork, intent: Intent, reads: readonly NodeRead[], options: PlanReadOptions & {notReady?: readonly NotReady[]} = {}): PlannedCluster {
   const probed = new Map(reads.flatMap((r) => ('observation' in r ? [[r.node.name, r.observation.probeOutputs] as const] : [])));
   const lost = new Set(reads.flatMap((r) => ('outcome' in r && r.outcome.status === 'unreachable' ? [r.node.name] : [])));
   const notReady = intent === 'apply' ? options.notReady ?? notReadyPods(cluster, probed, lost) : [];
   const serving = withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip)));
-  const nodes = reads.map((read): NodeOutcome => {
-    if ('outcome' in read) return read.outcome;
-    const plan = planNode(serving, read.node, read.observation, intent, options.scope, withFingerprints);
-    const here = notReady.filter((n) => n.pod.node === read.node.name).map((n) => `pod ${notReadyText(n)}; it is no endpoint until its probe passes`);
-    return {status: 'planned', ...plan, warnings: [...plan.warnings, ...here]};
-  });
-  return {intent, nodes, notReady, cluster: serving};
+  return {intent, nodes: reads.map((read) => planRead(serving, intent, read, notReady, options)), notReady, cluster: serving};
 }
 
 /**
@@ -125,10 +137,29 @@ export async function whileNodesAnswer<T>(answers: Promise<T>, cluster: ClusterN
   return answers;
 }
 
-/** Plans the nodes the session reaches; desired states still take every node of the spec into account. */
+/** Whether a plan needs every node's read before it can plan any: readiness probes decide the endpoints of every node's services. */
+function readinessNeedsEveryRead(cluster: ClusterNetwork, intent: Intent): boolean {
+  return intent === 'apply' && cluster.pods.some((p) => p.readinessProbe !== undefined);
+}
+
+/**
+ * Plans the nodes the session reaches; desired states still take every node of the spec into account.
+ * Without readiness probes no node's read changes another's plan, so each node is planned as soon as
+ * its read comes back, while the others still answer (and its observation is let go at once).
+ */
 export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<PlannedCluster> {
-  const reads = await whileNodesAnswer(readCluster(session, cluster, intent, parallelism, {underLock: options.underLock === true}), cluster, intent);
-  return planReads(cluster, intent, reads, {withFingerprints: options.withFingerprints === true});
+  const withFingerprints = options.withFingerprints === true;
+  const read = async (node: Node) => {
+    const done = await readNode(session, cluster, node, intent, {underLock: options.underLock === true});
+    if (options.lastUse === true) session.release(node.name);
+    return done;
+  };
+  const nodes = reachedNodes(session, cluster);
+  if (readinessNeedsEveryRead(cluster, intent)) {
+    return planReads(cluster, intent, await whileNodesAnswer(mapLimit(nodes, parallelism, read), cluster, intent), {withFingerprints});
+  }
+  const planned = mapLimit(nodes, parallelism, async (node) => planRead(cluster, intent, await read(node), [], {withFingerprints}));
+  return {intent, nodes: await whileNodesAnswer(planned, cluster, intent), notReady: [], cluster};
 }
 
 export class ApplyError extends Error {

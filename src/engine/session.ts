@@ -132,6 +132,11 @@ export class Session {
     }
   }
 
+  /** Ends the node's held session now, as the run is done with the node; close() waits for its end. */
+  release(node: string): void {
+    this.transport(node).close().catch(() => undefined);
+  }
+
   /** Kills every SSH client, at once and synchronously. */
   abort(): void {
     for (const transport of this.transports.values()) transport.abort();

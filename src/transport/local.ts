@@ -6,6 +6,8 @@ import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptio
 export class LocalTransport implements Transport {
   readonly description = 'local';
   private holder: Holder | undefined;
+  /** The end of the held session, once close() has ended its stdin. */
+  private ending: Promise<unknown> | undefined;
   private readonly children = new Set<{kill: (signal: 'SIGKILL') => unknown}>();
 
   constructor(private readonly node: string) {}
@@ -50,10 +52,13 @@ export class LocalTransport implements Transport {
 
   async close(): Promise<void> {
     const holder = this.holder;
-    if (holder === undefined) return;
-    this.holder = undefined;
-    holder.stdin.end();
-    await holder.ended;
+    if (holder !== undefined) {
+      this.holder = undefined;
+      holder.stdin.end();
+      this.ending = holder.ended;
+    }
+    // A second close waits for the end the first one started.
+    await this.ending;
   }
 
   abort(): void {

@@ -81,6 +81,8 @@ export class SshTransport implements Transport {
   private lost: UnreachableError | undefined;
   private locked = false;
   private cachedTarget: Promise<Target> | undefined;
+  /** The end of the held session, once close() has ended its stdin. */
+  private ending: Promise<unknown> | undefined;
 
   constructor(
     private readonly node: string,
@@ -250,10 +252,13 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     const master = this.master;
-    if (master === undefined) return;
-    this.master = undefined;
-    master.stdin.end();
-    await master.ended;
+    if (master !== undefined) {
+      this.master = undefined;
+      master.stdin.end();
+      this.ending = master.ended;
+    }
+    // A second close waits for the end the first one started.
+    await this.ending;
   }
 
   abort(): void {

@@ -47,7 +47,7 @@ export interface Transport {
    * own on the node with `tty`), outside the held session; resolves with its exit status.
    */
   interactive(command: string, tty: boolean): Promise<number>;
-  /** Ends the held session, leaving no process behind. */
+  /** Ends the held session, leaving no process behind; called again, waits for that end. */
   close(): Promise<void>;
   /** Kills every process of this transport at once (netctl is being terminated). */
   abort(): void;

@@ -1,0 +1,54 @@
+/**
+ * The held SSH session, with a stand-in for ssh that runs the session command locally and ends a moment
+ * after it (noting that it did in the file `ended`).
+ */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {SshTransport} from '../../src/transport/ssh.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netctl-ssh-'));
+const ended = join(dir, 'ended');
+const path = process.env.PATH;
+beforeAll(() => {
+  writeFileSync(join(dir, 'ssh'), `#!/bin/sh\n# Runs the command, the last argument, here.\nfor command; do :; done\nsh -c "$command"\nsleep 0.2\ntouch ${ended}\n`, {mode: 0o755});
+  process.env.PATH = `${dir}:${path ?? ''}`;
+});
+afterAll(() => {
+  process.env.PATH = path;
+  rmSync(dir, {recursive: true, force: true});
+});
+
+/**
+ * It carries every read of a node for as long as netctl runs (a reconcile loop: for days), so nothing
+ * may keep its output: execa, told to keep it, ends the client once it has printed 100,000,000
+ * characters in all.
+ */
+describe('the held SSH session', () => {
+  it('carries more output over its life than execa would keep', async () => {
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    const lengths: number[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const result = await transport.run("head -c 30000000 /dev/zero | tr '\\0' x\n", {limitSeconds: 60});
+        lengths.push(result.stdout.length);
+      }
+    } finally {
+      await transport.close();
+    }
+    expect(lengths).toEqual([30_000_000, 30_000_000, 30_000_000, 30_000_000]);
+  }, 60_000);
+
+  // A plan ends each node's session once its read is in, and closes them all again at the end: that
+  // second close must still wait for the client to be gone.
+  it('makes a second close wait until the session has ended', async () => {
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    await transport.run('true\n');
+    rmSync(ended, {force: true});
+    const first = transport.close();
+    await transport.close();
+    expect(existsSync(ended)).toBe(true);
+    await first;
+  });
+});
