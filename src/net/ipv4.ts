@@ -49,15 +49,15 @@ export function formatCidr(cidr: Cidr): string {
   return `${formatAddress(cidr.first)}/${cidr.prefix}`;
 }
 
-/** The CIDR of the given prefix that contains the address (the node subnet of `198.51.100.7/24`). */
+/**
+ * The CIDR of the given prefix that contains the address (the node subnet of `198.51.100.7/24`), by
+ * arithmetic as nthSubnet does: hosts' addresses and routes are ranged this way for every node read.
+ */
 export function cidrContaining(address: number, prefix: number): Cidr {
-  const parsed = parseCidr(`${formatAddress(address)}/${prefix}`);
-  if (parsed.ok) return parsed.cidr;
-  if (parsed.reason === 'host-bits') {
-    const network = parseCidr(parsed.network);
-    if (network.ok) return network.cidr;
-  }
-  throw new Error(`cannot form a /${prefix} around ${formatAddress(address)}`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`cannot form a /${prefix} around ${formatAddress(address)}`);
+  const blockSize = 2 ** (32 - prefix);
+  const first = address - (address % blockSize);
+  return {first, last: first + blockSize - 1, prefix};
 }
 
 export function contains(outer: Cidr, address: number): boolean {

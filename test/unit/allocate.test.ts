@@ -1,5 +1,5 @@
 import {describe, expect, it} from '@jest/globals';
-import {formatAddress, formatCidr, parseAddress, parseCidr, type Cidr} from '../../src/net/ipv4.js';
+import {cidrContaining, formatAddress, formatCidr, parseAddress, parseCidr, type Cidr} from '../../src/net/ipv4.js';
 import {allocateAddresses, allocatePodCIDRs} from '../../src/spec/allocate.js';
 import {check} from './spec-builders.js';
 
@@ -101,5 +101,14 @@ describe('ipv4', () => {
   it('parses a network address', () => {
     const parsed = parseCidr('10.244.0.0/16');
     expect(parsed.ok && formatCidr(parsed.cidr)).toBe('10.244.0.0/16');
+  });
+
+  it('finds the network of a prefix around an address, as the library parses it', () => {
+    for (const [address, prefix] of [['198.51.100.7', 24], ['10.244.1.5', 16], ['255.255.255.255', 1], ['0.0.0.0', 0], ['203.0.113.9', 32], ['172.16.31.200', 20]] as const) {
+      const expected = parseCidr(`${address}/${prefix}`);
+      const network = expected.ok || expected.reason !== 'host-bits' ? expected : parseCidr(expected.network);
+      expect(cidrContaining(parseAddress(address)!, prefix)).toEqual(network.ok && network.cidr);
+    }
+    expect(() => cidrContaining(0, 33)).toThrow('cannot form a /33 around 0.0.0.0');
   });
 });
