@@ -101,6 +101,8 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
   const colors = colorsFor(process.stdout);
   let failed = plan.nodes.some((n) => n.errors.length > 0);
   const work = plan.nodes.filter((n) => n.status === 'planned' && n.errors.length === 0 && n.changes.length > 0);
+  // A node the run is done with gives back its lock and ends its session now, not after the last node.
+  for (const node of plan.nodes) if (!work.includes(node)) session.release(node.node);
   const outcomes = new Map<string, string>(plan.nodes.map((n) => [n.node, initialOutcome(n)]));
   // Ctrl-C, SIGTERM or SIGHUP: start no further node; nodes in flight finish (or roll back) and are
   // reported. A second signal ends netctl at once.
@@ -126,6 +128,8 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
           if (options.failFast) stopping = true;
           outcomes.set(node.node, outcomeOf(error));
           throw error;
+        } finally {
+          session.release(node.node);
         }
       },
     })),
