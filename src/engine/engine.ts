@@ -40,12 +40,14 @@ export interface ObserveAs {
   readonly withoutProbes?: boolean;
   /** Probe kernel support for every link type the mode needs (preflight). */
   readonly preflight?: boolean;
+  /** The read is the run's last round trip to the node (RunOptions.last). */
+  readonly last?: boolean;
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
   const options = observeOptions(cluster, node, intent, as.scope, as.preflight === true);
   const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
-  return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script));
+  return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script, {last: as.last === true}));
 }
 
 /** The node's state from the output of a script that ends with the observe script. */
@@ -78,7 +80,7 @@ export interface PlanOptions {
   readonly withFingerprints?: boolean;
   /** The run holds every node's lock (see ObserveAs). */
   readonly underLock?: boolean;
-  /** The plan is all the run does on the nodes: each node's session ends as soon as its read is in. */
+  /** The plan is all the run does on the nodes: each node's session ends with its read. */
   readonly lastUse?: boolean;
 }
 
@@ -149,11 +151,7 @@ function readinessNeedsEveryRead(cluster: ClusterNetwork, intent: Intent): boole
  */
 export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<PlannedCluster> {
   const withFingerprints = options.withFingerprints === true;
-  const read = async (node: Node) => {
-    const done = await readNode(session, cluster, node, intent, {underLock: options.underLock === true});
-    if (options.lastUse === true) session.release(node.name);
-    return done;
-  };
+  const read = (node: Node) => readNode(session, cluster, node, intent, {underLock: options.underLock === true, last: options.lastUse === true});
   const nodes = reachedNodes(session, cluster);
   if (readinessNeedsEveryRead(cluster, intent)) {
     return planReads(cluster, intent, await whileNodesAnswer(mapLimit(nodes, parallelism, read), cluster, intent), {withFingerprints});

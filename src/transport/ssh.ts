@@ -110,7 +110,9 @@ export class SshTransport implements Transport {
       if (this.masterChild !== undefined) killGroup(this.masterChild);
     }, limit * 1000);
     try {
-      return await this.master!.runScript(script, options.onOutput);
+      const result = this.master!.runScript(script, options.onOutput);
+      if (options.last === true) void this.close();
+      return await result;
     } finally {
       clearTimeout(timer);
     }

@@ -11,6 +11,11 @@ export interface RunOptions {
   readonly onOutput?: (chunk: string) => void;
   /** Seconds the round trip may take before netctl gives up on the node (default: DEFAULT_ROUND_TRIP_SECONDS). */
   readonly limitSeconds?: number;
+  /**
+   * Nothing follows on this node: the held session is closed right behind the script, so it ends as
+   * soon as the script has run instead of one round trip after its answer.
+   */
+  readonly last?: boolean;
 }
 
 /** The limit of a round trip that does ordinary work (a read, a lock, a confirmation). */

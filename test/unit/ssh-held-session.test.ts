@@ -51,4 +51,19 @@ describe('the held SSH session', () => {
     expect(existsSync(ended)).toBe(true);
     await first;
   });
+
+  it('ends the session right behind a script that is the last round trip, with no close', async () => {
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    try {
+      await transport.run('true\n');
+      rmSync(ended, {force: true});
+      const result = await transport.run('echo read\n', {last: true});
+      expect(result.stdout).toBe('read\n');
+      const deadline = Date.now() + 5_000;
+      while (!existsSync(ended) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(existsSync(ended)).toBe(true);
+    } finally {
+      await transport.close();
+    }
+  }, 15_000);
 });
