@@ -1,6 +1,7 @@
 /**
  * The held SSH session, with a stand-in for ssh that runs the session command locally and ends a moment
- * after it (noting that it did in the file `ended`).
+ * after it (noting that it did in the file `ended`). With STANDIN_INPUT_FIRST set, it starts the session
+ * only once something was written to it, as a slow link delivers the session's ready line late.
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -12,7 +13,19 @@ const dir = mkdtempSync(join(tmpdir(), 'netctl-ssh-'));
 const ended = join(dir, 'ended');
 const path = process.env.PATH;
 beforeAll(() => {
-  writeFileSync(join(dir, 'ssh'), `#!/bin/sh\n# Runs the command, the last argument, here.\nfor command; do :; done\nsh -c "$command"\nsleep 0.2\ntouch ${ended}\n`, {mode: 0o755});
+  writeFileSync(join(dir, 'ssh'), [
+    '#!/bin/bash',
+    '# Runs the command, the last argument, here.',
+    'for command; do :; done',
+    'if [ -n "$STANDIN_INPUT_FIRST" ]; then',
+    '  for _ in $(seq 100); do read -t 0 && break; sleep 0.02; done',
+    '  read -t 0 || { echo "nothing was written before the session was ready" >&2; exit 255; }',
+    'fi',
+    'sh -c "$command"',
+    'sleep 0.2',
+    `touch ${ended}`,
+    '',
+  ].join('\n'), {mode: 0o755});
   process.env.PATH = `${dir}:${path ?? ''}`;
 });
 afterAll(() => {
@@ -50,6 +63,17 @@ describe('the held SSH session', () => {
     await transport.close();
     expect(existsSync(ended)).toBe(true);
     await first;
+  });
+
+  it('sends the first script at once, without waiting for the session to say it is ready', async () => {
+    process.env.STANDIN_INPUT_FIRST = '1';
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    try {
+      expect((await transport.run('echo first\n')).stdout).toBe('first\n');
+    } finally {
+      delete process.env.STANDIN_INPUT_FIRST;
+      await transport.close();
+    }
   });
 
   it('ends the session right behind a script that is the last round trip, with no close', async () => {
