@@ -123,6 +123,9 @@ export class SshTransport implements Transport {
     const [, answer] = await Promise.all([ready, this.master!.request(`lock ${seconds}`)]);
     if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
     this.locked = true;
+    // A run that locks will change the node and then prove a new connection reaches it: where that
+    // connection goes is found now, while the node is read, not once the change is in.
+    this.effectiveTarget().catch(() => undefined);
   }
 
   async unlock(): Promise<void> {
