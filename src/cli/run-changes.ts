@@ -121,7 +121,7 @@ export async function applyPlanned(session: Session, cluster: ClusterNetwork, pl
           return;
         }
         try {
-          await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirm);
+          await applyNode(session.transport(node.node), cluster, node, options.intent, options.confirm, true);
           outcomes.set(node.node, 'applied');
         } catch (error) {
           failed = true;

@@ -227,9 +227,10 @@ function lostState(output: string, confirm: Confirmation | undefined): string {
  * Applies one node's planned changes as a transaction and re-reads what it changed in the same round
  * trip; verifies that nothing is left to do; with `confirm`, proves that a new connection still reaches
  * the node and confirms over the held session before the node's watchdog would roll it back. The
- * proof starts as soon as the changes are in, while the verification runs.
+ * proof starts as soon as the changes are in, while the verification runs. `last`: the run does
+ * nothing more on the node, so its session ends with the confirmation (RunOptions.last).
  */
-export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirm?: Confirmation): Promise<void> {
+export async function applyNode(transport: Transport, cluster: ClusterNetwork, plan: NodePlan, intent: Intent, confirm?: Confirmation, last = false): Promise<void> {
   const node = cluster.nodes.find((n) => n.name === plan.node)!;
   const scope = verificationScope(plan.changes, plan.observedRules);
   let reachable: Promise<{error?: string}> | undefined;
@@ -271,7 +272,7 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   if (proof.error !== undefined) {
     throw new ApplyError(`${plan.node}: applied and verified, but a new connection could not reach the node (${proof.error}), so netctl did not confirm; the node's watchdog restores its previous state within ${confirm.seconds} s of the apply`, true);
   }
-  const answer = await settled(transport.run(CONFIRM_LAST));
+  const answer = await settled(transport.run(CONFIRM_LAST, {last}));
   if (answer.result?.stdout.includes(`${TX_MARK} confirmed`) !== true) {
     const why = answer.error ?? 'its watchdog had already rolled it back';
     throw new ApplyError(`${plan.node}: applied and verified, but netctl could not confirm (${why}); the node's watchdog restores its previous state within ${confirm.seconds} s of the apply`, true);

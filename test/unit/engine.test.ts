@@ -17,10 +17,13 @@ const empty = '@@netctl links\n[]\n@@netctl addresses\n[{"ifname":"eth0","addr_i
 class ScriptedNode implements Transport {
   readonly description = 'scripted';
   readonly received: string[] = [];
+  /** Whether each script was sent as the node's last round trip. */
+  readonly last: boolean[] = [];
   /** `lost`: the node stops answering after printing this much of the first answer. */
   constructor(private readonly answers: ScriptResult[], private readonly probe: 'reaches' | 'fails' = 'reaches', private readonly lost?: string) {}
   run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
     this.received.push(script);
+    this.last.push(options.last === true);
     if (this.lost !== undefined) {
       options.onOutput?.(this.lost);
       return Promise.reject(new UnreachableError('node1', 'the connection was lost: Timeout, server 203.0.113.1 not responding.'));
@@ -95,6 +98,16 @@ describe('applyNode', () => {
     const strict = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
     await applyNode(strict, cluster, plan, 'apply', {seconds: 60, handshake: true});
     expect(strict.received[1]).toBe('probe with handshake');
+  });
+
+  it('ends the session with the confirmation when the run does nothing more on the node, and only then', async () => {
+    const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
+    const done = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
+    await applyNode(done, cluster, plan, 'apply', {seconds: 60, handshake: false}, true);
+    expect(done.last).toEqual([false, true]);
+    const looping = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
+    await applyNode(looping, cluster, plan, 'apply', {seconds: 60, handshake: false});
+    expect(looping.last).toEqual([false, false]);
   });
 
   it('does not confirm when no new connection reaches the node: its watchdog undoes the change', async () => {
