@@ -23,6 +23,14 @@ describe('netctl autocomplete', () => {
     expect((await netctl('autocomplete', 'script', 'bash')).stdout).toContain('netctl autocomplete setup');
   });
 
+  it('is listed among the commands by help; the help of netctl\'s own commands stands without it', async () => {
+    expect((await netctl('--help')).stdout).toMatch(/^ {2}autocomplete +Display autocomplete installation instructions/m);
+    expect((await netctl('autocomplete', '--help')).exitCode).toBe(0);
+    const plan = await netctl('plan', '--help');
+    expect(plan.exitCode).toBe(0);
+    expect(plan.stdout).toContain('Read every node over SSH');
+  });
+
   it('writes bash and zsh completions that know the commands, topics and flags', async () => {
     expect((await netctl('autocomplete', '--refresh-cache')).exitCode).toBe(0);
     const bash = readFileSync(join(cache, 'netctl', 'autocomplete', 'functions', 'bash', 'netctl.bash'), 'utf8');
