@@ -4,14 +4,14 @@
  */
 import type {Command} from '@oclif/core/command';
 import {readFile} from 'node:fs/promises';
-import {planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
+import {lockAndRead, planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {describeDrift, fingerprint} from '../plan/fingerprint.js';
 import type {NodePlan} from '../plan/node-plan.js';
 import {SavedPlanError, changesDiffer, parseSavedPlan} from '../plan/saved-plan.js';
 import {observedResources} from '../observe/parse.js';
 import {loadSpecOrExit, type ChangeOptions} from './common.js';
-import {applyPlanned, lockEveryNode} from './run-changes.js';
+import {applyPlanned, reportLocked} from './run-changes.js';
 
 export async function applySavedPlan(command: Command, planFile: string, options: ChangeOptions): Promise<void> {
   let saved;
@@ -31,14 +31,16 @@ export async function applySavedPlan(command: Command, planFile: string, options
   const session = Session.open(cluster, saved.nodes.map((n) => n.node), {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
-    if (!(await lockEveryNode(session, options))) {
+    const {locks, started} = await lockAndRead(session, cluster, saved.intent, options.lockTimeoutSeconds, options.parallelism);
+    if (!locks.taken) {
+      reportLocked(locks.error);
       failed = true;
       return;
     }
     // Every node is checked, under its lock, before any is changed: its state must be the one the plan
     // was made against, and its saved changes exactly those the spec gives for that state (readiness
     // included). What is applied is the plan computed here, never the file's own text.
-    const reads = await readCluster(session, cluster, saved.intent, options.parallelism, {underLock: true});
+    const reads = await readCluster(session, cluster, saved.intent, options.parallelism, {underLock: true}, undefined, started);
     const fresh = planReads(cluster, saved.intent, reads);
     const checked = saved.nodes.map((stored): {plan?: NodePlan; problem?: string} => {
       const read = reads.find((r) => r.node.name === stored.node);

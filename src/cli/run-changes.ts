@@ -2,7 +2,7 @@
 import type {Command} from '@oclif/core/command';
 import {Listr} from 'listr2';
 import {createInterface} from 'node:readline/promises';
-import {ApplyError, LostNodeError, applyNode, planCluster, whileNodesAnswer, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';
+import {ApplyError, LostNodeError, applyNode, lockAndRead, planCluster, whileNodesAnswer, type ClusterPlan, type Confirmation, type NodeOutcome} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {Intent} from '../plan/node-plan.js';
 import type {ClusterNetwork} from '../spec/types.js';
@@ -36,11 +36,13 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
   const session = Session.open(cluster, options.nodes, {connectTimeoutSeconds: options.connectTimeoutSeconds});
   let failed = false;
   try {
-    if (!(await whileNodesAnswer(lockEveryNode(session, options), cluster, options.intent))) {
+    const {locks, started} = await whileNodesAnswer(lockAndRead(session, cluster, options.intent, options.lockTimeoutSeconds, options.parallelism), cluster, options.intent);
+    if (!locks.taken) {
+      reportLocked(locks.error);
       failed = true;
       return;
     }
-    const plan = await planCluster(session, cluster, options.intent, options.parallelism, {underLock: true});
+    const plan = await planCluster(session, cluster, options.intent, options.parallelism, {underLock: true, started});
     const doc = planDocument(plan);
     process.stdout.write(renderPlanText(doc, colors));
     const planErrors = doc.summary.errors > 0;
@@ -73,17 +75,10 @@ export async function runChanges(command: Command, cluster: ClusterNetwork, opti
   }
 }
 
-/**
- * Takes the lock of every node the run reaches before it plans or changes any (all or nothing); when
- * one is held, says so and that nothing was changed, and returns false. Unreachable nodes are left
- * out: they cannot be changed, and planning reports them.
- */
-export async function lockEveryNode(session: Session, options: {lockTimeoutSeconds: number; parallelism: number}): Promise<boolean> {
-  const locks = await session.lockAll(options.lockTimeoutSeconds, options.parallelism);
-  if (locks.taken) return true;
-  process.stderr.write(`error: ${locks.error.message}\n`);
+/** Says which node could not be locked (Session.lockAll), and that nothing was changed. */
+export function reportLocked(error: Error): void {
+  process.stderr.write(`error: ${error.message}\n`);
   process.stderr.write('Nothing was changed: netctl changes nodes only once it holds the lock of every one, and it gave back the locks it took.\n');
-  return false;
 }
 
 export interface ApplyOptions {

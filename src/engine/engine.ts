@@ -14,7 +14,7 @@ import {withReadiness} from '../desired/readiness.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {LockedError, UnreachableError, roundTripLimit, type ScriptResult, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
-import type {Session} from './session.js';
+import type {LockOutcome, Session} from './session.js';
 
 export type NodeOutcome =
   | ({readonly status: 'planned'} & NodePlan)
@@ -75,6 +75,9 @@ async function readNode(session: Session, cluster: ClusterNetwork, node: Node, i
   }
 }
 
+/** Reads already under way, by node name (begun as each node's lock was taken: lockAndRead). */
+export type StartedReads = ReadonlyMap<string, Promise<NodeRead>>;
+
 export interface PlanOptions {
   /** Fingerprint every node, for a saved plan. */
   readonly withFingerprints?: boolean;
@@ -82,6 +85,8 @@ export interface PlanOptions {
   readonly underLock?: boolean;
   /** The plan is all the run does on the nodes: each node's session ends with its read. */
   readonly lastUse?: boolean;
+  /** Nodes whose read is under way already: they are not read again. */
+  readonly started?: StartedReads;
 }
 
 /** The nodes of the cluster the session reaches (only the given ones, when told). */
@@ -89,9 +94,31 @@ function reachedNodes(session: Session, cluster: ClusterNetwork, only?: Readonly
   return cluster.nodes.filter((n) => session.transports.has(n.name) && (only === undefined || only.has(n.name)));
 }
 
-/** Reads the given nodes (default: every node the session reaches) in parallel, one round trip each, readiness probes included unless told. */
-export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, as: ObserveAs = {}, only?: ReadonlySet<string>): Promise<NodeRead[]> {
-  return mapLimit(reachedNodes(session, cluster, only), parallelism, (node) => readNode(session, cluster, node, intent, as));
+/**
+ * Reads the given nodes (default: every node the session reaches) in parallel, one round trip each,
+ * readiness probes included unless told; a node whose read is among `started` is not read again.
+ */
+export function readCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, as: ObserveAs = {}, only?: ReadonlySet<string>, started?: StartedReads): Promise<NodeRead[]> {
+  return mapLimit(reachedNodes(session, cluster, only), parallelism, (node) => started?.get(node.name) ?? readNode(session, cluster, node, intent, as));
+}
+
+/**
+ * Takes the lock of every node the session reaches (Session.lockAll: all or nothing) and reads each
+ * node, with its readiness probes, as soon as its own lock is taken, instead of once every lock is:
+ * a node's read waits neither for the slowest node's connection nor for a round trip of its own. The
+ * reads are given only when they were made under the locks the run holds now (planCluster's and
+ * readCluster's `started`); when another run held a lock, they were given back and taken again, so
+ * the nodes are to be read again.
+ */
+export async function lockAndRead(session: Session, cluster: ClusterNetwork, intent: Intent, lockTimeoutSeconds: number, parallelism: number): Promise<{locks: LockOutcome; started: StartedReads}> {
+  const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
+  const reads = new Map<string, Promise<NodeRead>>();
+  const locks = await session.lockAll(lockTimeoutSeconds, parallelism, undefined, (name) => {
+    const read = readNode(session, cluster, byName.get(name)!, intent, {underLock: true});
+    reads.set(name, read);
+    return read;
+  });
+  return {locks, started: locks.taken && locks.atOnce ? reads : new Map()};
 }
 
 /** A plan with the cluster it was made for: the spec as it serves traffic, with only ready endpoints. */
@@ -151,7 +178,7 @@ function readinessNeedsEveryRead(cluster: ClusterNetwork, intent: Intent): boole
  */
 export async function planCluster(session: Session, cluster: ClusterNetwork, intent: Intent, parallelism: number, options: PlanOptions = {}): Promise<PlannedCluster> {
   const withFingerprints = options.withFingerprints === true;
-  const read = (node: Node) => readNode(session, cluster, node, intent, {underLock: options.underLock === true, last: options.lastUse === true});
+  const read = (node: Node) => options.started?.get(node.name) ?? readNode(session, cluster, node, intent, {underLock: options.underLock === true, last: options.lastUse === true});
   const nodes = reachedNodes(session, cluster);
   if (readinessNeedsEveryRead(cluster, intent)) {
     return planReads(cluster, intent, await whileNodesAnswer(mapLimit(nodes, parallelism, read), cluster, intent), {withFingerprints});

@@ -20,11 +20,18 @@ const CONTENDED_LOCK_WAIT = 2;
 export interface SessionOptions {
   /** Seconds to reach a node (TCP, banner, handshake, session ready), unless its spec sets ssh.connectTimeout. */
   readonly connectTimeoutSeconds?: number;
+  /** How a node is reached (default: as its spec says, over SSH or on this machine). */
+  readonly transport?: (node: Node) => Transport;
 }
 
 /** What taking every node's lock came to. */
 export type LockOutcome =
-  | {readonly taken: true; readonly unreachable: ReadonlyMap<string, UnreachableError>}
+  | {
+    readonly taken: true;
+    readonly unreachable: ReadonlyMap<string, UnreachableError>;
+    /** Every lock was taken in the first, all-at-once attempt, and held since: what `whileLocked` did there still holds. */
+    readonly atOnce: boolean;
+  }
   | {readonly taken: false; readonly error: LockedError | UnreachableError};
 
 export class Session {
@@ -50,9 +57,9 @@ export class Session {
    * signal that ends netctl ends its SSH clients too.
    */
   static open(cluster: ClusterNetwork, nodes: readonly string[], options: SessionOptions = {}): Session {
-    const connect = (node: Node): Transport => node.transport === 'local'
+    const connect = options.transport ?? ((node: Node): Transport => node.transport === 'local'
       ? new LocalTransport(node.name)
-      : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT);
+      : new SshTransport(node.name, node.ssh.host ?? formatAddress(node.address), node.ssh, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT));
     const transports = new Map<string, Transport>();
     for (const node of cluster.nodes.filter((n) => nodes.includes(n.name))) transports.set(node.name, connect(node));
     return new Session(transports, connect);
@@ -83,8 +90,11 @@ export class Session {
    * and takes them one by one in node-name order, waiting up to `timeoutSeconds` in all, so that two
    * runs cannot deadlock. When one stays held, gives back every lock it took and reports the holder.
    * Nodes that cannot be reached are left out (they will not be changed) and reported.
+   * `whileLocked` runs on each node as soon as its lock is taken in the all-at-once attempt (apply reads
+   * the node then, without waiting for the other nodes' locks); when that attempt has to give the locks
+   * back, its work no longer holds (`atOnce` is false).
    */
-  async lockAll(timeoutSeconds: number, parallelism: number, only?: ReadonlySet<string>): Promise<LockOutcome> {
+  async lockAll(timeoutSeconds: number, parallelism: number, only?: ReadonlySet<string>, whileLocked?: (node: string) => Promise<unknown>): Promise<LockOutcome> {
     const names = [...this.transports.keys()].filter((n) => only === undefined || only.has(n)).sort();
     const unreachable = new Map<string, UnreachableError>();
     const taken: string[] = [];
@@ -92,6 +102,7 @@ export class Session {
       try {
         await this.transport(name).lock(0);
         taken.push(name);
+        await whileLocked?.(name);
         return undefined;
       } catch (error) {
         if (error instanceof UnreachableError) unreachable.set(name, error);
@@ -99,7 +110,7 @@ export class Session {
         return error;
       }
     });
-    if (attempts.every((a) => a === undefined || a instanceof UnreachableError)) return {taken: true, unreachable};
+    if (attempts.every((a) => a === undefined || a instanceof UnreachableError)) return {taken: true, unreachable, atOnce: true};
     await this.unlockAll(taken);
     const deadline = Date.now() + Math.max(timeoutSeconds, CONTENDED_LOCK_WAIT) * 1000;
     const ordered: string[] = [];
@@ -114,7 +125,7 @@ export class Session {
         throw error;
       }
     }
-    return {taken: true, unreachable};
+    return {taken: true, unreachable, atOnce: false};
   }
 
   /** Gives back the locks of these nodes (those not held are left alone). */
