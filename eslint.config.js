@@ -38,6 +38,12 @@ export default tseslint.config(
     languageOptions: {...tseslint.configs.disableTypeChecked.languageOptions, globals: {process: 'readonly', console: 'readonly', structuredClone: 'readonly', URL: 'readonly', setTimeout: 'readonly'}},
   },
   {
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: {process: 'readonly', require: 'readonly'}},
+    rules: {...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: {'no-console': 'off'},
   },
