@@ -473,12 +473,8 @@ function resolveEndpoints(
   const namespaceOf = (item: {namespace?: string}) => item.namespace ?? DEFAULTS.namespace;
   // "namespace label=value" -> indexes of the pods carrying it, so a selector costs its smallest posting list.
   const postings = new Map<string, number[]>();
-  const inNamespace = new Map<string, number[]>();
   pods.forEach((pod, i) => {
     const namespace = namespaceOf(pod);
-    const members = inNamespace.get(namespace) ?? [];
-    members.push(i);
-    inNamespace.set(namespace, members);
     for (const [key, value] of Object.entries(pod.labels ?? {})) {
       const label = `${namespace} ${key}=${value}`;
       const list = postings.get(label) ?? [];
@@ -488,10 +484,15 @@ function resolveEndpoints(
   });
   return (document.spec.services ?? []).map((service, i) => {
     const namespace = namespaceOf(service);
-    const matched = service.selector === undefined ? [] : matchSelector(service.selector, namespace, inNamespace.get(namespace) ?? [], postings);
-    if (service.selector !== undefined && matched.length === 0) {
+    // As in Kubernetes, an empty selector is no selector (a service whose endpoints come from elsewhere), not every pod.
+    const selector = service.selector !== undefined && Object.keys(service.selector).length > 0 ? service.selector : undefined;
+    const matched = selector === undefined ? [] : matchSelector(selector, namespace, postings);
+    const endpoints = service.endpoints ?? [];
+    if (selector !== undefined && matched.length === 0) {
       report(warning('selector', servicePath(i, 'selector'), `the selector of service ${service.name} matches no pod in namespace ${namespace}`));
-    } else if (service.selector === undefined && (service.endpoints ?? []).length === 0) {
+    } else if (service.selector !== undefined && selector === undefined && endpoints.length === 0) {
+      report(warning('selector', servicePath(i, 'selector'), `the selector of service ${service.name} is empty, which selects no pod (as in Kubernetes: a service without a selector), and it has no endpoints, so nothing answers on it`));
+    } else if (selector === undefined && endpoints.length === 0) {
       report(warning('selector', servicePath(i), `service ${service.name} has neither a selector nor endpoints, so nothing answers on it`));
     }
     const selected = matched.flatMap((p) => {
@@ -505,10 +506,9 @@ function resolveEndpoints(
   });
 }
 
-function matchSelector(selector: Labels, namespace: string, inNamespace: readonly number[], postings: ReadonlyMap<string, number[]>): number[] {
-  const entries = Object.entries(selector);
-  if (entries.length === 0) return [...inNamespace];
-  const lists = entries.map(([key, value]) => postings.get(`${namespace} ${key}=${value}`) ?? []);
+/** The pods carrying every label of a selector that has at least one. */
+function matchSelector(selector: Labels, namespace: string, postings: ReadonlyMap<string, number[]>): number[] {
+  const lists = Object.entries(selector).map(([key, value]) => postings.get(`${namespace} ${key}=${value}`) ?? []);
   lists.sort((a, b) => a.length - b.length);
   const [smallest = [], ...rest] = lists;
   const others = rest.map((list) => new Set(list));

@@ -1,5 +1,6 @@
 /** Each semantic rule with a spec that breaks it and a close spec that satisfies it. */
 import {describe, expect, it} from '@jest/globals';
+import {formatAddress} from '../../src/net/ipv4.js';
 import {check, problems, type SpecObject} from './spec-builders.js';
 
 type Change = (s: SpecObject) => void;
@@ -204,6 +205,18 @@ describe('semantic rules', () => {
 
   it('warns about a service with neither selector nor endpoints', () => {
     expect(problems((s) => delete service(s, 0).selector)).toEqual(['warning selector: service web has neither a selector nor endpoints, so nothing answers on it']);
+  });
+
+  it('takes an empty selector for no selector, as Kubernetes does: it selects no pod', () => {
+    expect(problems((s) => (service(s, 0).selector = {}))).toEqual([
+      'warning selector: the selector of service web is empty, which selects no pod (as in Kubernetes: a service without a selector), and it has no endpoints, so nothing answers on it',
+    ]);
+    const {cluster, diagnostics} = check((s) => {
+      service(s, 0).selector = {};
+      service(s, 0).endpoints = ['198.51.100.50'];
+    });
+    expect(diagnostics).toEqual([]);
+    expect(cluster?.services[0]?.endpoints.map(formatAddress)).toEqual(['198.51.100.50']);
   });
 
   it('does not check layer 2 offline when addresses carry no prefix', () => {
