@@ -179,6 +179,9 @@ export function compileSpec(document: SpecDocument): CompileResult {
     if (earlier === undefined) serviceIndex.set(`${namespace}/${service.name}`, i);
     else report(error('duplicate-name', servicePath(i, 'name'), `service name ${service.name} is already used in namespace ${namespace} by spec.services[${earlier}]; service names must be unique within a namespace`));
     if (service.clusterIP === HEADLESS) checkHeadless(service, i, report);
+    if (service.sessionAffinityConfig !== undefined && service.sessionAffinity !== 'ClientIP') {
+      report(error('affinity', servicePath(i, 'sessionAffinityConfig'), `service ${service.name}: sessionAffinityConfig must not be set when sessionAffinity is ${service.sessionAffinity ?? DEFAULTS.sessionAffinity} (as in Kubernetes)`));
+    }
     const ip = service.clusterIP === undefined || service.clusterIP === HEADLESS ? undefined : parseAddress(service.clusterIP);
     pinnedClusterIPs.push(ip);
     if (ip !== undefined) {
@@ -243,7 +246,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     selector: service.selector,
     endpoints: endpoints[i]!.ips,
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
-    sessionAffinityTimeout: service.sessionAffinityTimeout ?? DEFAULTS.sessionAffinityTimeout,
+    sessionAffinityTimeout: service.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULTS.sessionAffinityTimeout,
     ports: service.ports.map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,

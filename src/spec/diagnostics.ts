@@ -26,6 +26,7 @@ export type DiagnosticCode =
   | 'selector'
   | 'namespace'
   | 'headless'
+  | 'affinity'
   | 'dns'
   | 'probe'
   | 'policy';

@@ -118,7 +118,8 @@ export interface ServiceDocument {
   readonly selector?: Labels;
   readonly endpoints?: readonly string[];
   readonly sessionAffinity?: SessionAffinity;
-  readonly sessionAffinityTimeout?: number;
+  /** Kubernetes' `sessionAffinityConfig.clientIP.timeoutSeconds`: how long a ClientIP affinity lasts. */
+  readonly sessionAffinityConfig?: {readonly clientIP?: {readonly timeoutSeconds?: number}};
   readonly ports: readonly ServicePortDocument[];
 }
 

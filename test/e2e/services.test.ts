@@ -33,7 +33,7 @@ function spec(web3Label = 'web'): string {
       clusterIP: 10.96.0.11
       selector: {app: web}
       sessionAffinity: ClientIP
-      sessionAffinityTimeout: 600
+      sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}
       ports: [{name: http, port: 80, targetPort: 8080}]
     - name: names
       clusterIP: 10.96.0.53

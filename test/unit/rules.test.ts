@@ -52,6 +52,9 @@ const rules: [rule: string, breaks: Change, expected: string, passes: Change][] 
   ['a headless service has no session affinity',
     (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'ClientIP'; }, 'clients reach its pods directly, so it has no session affinity',
     (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'None'; }],
+  ['sessionAffinityConfig goes with sessionAffinity ClientIP, as in Kubernetes',
+    (s) => (service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 600}}), 'error affinity: service web: sessionAffinityConfig must not be set when sessionAffinity is None (as in Kubernetes)',
+    (s) => { service(s, 0).sessionAffinity = 'ClientIP'; service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 600}}; }],
   ['port names are unique in a pod',
     (s) => (pod(s, 0).ports = [{name: 'http', containerPort: 8080}, {name: 'http', containerPort: 8081}]), 'error port: port name http is already used by ports[0] of pod web-1',
     (s) => (pod(s, 0).ports = [{name: 'http', containerPort: 8080}, {name: 'metrics', containerPort: 8081}])],
@@ -271,6 +274,18 @@ describe('semantic rules', () => {
       pod(s, 0).ports = [{name: 'http', containerPort: 8080, protocol: 'UDP'}];
       service(s, 0).ports = [{name: 'http', port: 80, targetPort: 'http'}];
     })).toEqual(['warning port: no pod selected by service web declares a TCP port named http, so this port has no endpoints']);
+  });
+
+  it('takes the ClientIP affinity timeout from sessionAffinityConfig.clientIP.timeoutSeconds, 10800 s by default', () => {
+    expect(check((s) => (service(s, 0).sessionAffinity = 'ClientIP')).cluster?.services[0]?.sessionAffinityTimeout).toBe(10800);
+    expect(check((s) => {
+      service(s, 0).sessionAffinity = 'ClientIP';
+      service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 600}};
+    }).cluster?.services[0]?.sessionAffinityTimeout).toBe(600);
+    expect(problems((s) => {
+      service(s, 0).sessionAffinity = 'ClientIP';
+      service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 86401}};
+    })).toEqual([expect.stringMatching(/^error schema: .*86400/)]);
   });
 
   it('gives a headless service no cluster IP', () => {
