@@ -5,7 +5,7 @@
  * the reconcile loop) in a round trip of their own over the held connection.
  */
 import {formatAddress} from '../net/ipv4.js';
-import type {Pod, Probe} from '../spec/types.js';
+import type {HttpHeader, Pod, Probe} from '../spec/types.js';
 import {shellQuote} from '../shell/quote.js';
 
 export interface ProbeResult {
@@ -14,8 +14,26 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
-/** bash opens TCP connections itself (/dev/tcp), so no HTTP client needs to be installed on the node. */
-const HTTP_GET = 'exec 3<>"/dev/tcp/$1/$2" || exit 2; printf "GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nUser-Agent: netctl-probe\\r\\nAccept: */*\\r\\n\\r\\n" "$3" "$1" "$2" >&3; head -n 1 <&3';
+/**
+ * bash opens TCP connections itself (/dev/tcp), so no HTTP client needs to be installed on the node:
+ * `HTTP_GET HOST PORT REQUEST` sends the request and prints the status line.
+ */
+const HTTP_GET = 'exec 3<>"/dev/tcp/$1/$2" || exit 2; printf %s "$3" >&3; head -n 1 <&3';
+
+/**
+ * An HTTP probe's request, as a kubelet makes it: the probe's httpHeaders, and Host (the address and
+ * port connected to), User-Agent and Accept (`*\/*`) unless those set them; an empty Accept is sent
+ * as none. HTTP/1.0, so the pod closes the connection after its answer.
+ */
+export function httpRequest(host: string, port: number, path: string, headers: readonly HttpHeader[] = []): string {
+  const given = (name: string) => headers.some((h) => h.name.toLowerCase() === name);
+  const lines = [`GET ${path} HTTP/1.0`];
+  if (!given('host')) lines.push(`Host: ${host}:${port}`);
+  if (!given('user-agent')) lines.push('User-Agent: netctl-probe');
+  if (!given('accept')) lines.push('Accept: */*');
+  for (const {name, value} of headers) if (name.toLowerCase() !== 'accept' || value !== '') lines.push(`${name}: ${value}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
 
 function command(pod: Pod, probe: Probe): string {
   const ip = formatAddress(pod.ip);
@@ -23,8 +41,10 @@ function command(pod: Pod, probe: Probe): string {
   switch (probe.action.kind) {
     case 'tcpSocket':
       return `${timeout} bash -c ${shellQuote(`exec 3<>/dev/tcp/${ip}/${probe.action.port}`)}`;
-    case 'httpGet':
-      return `${timeout} bash -c ${shellQuote(HTTP_GET)} probe ${ip} ${probe.action.port} ${shellQuote(probe.action.path)}`;
+    case 'httpGet': {
+      const {host = ip, port, path, headers} = probe.action;
+      return `${timeout} bash -c ${shellQuote(HTTP_GET)} probe ${shellQuote(host)} ${port} ${shellQuote(httpRequest(host, port, path, headers))}`;
+    }
     case 'exec':
       return `ip netns exec ${shellQuote(pod.name)} ${timeout} ${probe.action.command.map(shellQuote).join(' ')}`;
   }

@@ -35,8 +35,13 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
     const port = portOf(probe.tcpSocket.port, [...at, 'tcpSocket', 'port']);
     if (port !== undefined) action = {kind: 'tcpSocket', port};
   } else if (probe.httpGet !== undefined) {
+    const {path: httpPath, host, scheme, httpHeaders} = probe.httpGet;
     const port = portOf(probe.httpGet.port, [...at, 'httpGet', 'port']);
-    if (port !== undefined) action = {kind: 'httpGet', path: probe.httpGet.path ?? '/', port};
+    if (scheme === 'HTTPS') {
+      report(error('probe', [...at, 'httpGet', 'scheme'], `the readiness probe of pod ${pod.name} uses HTTPS, which netctl cannot probe: it speaks HTTP from the node with bash alone, without TLS; probe the port with tcpSocket, or run a checker with exec`));
+    } else if (port !== undefined) {
+      action = {kind: 'httpGet', path: httpPath ?? '/', port, ...(host === undefined ? {} : {host}), ...(httpHeaders === undefined ? {} : {headers: httpHeaders})};
+    }
   } else if (probe.exec !== undefined) {
     action = {kind: 'exec', command: probe.exec.command};
   }

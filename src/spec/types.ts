@@ -40,9 +40,20 @@ export interface ContainerPortDocument {
   readonly protocol?: Protocol;
 }
 
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
 export interface ProbeDocument {
   readonly tcpSocket?: {readonly port: number | string};
-  readonly httpGet?: {readonly path?: string; readonly port: number | string};
+  readonly httpGet?: {
+    readonly path?: string;
+    readonly port: number | string;
+    readonly host?: string;
+    readonly scheme?: 'HTTP' | 'HTTPS';
+    readonly httpHeaders?: readonly HttpHeader[];
+  };
   readonly exec?: {readonly command: readonly string[]};
   readonly initialDelaySeconds?: number;
   readonly periodSeconds?: number;
@@ -196,7 +207,8 @@ export interface ContainerPort {
 /** What a probe does, with its port resolved to a number. */
 export type ProbeAction =
   | {readonly kind: 'tcpSocket'; readonly port: number}
-  | {readonly kind: 'httpGet'; readonly path: string; readonly port: number}
+  /** `host`: where to connect instead of the pod IP; `headers`: sent as given (httpHeaders). */
+  | {readonly kind: 'httpGet'; readonly path: string; readonly port: number; readonly host?: string; readonly headers?: readonly HttpHeader[]}
   | {readonly kind: 'exec'; readonly command: readonly string[]};
 
 /** A readiness probe with Kubernetes' defaults filled in. */

@@ -25,7 +25,7 @@ const spec = labSpec({
   nodes: [1, 2].map((n) => `    - {name: node${n}, address: ${nodeAddress(n)}/24}\n`).join(''),
   pods: [
     `    - {name: web-1, node: node1, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: http}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
-    `    - {name: web-2, node: node2, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
+    `    - {name: web-2, node: node2, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: http, scheme: HTTP, httpHeaders: [{name: X-Probe, value: ready}]}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
     `    - {name: web-3, node: node2, labels: {app: web}, ports: [{name: http, containerPort: 8080}], readinessProbe: {exec: {command: [test, -e, ${READY_FILE}]}, periodSeconds: ${PERIOD}, failureThreshold: ${FAILURES}}}\n`,
     '    - {name: client, node: node1}\n',
   ].join(''),
@@ -50,8 +50,10 @@ suite('netctl reconcile', () => {
     const node = pod === 'web-1' ? 1 : 2;
     // Every server reads its request up to a blank line before it answers, as an HTTP server does:
     // answering first lets socat hit a closed pipe with the request and drop the answer (a third of
-    // HTTP probes on a busy machine). socat unescapes backslashes in SYSTEM, hence none here.
-    const answer = `sed -un /^.$/q; ${pod === 'web-2' ? 'echo HTTP/1.0 200 OK; echo; echo web-2' : `echo ${pod}`}`;
+    // HTTP probes on a busy machine). socat unescapes backslashes in SYSTEM, hence none here. web-2's
+    // probe passes only with the header the spec gives it (httpHeaders); its body names it to clients.
+    const header = 'ok=; while read -r line; do case $line in X-Probe*ready*) ok=1;; ?) break;; esac; done; if test $ok; then echo HTTP/1.0 200 OK; else echo HTTP/1.0 403 NO; fi; echo; echo web-2';
+    const answer = pod === 'web-2' ? header : `sed -un /^.$/q; echo ${pod}`;
     servers.set(pod, await lab.serve(node, pod, 8080, {answer}));
   };
   const stop = async (pod: string) => {

@@ -1,7 +1,7 @@
 /** Readiness probes: the spec (Kubernetes' defaults and rules), what a probe's output means, and endpoints. */
 import {describe, expect, it} from '@jest/globals';
 import {withReadiness} from '../../src/desired/readiness.js';
-import {probeResult, probeScript} from '../../src/observe/probes.js';
+import {httpRequest, probeResult, probeScript} from '../../src/observe/probes.js';
 import {ReadinessTracker, notReadyPods, notReadyText} from '../../src/plan/readiness.js';
 import {parseDuration} from '../../src/cli/duration.js';
 import type {Probe} from '../../src/spec/types.js';
@@ -35,9 +35,39 @@ describe('readiness probes in the spec', () => {
     })).toEqual(['error probe: pod web-1 has no TCP port named http (its named ports: metrics)']);
   });
 
+  it('take an HTTP probe\'s host, scheme HTTP and httpHeaders as Kubernetes does, and refuse HTTPS', () => {
+    const {cluster} = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {port: 8080, host: 'localhost', scheme: 'HTTP', httpHeaders: [{name: 'X-Probe', value: 'a b'}]}}));
+    expect(cluster?.pods[0]?.readinessProbe?.action).toEqual({kind: 'httpGet', path: '/', port: 8080, host: 'localhost', headers: [{name: 'X-Probe', value: 'a b'}]});
+    expect(problems((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {port: 8443, scheme: 'HTTPS'}})))
+      .toEqual([expect.stringMatching(/^error probe: the readiness probe of pod web-1 uses HTTPS, which netctl cannot probe/)]);
+    const {diagnostics} = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {port: 8080, httpHeaders: [{name: 'X-A', value: 'b\r\nHost: evil'}, {name: 'Bad Name', value: 'c'}]}}));
+    expect(diagnostics.map((d) => d.path.join('.'))).toEqual([
+      'spec.pods.0.readinessProbe.httpGet.httpHeaders.0.value',
+      'spec.pods.0.readinessProbe.httpGet.httpHeaders.1.name',
+    ]);
+  });
+
   it('keep their numbers in Kubernetes\' ranges (schema)', () => {
     const {diagnostics} = check((s) => (s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 80}, periodSeconds: 0}));
     expect(diagnostics.map((d) => [d.path.join('.'), d.message])).toEqual([['spec.pods.0.readinessProbe.periodSeconds', 'must be between 1 and 3600, got 0']]);
+  });
+});
+
+describe('an HTTP probe\'s request', () => {
+  it.each([
+    ['Kubernetes\' headers by default', [], 'GET /healthz HTTP/1.0\r\nHost: 10.244.1.10:8080\r\nUser-Agent: netctl-probe\r\nAccept: */*\r\n\r\n'],
+    ['httpHeaders added in order', [{name: 'X-A', value: '1'}, {name: 'X-A', value: '2'}], 'GET /healthz HTTP/1.0\r\nHost: 10.244.1.10:8080\r\nUser-Agent: netctl-probe\r\nAccept: */*\r\nX-A: 1\r\nX-A: 2\r\n\r\n'],
+    ['Host, User-Agent and Accept replaced, whatever their case', [{name: 'host', value: 'web.example'}, {name: 'User-Agent', value: 'me'}, {name: 'ACCEPT', value: 'text/plain'}],
+      'GET /healthz HTTP/1.0\r\nhost: web.example\r\nUser-Agent: me\r\nACCEPT: text/plain\r\n\r\n'],
+    ['an empty Accept sends none', [{name: 'Accept', value: ''}], 'GET /healthz HTTP/1.0\r\nHost: 10.244.1.10:8080\r\nUser-Agent: netctl-probe\r\n\r\n'],
+  ])('%s', (_, headers, request) => {
+    expect(httpRequest('10.244.1.10', 8080, '/healthz', headers)).toBe(request);
+  });
+
+  it('connects to the probe\'s host when it names one, and says so in Host', () => {
+    const {cluster} = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {path: '/ready', port: 8080, host: '127.0.0.1'}}));
+    const [line] = probeScript(cluster!.pods);
+    expect(line).toContain("probe 127.0.0.1 8080 'GET /ready HTTP/1.0\r\nHost: 127.0.0.1:8080\r\n");
   });
 });
 
