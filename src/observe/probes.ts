@@ -40,7 +40,7 @@ function command(pod: Pod, probe: Probe): string {
   const timeout = `timeout ${probe.timeoutSeconds}`;
   switch (probe.action.kind) {
     case 'tcpSocket':
-      return `${timeout} bash -c ${shellQuote(`exec 3<>/dev/tcp/${ip}/${probe.action.port}`)}`;
+      return `${timeout} bash -c ${shellQuote('exec 3<>"/dev/tcp/$1/$2"')} probe ${shellQuote(probe.action.host ?? ip)} ${probe.action.port}`;
     case 'httpGet': {
       const {host = ip, port, path, headers} = probe.action;
       return `${timeout} bash -c ${shellQuote(HTTP_GET)} probe ${shellQuote(host)} ${port} ${shellQuote(httpRequest(host, port, path, headers))}`;

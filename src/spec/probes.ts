@@ -32,8 +32,9 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
   };
   let action: ProbeAction | undefined;
   if (probe.tcpSocket !== undefined) {
+    const {host} = probe.tcpSocket;
     const port = portOf(probe.tcpSocket.port, [...at, 'tcpSocket', 'port']);
-    if (port !== undefined) action = {kind: 'tcpSocket', port};
+    if (port !== undefined) action = {kind: 'tcpSocket', port, ...(host === undefined ? {} : {host})};
   } else if (probe.httpGet !== undefined) {
     const {path: httpPath, host, scheme, httpHeaders} = probe.httpGet;
     const port = portOf(probe.httpGet.port, [...at, 'httpGet', 'port']);

@@ -46,7 +46,7 @@ export interface HttpHeader {
 }
 
 export interface ProbeDocument {
-  readonly tcpSocket?: {readonly port: number | string};
+  readonly tcpSocket?: {readonly port: number | string; readonly host?: string};
   readonly httpGet?: {
     readonly path?: string;
     readonly port: number | string;
@@ -206,7 +206,7 @@ export interface ContainerPort {
 
 /** What a probe does, with its port resolved to a number. */
 export type ProbeAction =
-  | {readonly kind: 'tcpSocket'; readonly port: number}
+  | {readonly kind: 'tcpSocket'; readonly port: number; readonly host?: string}
   /** `host`: where to connect instead of the pod IP; `headers`: sent as given (httpHeaders). */
   | {readonly kind: 'httpGet'; readonly path: string; readonly port: number; readonly host?: string; readonly headers?: readonly HttpHeader[]}
   | {readonly kind: 'exec'; readonly command: readonly string[]};

@@ -64,7 +64,9 @@ describe('an HTTP probe\'s request', () => {
     expect(httpRequest('10.244.1.10', 8080, '/healthz', headers)).toBe(request);
   });
 
-  it('connects to the probe\'s host when it names one, and says so in Host', () => {
+  it('connects to the probe\'s host when it names one (tcpSocket too), and says so in Host', () => {
+    const tcp = check((s) => (s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080, host: 'localhost'}}));
+    expect(probeScript(tcp.cluster!.pods)[0]).toContain("'exec 3<>\"/dev/tcp/$1/$2\"' probe localhost 8080 ");
     const {cluster} = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {path: '/ready', port: 8080, host: '127.0.0.1'}}));
     const [line] = probeScript(cluster!.pods);
     expect(line).toContain("probe 127.0.0.1 8080 'GET /ready HTTP/1.0\r\nHost: 127.0.0.1:8080\r\n");
@@ -92,7 +94,7 @@ describe('what a probe\'s output means', () => {
       s.spec.pods[1]!.readinessProbe = {exec: {command: ['sh', '-c', 'test -e /tmp/ready; echo $HOME']}};
     });
     const [tcpLine, execLine] = probeScript(cluster!.pods);
-    expect(tcpLine).toContain("timeout 2 bash -c 'exec 3<>/dev/tcp/10.244.1.10/8080'");
+    expect(tcpLine).toContain("timeout 2 bash -c 'exec 3<>\"/dev/tcp/$1/$2\"' probe 10.244.1.10 8080 ");
     expect(execLine).toContain("ip netns exec web-2 timeout 1 sh -c 'test -e /tmp/ready; echo $HOME'");
   });
 });
