@@ -194,7 +194,10 @@ export function compileSpec(document: SpecDocument): CompileResult {
         report(error('cluster-ip', servicePath(i, 'clusterIP'), `cluster IP ${formatAddress(ip)} is the ${ip === serviceCIDR.first ? 'network' : 'broadcast'} address of serviceCIDR ${formatCidr(serviceCIDR)}`));
       }
     }
-    checkServicePorts(service.ports, i, nodePortRange, nodePortOwner, report);
+    if (service.clusterIP !== HEADLESS && (service.ports ?? []).length === 0) {
+      report(error('port', servicePath(i), `service ${service.name} needs at least one port: only a headless service (clusterIP: None) may have none, as in Kubernetes`));
+    }
+    checkServicePorts(service.ports ?? [], i, nodePortRange, nodePortOwner, report);
   });
   let clusterIPs: (number | undefined)[] = [];
   if (serviceCIDR !== undefined) {
@@ -247,7 +250,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     endpoints: endpoints[i]!.ips,
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
     sessionAffinityTimeout: service.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULTS.sessionAffinityTimeout,
-    ports: service.ports.map((port, j) => ({
+    ports: (service.ports ?? []).map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,
       port: port.port,
@@ -448,7 +451,7 @@ function checkServicePorts(
 const HEADLESS = 'None';
 
 function checkHeadless(service: ServiceDocument, i: number, report: Report): void {
-  service.ports.forEach((port, j) => {
+  (service.ports ?? []).forEach((port, j) => {
     if (port.nodePort !== undefined) {
       report(error('headless', servicePath(i, 'ports', j, 'nodePort'), `service ${service.name} is headless (clusterIP: None): it has no virtual IP, so no node port`));
     }
@@ -504,7 +507,7 @@ function resolveEndpoints(
     });
     const extra = (service.endpoints ?? []).map(parseAddress).filter((ip): ip is number => ip !== undefined);
     const ips = [...new Set([...selected.map((p) => p.ip), ...extra])].sort((a, b) => a - b);
-    const ports = service.ports.map((port, j) => portEndpoints(port, selected, extra, servicePath(i, 'ports', j), service.name, report));
+    const ports = (service.ports ?? []).map((port, j) => portEndpoints(port, selected, extra, servicePath(i, 'ports', j), service.name, report));
     return {ips, ports};
   });
 }

@@ -131,7 +131,8 @@ export interface ServiceDocument {
   readonly sessionAffinity?: SessionAffinity;
   /** Kubernetes' `sessionAffinityConfig.clientIP.timeoutSeconds`: how long a ClientIP affinity lasts. */
   readonly sessionAffinityConfig?: {readonly clientIP?: {readonly timeoutSeconds?: number}};
-  readonly ports: readonly ServicePortDocument[];
+  /** At least one, except on a headless service. */
+  readonly ports?: readonly ServicePortDocument[];
 }
 
 export interface SpecDocument {

@@ -37,6 +37,14 @@ describe('the cluster zone', () => {
     expect(lineOf(podIP('db-1'))).toBe(`${podIP('db-1')} db-1.db.bank.svc.cluster.local db.bank.svc.cluster.local ${podIP('db-1').replace(/\./g, '-')}.bank.pod.cluster.local`);
   });
 
+  it('gives a headless service without ports (Kubernetes allows it) its A records all the same', () => {
+    const text = readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8').replace('      ports: [{name: pg, port: 5432, targetPort: pg}]\n', '');
+    const portless = checkSpecText(text).cluster!;
+    expect(portless.services.find((s) => s.name === 'db')?.ports).toEqual([]);
+    const records = dns({cluster: portless, node: portless.nodes[0]!, facts}).find((r) => r.kind === 'dns-hosts') as DnsHosts;
+    expect(records.lines.find((l) => l.startsWith(`${podIP('db-1')} `))).toBe(lineOf(podIP('db-1')));
+  });
+
   it('gives every pod <a-b-c-d>.<namespace>.pod.<domain>', () => {
     expect(lineOf(podIP('teller'))).toBe(`${podIP('teller')} ${podIP('teller').replace(/\./g, '-')}.bank.pod.cluster.local`);
   });
