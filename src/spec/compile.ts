@@ -33,6 +33,7 @@ import {
 } from './types.js';
 import {resolveDns} from './dns.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
+import {allocateNodePorts, checkServiceType} from './service-types.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
 import {resolveProbe} from './probes.js';
@@ -179,6 +180,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     if (earlier === undefined) serviceIndex.set(`${namespace}/${service.name}`, i);
     else report(error('duplicate-name', servicePath(i, 'name'), `service name ${service.name} is already used in namespace ${namespace} by spec.services[${earlier}]; service names must be unique within a namespace`));
     if (service.clusterIP === HEADLESS) checkHeadless(service, i, report);
+    checkServiceType(service, i, report);
     if (service.sessionAffinityConfig !== undefined && service.sessionAffinity !== 'ClientIP') {
       report(error('affinity', servicePath(i, 'sessionAffinityConfig'), `service ${service.name}: sessionAffinityConfig must not be set when sessionAffinity is ${service.sessionAffinity ?? DEFAULTS.sessionAffinity} (as in Kubernetes)`));
     }
@@ -211,6 +213,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
       report(error('cidr-too-small', [...SPEC, 'serviceCIDR'], `serviceCIDR ${formatCidr(serviceCIDR)} holds ${allocation.usable} cluster IPs, but the spec has ${services.length} services`));
     }
   }
+  const nodePorts = nodePortRange === undefined ? [] : allocateNodePorts(services, nodePortRange, report);
   const podPorts = pods.map((pod, i) => resolvePodPorts(pod, podPath(i), report));
   const probes = pods.map((pod, i) => resolveProbe(pod, podPorts[i]!, podPath(i), report));
   const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
@@ -255,7 +258,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
       protocol: port.protocol ?? DEFAULTS.protocol,
       port: port.port,
       targetPort: port.targetPort ?? port.port,
-      nodePort: port.nodePort,
+      nodePort: nodePorts[i]?.[j],
       endpoints: endpoints[i]!.ports[j]!,
     })),
   }));

@@ -27,6 +27,7 @@ export type DiagnosticCode =
   | 'namespace'
   | 'headless'
   | 'affinity'
+  | 'service-type'
   | 'dns'
   | 'probe'
   | 'policy';

@@ -124,6 +124,8 @@ export interface NetworkPolicyDocument {
 export interface ServiceDocument {
   readonly name: string;
   readonly namespace?: string;
+  /** ClusterIP (default), or NodePort; the other Kubernetes types are refused (service-types.ts). */
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
   /** An IPv4 address, or `None` for a headless service. */
   readonly clusterIP?: string;
   readonly selector?: Labels;

@@ -30,6 +30,7 @@ function spec(web3Label = 'web'): string {
       selector: {app: web}
       ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
     - name: sticky
+      type: NodePort
       clusterIP: 10.96.0.11
       selector: {app: web}
       sessionAffinity: ClientIP
@@ -98,10 +99,14 @@ suite('services on a 3-node lab', () => {
     expect([...seen.keys()].sort()).toEqual(WEB);
   });
 
-  it('answers on the node port of every node, from outside the nodes', async () => {
-    for (const n of [1, 2, 3]) {
-      const {stdout} = await execa('socat', ['-u', '-T', '5', `TCP:${nodeAddress(n)}:30080,connect-timeout=5`, 'STDOUT']);
-      expect(WEB).toContain(stdout.trim());
+  it('answers on the node port of every node, from outside the nodes, given or allocated (type NodePort)', async () => {
+    const allocated = cluster.services.find((s) => s.name === 'sticky')!.ports[0]!.nodePort!;
+    expect(allocated).toBeGreaterThanOrEqual(30000);
+    for (const port of [30080, allocated]) {
+      for (const n of [1, 2, 3]) {
+        const {stdout} = await execa('socat', ['-u', '-T', '5', `TCP:${nodeAddress(n)}:${port},connect-timeout=5`, 'STDOUT']);
+        expect(WEB).toContain(stdout.trim());
+      }
     }
   });
 
