@@ -253,6 +253,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     endpoints: endpoints[i]!.ips,
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
     sessionAffinityTimeout: service.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULTS.sessionAffinityTimeout,
+    publishNotReadyAddresses: service.publishNotReadyAddresses ?? false,
     ports: (service.ports ?? []).map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,

@@ -131,6 +131,8 @@ export interface ServiceDocument {
   readonly selector?: Labels;
   readonly endpoints?: readonly string[];
   readonly sessionAffinity?: SessionAffinity;
+  /** As in Kubernetes: its endpoints include pods that are not ready (readiness probes do not take them out). */
+  readonly publishNotReadyAddresses?: boolean;
   /** Kubernetes' `sessionAffinityConfig.clientIP.timeoutSeconds`: how long a ClientIP affinity lasts. */
   readonly sessionAffinityConfig?: {readonly clientIP?: {readonly timeoutSeconds?: number}};
   /** At least one, except on a headless service. */
@@ -273,6 +275,8 @@ export interface Service {
   readonly endpoints: readonly number[];
   readonly sessionAffinity: SessionAffinity;
   readonly sessionAffinityTimeout: number;
+  /** Endpoints stay whether their pods are ready or not. */
+  readonly publishNotReadyAddresses: boolean;
   readonly ports: readonly ServicePort[];
 }
 

@@ -115,6 +115,16 @@ describe('endpoints follow readiness', () => {
     expect(serving.services[0]!.ports[0]!.endpoints).toEqual([]);
   });
 
+  it('stay in a service with publishNotReadyAddresses, as in Kubernetes', () => {
+    const published = check((s) => {
+      s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080}};
+      s.spec.services[0]!.publishNotReadyAddresses = true;
+    }).cluster!;
+    const serving = withReadiness(published, new Set([published.pods[0]!.ip]));
+    expect(serving.services[0]!.endpoints).toEqual(published.services[0]!.endpoints);
+    expect(serving.services[0]!.ports[0]!.endpoints).toHaveLength(2);
+  });
+
   it('keep pods of nodes the run does not read as they are', () => {
     const probed = new Map([['node-a', new Map([['web-1', 'exit 0 ']])]]);
     expect(notReadyPods(cluster!, probed, new Set())).toEqual([]);

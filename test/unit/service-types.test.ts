@@ -12,7 +12,7 @@ describe('service types', () => {
       web(s).type = 'NodePort';
       web(s).ports = [{name: 'http', port: 80, targetPort: 8080}, {name: 'dns', port: 53, protocol: 'UDP'}];
     };
-    const [[http, dns]] = nodePorts(asNodePort)!;
+    const [http, dns] = nodePorts(asNodePort)![0]!;
     for (const port of [http, dns]) expect(port).toEqual(expect.any(Number));
     expect(http).toBeGreaterThanOrEqual(30000);
     expect(http).toBeLessThanOrEqual(32767);
