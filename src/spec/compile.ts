@@ -460,8 +460,9 @@ function checkHeadless(service: ServiceDocument, i: number, report: Report): voi
       report(error('headless', servicePath(i, 'ports', j, 'nodePort'), `service ${service.name} is headless (clusterIP: None): it has no virtual IP, so no node port`));
     }
   });
+  // Kubernetes accepts it, and it does nothing there either.
   if (service.sessionAffinity === 'ClientIP') {
-    report(error('headless', servicePath(i, 'sessionAffinity'), `service ${service.name} is headless (clusterIP: None): clients reach its pods directly, so it has no session affinity`));
+    report(warning('headless', servicePath(i, 'sessionAffinity'), `service ${service.name} is headless (clusterIP: None): clients reach its pods directly, so sessionAffinity has no effect`));
   }
 }
 

@@ -49,9 +49,6 @@ const rules: [rule: string, breaks: Change, expected: string, passes: Change][] 
   ['a headless service has no node port',
     (s) => (service(s, 0).clusterIP = 'None'), 'error headless: service web is headless (clusterIP: None): it has no virtual IP, so no node port',
     (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; }],
-  ['a headless service has no session affinity',
-    (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'ClientIP'; }, 'clients reach its pods directly, so it has no session affinity',
-    (s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'None'; }],
   ['sessionAffinityConfig goes with sessionAffinity ClientIP, as in Kubernetes',
     (s) => (service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 600}}), 'error affinity: service web: sessionAffinityConfig must not be set when sessionAffinity is None (as in Kubernetes)',
     (s) => { service(s, 0).sessionAffinity = 'ClientIP'; service(s, 0).sessionAffinityConfig = {clientIP: {timeoutSeconds: 600}}; }],
@@ -207,6 +204,11 @@ describe('semantic rules', () => {
   it('warns when a selector matches no pod', () => {
     expect(problems((s) => (service(s, 0).selector = {app: 'nope'}))).toEqual(['warning selector: the selector of service web matches no pod in namespace default']);
     expect(problems()).toEqual([]);
+  });
+
+  it('warns that session affinity does nothing on a headless service (Kubernetes accepts it)', () => {
+    expect(problems((s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'ClientIP'; }))
+      .toEqual(['warning headless: service web is headless (clusterIP: None): clients reach its pods directly, so sessionAffinity has no effect']);
   });
 
   it('warns about a service with neither selector nor endpoints', () => {
