@@ -206,6 +206,11 @@ describe('semantic rules', () => {
     expect(problems()).toEqual([]);
   });
 
+  it('takes service port names as Kubernetes does: DNS labels, longer than a pod port\'s IANA names may be', () => {
+    expect(problems((s) => ((ports(s, 0)[0]!.name = 'http-metrics-endpoint')))).toEqual([]);
+    expect(problems((s) => ((ports(s, 0)[0]!.name = 'Http')))).toEqual([expect.stringMatching(/^error schema: .*DNS label/)]);
+  });
+
   it('warns that session affinity does nothing on a headless service (Kubernetes accepts it)', () => {
     expect(problems((s) => { service(s, 0).clusterIP = 'None'; delete ports(s, 0)[0]!.nodePort; service(s, 0).sessionAffinity = 'ClientIP'; }))
       .toEqual(['warning headless: service web is headless (clusterIP: None): clients reach its pods directly, so sessionAffinity has no effect']);
