@@ -9,12 +9,12 @@ import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {serviceIdentity} from './namespaces.js';
 import {DEFAULTS, type ServiceDocument} from './types.js';
 
-export type ServiceType = 'ClusterIP' | 'NodePort';
+export type ServiceType = NonNullable<ServiceDocument['type']>;
 
 const servicePath = (i: number, ...rest: (string | number)[]): SpecPath => ['spec', 'services', i, ...rest];
 
 /** The service's type: as written, else NodePort when it gives a node port, else ClusterIP. */
-export function serviceType(service: ServiceDocument): ServiceType | 'LoadBalancer' | 'ExternalName' {
+export function serviceType(service: ServiceDocument): ServiceType {
   return service.type ?? ((service.ports ?? []).some((p) => p.nodePort !== undefined) ? 'NodePort' : 'ClusterIP');
 }
 
