@@ -14,7 +14,7 @@ import {
   type Cidr,
 } from '../net/ipv4.js';
 import {allocateAddresses, allocatePodCIDRs} from './allocate.js';
-import {error, warning, type Diagnostic, type SpecPath} from './diagnostics.js';
+import {error, servicePath, warning, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {suggest} from './suggest.js';
 import {
   DEFAULTS,
@@ -47,7 +47,6 @@ export interface CompileResult {
 const SPEC = ['spec'] as const;
 const nodePath = (i: number, ...rest: string[]): SpecPath => [...SPEC, 'nodes', i, ...rest];
 const podPath = (i: number, ...rest: string[]): SpecPath => [...SPEC, 'pods', i, ...rest];
-const servicePath = (i: number, ...rest: (string | number)[]): SpecPath => [...SPEC, 'services', i, ...rest];
 
 export function compileSpec(document: SpecDocument): CompileResult {
   const diagnostics: Diagnostic[] = [];

@@ -35,6 +35,9 @@ export type DiagnosticCode =
 /** A path into the YAML document, as keys and list indexes: ['spec', 'nodes', 2, 'podCIDR']. */
 export type SpecPath = readonly (string | number)[];
 
+/** The path of the i-th service, or of something inside it. */
+export const servicePath = (i: number, ...rest: (string | number)[]): SpecPath => ['spec', 'services', i, ...rest];
+
 export interface Diagnostic {
   readonly severity: Severity;
   readonly code: DiagnosticCode;

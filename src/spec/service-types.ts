@@ -5,13 +5,11 @@
  * machinery netctl does not have, and are refused with the reason.
  */
 import {preferredSlot, SlotAllocator} from './allocate.js';
-import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
+import {error, servicePath, type Diagnostic} from './diagnostics.js';
 import {serviceIdentity} from './namespaces.js';
 import {DEFAULTS, type ServiceDocument} from './types.js';
 
 export type ServiceType = NonNullable<ServiceDocument['type']>;
-
-const servicePath = (i: number, ...rest: (string | number)[]): SpecPath => ['spec', 'services', i, ...rest];
 
 /** The service's type: as written, else NodePort when it gives a node port, else ClusterIP. */
 export function serviceType(service: ServiceDocument): ServiceType {
