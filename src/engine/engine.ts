@@ -42,11 +42,17 @@ export interface ObserveAs {
   readonly preflight?: boolean;
   /** The read is the run's last round trip to the node (RunOptions.last). */
   readonly last?: boolean;
+  /**
+   * Take the node's lock in the same round trip, and read only if it was taken (Transport.lockAndRun;
+   * LockedError otherwise). Implies `underLock`.
+   */
+  readonly takingLock?: boolean;
 }
 
 export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
   const options = observeOptions(cluster, node, intent, as.scope, as.preflight === true);
   const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
+  if (as.takingLock === true) return observationIn(await transport.lockAndRun(CONFIRM_PENDING + script, {last: as.last === true}));
   return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script, {last: as.last === true}));
 }
 
@@ -63,10 +69,15 @@ export type NodeRead =
   | {readonly node: Node; readonly observation: NodeObservation}
   | {readonly node: Node; readonly outcome: NodeOutcome};
 
-async function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs): Promise<NodeRead> {
+function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs): Promise<NodeRead> {
+  return readOf(node, observeNode(session.transport(node.name), cluster, node, intent, as));
+}
+
+/** The read an observation comes to: the errors that say why a node has none become its outcome. */
+async function readOf(node: Node, observation: Promise<NodeObservation>): Promise<NodeRead> {
   const failed = (outcome: NodeOutcome): NodeRead => ({node, outcome});
   try {
-    return {node, observation: await observeNode(session.transport(node.name), cluster, node, intent, as)};
+    return {node, observation: await observation};
   } catch (error) {
     if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
     if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
@@ -104,19 +115,23 @@ export function readCluster(session: Session, cluster: ClusterNetwork, intent: I
 
 /**
  * Takes the lock of every node the session reaches (Session.lockAll: all or nothing) and reads each
- * node, with its readiness probes, as soon as its own lock is taken, instead of once every lock is:
- * a node's read waits neither for the slowest node's connection nor for a round trip of its own. The
- * reads are given only when they were made under the locks the run holds now (planCluster's and
- * readCluster's `started`); when another run held a lock, they were given back and taken again, so
- * the nodes are to be read again.
+ * node, with its readiness probes, in the round trip that takes its lock (Transport.lockAndRun),
+ * instead of once every lock is: a node's read waits neither for the slowest node's connection nor
+ * for a round trip of its own. The reads are given only when they were made under the locks the run
+ * holds now (planCluster's and readCluster's `started`); when another run held a lock, they were
+ * given back and taken again, so the nodes are to be read again.
  */
 export async function lockAndRead(session: Session, cluster: ClusterNetwork, intent: Intent, lockTimeoutSeconds: number, parallelism: number): Promise<{locks: LockOutcome; started: StartedReads}> {
   const byName = new Map(cluster.nodes.map((n) => [n.name, n]));
   const reads = new Map<string, Promise<NodeRead>>();
   const locks = await session.lockAll(lockTimeoutSeconds, parallelism, undefined, (name) => {
-    const read = readNode(session, cluster, byName.get(name)!, intent, {underLock: true});
-    reads.set(name, read);
-    return read;
+    const node = byName.get(name)!;
+    const observation = observeNode(session.transport(name), cluster, node, intent, {takingLock: true});
+    reads.set(name, readOf(node, observation));
+    // A read that failed on the node was made under the lock all the same.
+    return observation.catch((error: unknown) => {
+      if (!(error instanceof ObservationError)) throw error;
+    });
   });
   return {locks, started: locks.taken && locks.atOnce ? reads : new Map()};
 }

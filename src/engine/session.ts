@@ -90,19 +90,19 @@ export class Session {
    * and takes them one by one in node-name order, waiting up to `timeoutSeconds` in all, so that two
    * runs cannot deadlock. When one stays held, gives back every lock it took and reports the holder.
    * Nodes that cannot be reached are left out (they will not be changed) and reported.
-   * `whileLocked` runs on each node as soon as its lock is taken in the all-at-once attempt (apply reads
-   * the node then, without waiting for the other nodes' locks); when that attempt has to give the locks
-   * back, its work no longer holds (`atOnce` is false).
+   * `take`, when given, takes a node's lock in the all-at-once attempt instead of Transport.lock(0),
+   * doing its work under it in the same round trip (apply reads the node so: Transport.lockAndRun);
+   * it rejects as lock(0) does. When that attempt has to give the locks back, that work no longer
+   * holds (`atOnce` is false).
    */
-  async lockAll(timeoutSeconds: number, parallelism: number, only?: ReadonlySet<string>, whileLocked?: (node: string) => Promise<unknown>): Promise<LockOutcome> {
+  async lockAll(timeoutSeconds: number, parallelism: number, only?: ReadonlySet<string>, take?: (node: string) => Promise<unknown>): Promise<LockOutcome> {
     const names = [...this.transports.keys()].filter((n) => only === undefined || only.has(n)).sort();
     const unreachable = new Map<string, UnreachableError>();
     const taken: string[] = [];
     const attempts = await mapLimit(names, parallelism, async (name) => {
       try {
-        await this.transport(name).lock(0);
+        await (take === undefined ? this.transport(name).lock(0) : take(name));
         taken.push(name);
-        await whileLocked?.(name);
         return undefined;
       } catch (error) {
         if (error instanceof UnreachableError) unreachable.set(name, error);

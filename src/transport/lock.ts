@@ -2,10 +2,11 @@
  * The session netctl holds open on each node for its whole run, and the node lock it takes through it.
  * The session's shell answers one request per line on its stdin: `lock SECONDS` takes `flock` on
  * /run/netctl/lock (waiting up to SECONDS), `unlock` releases it, `run BYTES` runs the script of that
- * many bytes that follows. Every round trip of a run travels this way, with no ssh client started per
- * round trip: its stdout streams back as it comes, its stderr (captured) and exit status follow on the
- * end line. The lock lives as long as that shell, so it is released when netctl ends or dies, however
- * it ends.
+ * many bytes that follows, and `lockrun BYTES` takes the lock without waiting and runs the script only
+ * if it got it (apply's first round trip: the lock and the read under it). Every round trip of a run
+ * travels this way, with no ssh client started per round trip: its stdout streams back as it comes,
+ * its stderr (captured) and exit status follow on the end line. The lock lives as long as that shell,
+ * so it is released when netctl ends or dies, however it ends.
  */
 import {hostname} from 'node:os';
 import type {Readable, Writable} from 'node:stream';
@@ -22,20 +23,28 @@ const RUN_END = '@@run end';
 /** The end of a script's output: its exit status and its stderr, base64-encoded. */
 const RUN_END_LINE = new RegExp(` ?${RUN_END} (\\d+) ?([A-Za-z0-9+/=]*)$`);
 
-/** The shell command of the held session: prints READY, then serves lock requests until stdin closes. */
-export function sessionCommand(): string {
+/**
+ * The shell command of the held session: prints READY, then serves requests until stdin closes. The
+ * lock lives in `lockDir` (tests give one of their own).
+ */
+export function sessionCommand(lockDir = LOCK_DIR): string {
   const owner = `netctl on ${hostname()} (pid ${process.pid}) since ${new Date().toISOString()}`;
+  const dir = shellQuote(lockDir);
   return [
     `owner=${shellQuote(owner)}`,
-    `echo ${READY}`,
-    'while read -r request seconds; do case "$request" in',
-    `lock) ${MAKE_LOCK_DIR}; exec 9>>${LOCK_DIR}/lock; if flock -w "$seconds" 9; then printf '%s\\n' "$owner" >${LOCK_DIR}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${LOCK_DIR}/lock.owner 2>/dev/null || echo 'an unknown process')"; fi;;`,
-    `unlock) flock -u 9; echo '${ANSWER} released';;`,
+    `take_lock() { [ -d ${dir} ] || mkdir -p ${dir}; exec 9>>${dir}/lock; if flock -w "$1" 9; then printf '%s\\n' "$owner" >${dir}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${dir}/lock.owner 2>/dev/null || echo 'an unknown process')"; return 1; fi; }`,
     // head -c reads exactly the script's bytes from the shared stdin, never the next request. The
     // script's stdout goes straight out (fd 3); its stderr is captured, and the assignment's status is
     // the script's.
     // (base64 only when there is stderr to encode: each process is a cost on every round trip.)
-    `run) echo '${RUN_BEGIN}'; { err=$( { head -c "$seconds" | sh 9>&- 3>&-; } 2>&1 1>&3 ); } 3>&1; rc=$?; if [ -n "$err" ]; then echo " ${RUN_END} $rc $(printf %s "$err" | base64 -w0)"; else echo " ${RUN_END} $rc "; fi;;`,
+    `run_script() { echo '${RUN_BEGIN}'; { err=$( { head -c "$1" | sh 9>&- 3>&-; } 2>&1 1>&3 ); } 3>&1; rc=$?; if [ -n "$err" ]; then echo " ${RUN_END} $rc $(printf %s "$err" | base64 -w0)"; else echo " ${RUN_END} $rc "; fi; }`,
+    `echo ${READY}`,
+    'while read -r request argument; do case "$request" in',
+    'lock) take_lock "$argument";;',
+    `unlock) flock -u 9; echo '${ANSWER} released';;`,
+    'run) run_script "$argument";;',
+    // Without the lock the script's bytes are read and dropped, so that the next request is read whole.
+    'lockrun) if take_lock 0; then run_script "$argument"; else head -c "$argument" >/dev/null; fi;;',
     'esac; done',
   ].join('\n');
 }
@@ -50,6 +59,12 @@ export interface Holder {
   request(line: string): Promise<string>;
   /** Runs a script in the held session; `onOutput` sees its stdout as it comes. */
   runScript(script: string, onOutput?: (chunk: string) => void): Promise<ScriptResult>;
+  /**
+   * Takes the lock without waiting and runs the script only if it was taken, in one round trip:
+   * resolves with the script's result, or with the lock's answer (`held by ...`) when it was not
+   * taken. `onTaken` is called as soon as the lock is.
+   */
+  lockAndRunScript(script: string, onOutput?: (chunk: string) => void, onTaken?: () => void): Promise<ScriptResult | string>;
 }
 
 interface Waiting {
@@ -57,6 +72,8 @@ interface Waiting {
   resolve(answer: string | ScriptResult): void;
   reject(error: Error): void;
   readonly onOutput?: ((chunk: string) => void) | undefined;
+  /** Set for a `lockrun` request: its lock was taken, and its script's result is still to come. */
+  readonly onTaken?: (() => void) | undefined;
 }
 
 /**
@@ -110,7 +127,11 @@ export function holder(
           running = undefined;
         } else if (line === READY) resolve();
         else if (line === RUN_BEGIN) running = [];
-        else if (line.startsWith(`${ANSWER} `)) waiting.shift()?.resolve(line.slice(ANSWER.length + 1));
+        else if (line.startsWith(`${ANSWER} `)) {
+          const answer = line.slice(ANSWER.length + 1);
+          if (answer === 'taken' && waiting[0]?.onTaken !== undefined) waiting[0].onTaken();
+          else waiting.shift()?.resolve(answer);
+        }
       }
       if (running !== undefined) stream();
     });
@@ -122,9 +143,9 @@ export function holder(
     });
   });
   ready.catch(() => undefined);
-  const send = <T extends string | ScriptResult>(text: string, onOutput?: (chunk: string) => void) => new Promise<T>((resolve, reject) => {
+  const send = <T extends string | ScriptResult>(text: string, onOutput?: (chunk: string) => void, onTaken?: () => void) => new Promise<T>((resolve, reject) => {
     if (ended !== undefined) return reject(ended);
-    waiting.push({resolve: (answer) => resolve(answer as T), reject, onOutput});
+    waiting.push({resolve: (answer) => resolve(answer as T), reject, onOutput, onTaken});
     process.stdin.write(text);
   });
   return {
@@ -133,5 +154,7 @@ export function holder(
     ready,
     request: (line) => send<string>(`${line}\n`),
     runScript: (script, onOutput) => send<ScriptResult>(`run ${Buffer.byteLength(script)}\n${script}`, onOutput),
+    // A taken lock is followed by the script's result; onTaken also marks the request as a lockrun.
+    lockAndRunScript: (script, onOutput, onTaken) => send<ScriptResult | string>(`lockrun ${Buffer.byteLength(script)}\n${script}`, onOutput, onTaken ?? (() => undefined)),
   };
 }

@@ -101,7 +101,35 @@ export class SshTransport implements Transport {
    * Runs the script in the held session. A round trip that outlasts its limit ends the connection: the
    * session's shell is busy with it, so nothing else could reach the node through it.
    */
-  async run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
+  run(script: string, options: RunOptions = {}): Promise<ScriptResult> {
+    return this.roundTrip(options, (master) => master.runScript(script, options.onOutput));
+  }
+
+  async lock(seconds: number): Promise<void> {
+    const ready = this.connect();
+    const [, answer] = await Promise.all([ready, this.master!.request(`lock ${seconds}`)]);
+    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
+    this.taken();
+  }
+
+  async lockAndRun(script: string, options: RunOptions = {}): Promise<ScriptResult> {
+    const answer = await this.roundTrip(options, (master) => master.lockAndRunScript(script, options.onOutput, () => this.taken()));
+    if (typeof answer === 'string') throw new LockedError(this.node, answer, 0);
+    return answer;
+  }
+
+  private taken(): void {
+    this.locked = true;
+    // A run that locks will change the node and then prove a new connection reaches it: where that
+    // connection goes is found now, while the node is read, not once the change is in.
+    this.effectiveTarget().catch(() => undefined);
+  }
+
+  /**
+   * Sends a request through the held session (connecting first if needed) and waits for its answer
+   * within the round trip's limit.
+   */
+  private async roundTrip<T>(options: RunOptions, send: (master: Holder) => Promise<T>): Promise<T> {
     const ready = this.connect();
     if (this.lost !== undefined) throw this.lost;
     const limit = options.limitSeconds ?? DEFAULT_ROUND_TRIP_SECONDS;
@@ -110,22 +138,12 @@ export class SshTransport implements Transport {
       if (this.masterChild !== undefined) killGroup(this.masterChild);
     }, limit * 1000);
     try {
-      const result = this.master!.runScript(script, options.onOutput);
+      const answer = send(this.master!);
       if (options.last === true) void this.close();
-      return (await Promise.all([ready, result]))[1];
+      return (await Promise.all([ready, answer]))[1];
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  async lock(seconds: number): Promise<void> {
-    const ready = this.connect();
-    const [, answer] = await Promise.all([ready, this.master!.request(`lock ${seconds}`)]);
-    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
-    this.locked = true;
-    // A run that locks will change the node and then prove a new connection reaches it: where that
-    // connection goes is found now, while the node is read, not once the change is in.
-    this.effectiveTarget().catch(() => undefined);
   }
 
   async unlock(): Promise<void> {

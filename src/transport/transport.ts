@@ -40,6 +40,11 @@ export interface Transport {
   run(script: string, options?: RunOptions): Promise<ScriptResult>;
   /** Takes the node's lock through the held session, waiting up to `seconds`; LockedError if held. */
   lock(seconds: number): Promise<void>;
+  /**
+   * Takes the node's lock without waiting and, once it is taken, runs the script under it, in one round
+   * trip; LockedError if another run holds the lock (the script is not run).
+   */
+  lockAndRun(script: string, options?: RunOptions): Promise<ScriptResult>;
   /** Releases the node's lock (the session stays). */
   unlock(): Promise<void>;
   /**

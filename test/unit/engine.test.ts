@@ -36,6 +36,9 @@ class ScriptedNode implements Transport {
   lock(): Promise<void> {
     return Promise.resolve();
   }
+  lockAndRun(script: string, options?: RunOptions): Promise<ScriptResult> {
+    return this.run(script, options);
+  }
   interactive(): Promise<number> {
     throw new Error('unexpected interactive command');
   }

@@ -1,7 +1,7 @@
 /** The held session's protocol, run by a local shell: scripts and lock requests in order, nothing over-read. */
 import {afterAll, describe, expect, it} from '@jest/globals';
 import {execa} from 'execa';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {holder, sessionCommand} from '../../src/transport/lock.js';
@@ -38,5 +38,30 @@ describe('the held session', () => {
   it('does not let a script read the next request', async () => {
     expect(await session.runScript('cat; echo read-nothing\n')).toEqual({stdout: 'read-nothing\n', stderr: '', exitCode: 0});
     expect(await session.runScript('echo still-here\n')).toEqual({stdout: 'still-here\n', stderr: '', exitCode: 0});
+  });
+
+  it('runs a lockrun\'s script only when it takes the lock, and reads its bytes either way', async () => {
+    const lockDir = mkdtempSync(join(tmpdir(), 'netctl-lock-'));
+    const start = () => holder(execa('sh', ['-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+    const first = start();
+    const second = start();
+    try {
+      const taken: string[] = [];
+      expect(await first.lockAndRunScript('echo ran-first\n', undefined, () => taken.push('first'))).toEqual({stdout: 'ran-first\n', stderr: '', exitCode: 0});
+      expect(taken).toEqual(['first']);
+      // The other session finds the lock held, does not run the script, and still reads the next request whole.
+      const marker = join(lockDir, 'ran');
+      const answer = await second.lockAndRunScript(`touch ${marker}\n`, undefined, () => taken.push('second'));
+      expect(answer).toMatch(/^held by netctl on .* \(pid \d+\)/);
+      expect(taken).toEqual(['first']);
+      expect(existsSync(marker)).toBe(false);
+      expect(await second.runScript('echo next\n')).toEqual({stdout: 'next\n', stderr: '', exitCode: 0});
+      expect(await first.request('unlock')).toBe('released');
+      expect(await second.lockAndRunScript('echo ran-second\n')).toEqual({stdout: 'ran-second\n', stderr: '', exitCode: 0});
+    } finally {
+      for (const s of [first, second]) s.stdin.end();
+      await Promise.all([first.ended, second.ended]);
+      rmSync(lockDir, {recursive: true});
+    }
   });
 });

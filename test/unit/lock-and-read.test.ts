@@ -1,4 +1,4 @@
-/** apply's lock phase: each node read as soon as its own lock is taken, and read again when locks had to be given back. */
+/** apply's lock phase: each node read in the round trip that takes its lock, and read again when locks had to be given back. */
 import {describe, expect, it} from '@jest/globals';
 import {CONFIRM_PENDING} from '../../src/apply/transaction.js';
 import {lockAndRead, planCluster} from '../../src/engine/engine.js';
@@ -24,9 +24,17 @@ class LoggedNode implements Transport {
   ) {}
   async lock(seconds: number): Promise<void> {
     this.log.push(`${this.name} lock ${seconds}`);
+    await this.take(seconds);
+  }
+  private async take(seconds: number): Promise<void> {
     if (this.attempts++ < this.heldFor) throw new LockedError(this.name, 'held by netctl on elsewhere (pid 1)', seconds);
     await this.answer;
     this.log.push(`${this.name} locked`);
+  }
+  async lockAndRun(script: string): Promise<ScriptResult> {
+    this.log.push(`${this.name} lockrun`);
+    await this.take(0);
+    return this.run(script);
   }
   unlock(): Promise<void> {
     this.log.push(`${this.name} unlock`);
@@ -57,13 +65,13 @@ function session(log: string[], nodeB: {heldFor?: number; answer?: Promise<void>
 }
 
 describe('lockAndRead', () => {
-  it('reads a node under its lock as soon as that lock is taken, not once every lock is', async () => {
+  it('reads a node under its lock in the round trip that takes it, not once every lock is', async () => {
     const log: string[] = [];
     let answerB!: () => void;
     const s = session(log, {answer: new Promise((resolve) => (answerB = resolve))});
     const locking = lockAndRead(s, cluster, 'apply', 0, 10);
     await new Promise(setImmediate);
-    expect(log).toEqual(['node-a lock 0', 'node-b lock 0', 'node-a locked', 'node-a read under lock']);
+    expect(log).toEqual(['node-a lockrun', 'node-b lockrun', 'node-a locked', 'node-a read under lock']);
     answerB();
     const {locks, started} = await locking;
     expect(locks).toMatchObject({taken: true, atOnce: true});
@@ -83,7 +91,7 @@ describe('lockAndRead', () => {
     expect(started.size).toBe(0);
     await planCluster(s, cluster, 'apply', 10, {underLock: true, started});
     expect(log).toEqual([
-      'node-a lock 0', 'node-b lock 0', 'node-a locked', 'node-a read under lock',
+      'node-a lockrun', 'node-b lockrun', 'node-a locked', 'node-a read under lock',
       // node-b was held: node-a's lock given back, then both taken in name order.
       'node-a unlock', 'node-a lock 2', 'node-a locked', 'node-b lock 2', 'node-b locked',
       'node-a read under lock', 'node-b read under lock',
