@@ -12,11 +12,19 @@
  * In the filter table, NETCTL-REJECT rejects connections to service ports without endpoints at
  * once, as kube-proxy does. Chain names hash the service/port/endpoint identity, and every rule's
  * comment names its service, port and endpoint, so plans can speak of them.
+ *
+ * Traffic policies `Local` (Kubernetes' internalTrafficPolicy and externalTrafficPolicy) keep the
+ * rules the same on every node: NETCTL-SVL-<hash> per service port and node balances over that
+ * node's endpoints, and the node traffic comes from or goes to is told by its addresses: cluster IP
+ * traffic by its source (the node's pod CIDR, or its address), node-port traffic by its destination
+ * (the node's address). Traffic not sent to an endpoint of its node is dropped in NETCTL-REJECT, as
+ * kube-proxy drops it ("has no local endpoints"). With internalTrafficPolicy Local and an
+ * externalTrafficPolicy of Cluster, node ports balance over every endpoint in NETCTL-EXT-<hash>.
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
-import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
 import {serviceIdentity} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {hashedChain, ownChain} from './iptables.js';
@@ -32,7 +40,7 @@ const MASQ_MARK = '0x4000/0x4000';
 const comment = (text: string) => ['-m', 'comment', '--comment', `netctl: ${text}`];
 
 /** Chains of one service port or one endpoint: their names carry a hash of what they serve. */
-export const HASHED_CHAIN = /^NETCTL-(SVC|SEP)-[0-9A-F]{16}$/;
+export const HASHED_CHAIN = /^NETCTL-(SVC|SEP|SVL|EXT)-[0-9A-F]{16}$/;
 
 /** `web/http`, or `web/tcp-80` for an unnamed port; `shop/web/http` outside the default namespace. */
 export function portLabel(service: Service, port: ServicePort): string {
@@ -41,6 +49,16 @@ export function portLabel(service: Service, port: ServicePort): string {
 
 export function serviceChain(service: Service, port: ServicePort): string {
   return hashedChain('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+}
+
+/** The chain of a service port's endpoints on one node (traffic policy Local). */
+export function localChain(service: Service, port: ServicePort, node: string): string {
+  return hashedChain('NETCTL-SVL-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}@${node}`);
+}
+
+/** The chain of a service port's node-port traffic from outside, when it differs from the cluster IP's. */
+export function externalChain(service: Service, port: ServicePort): string {
+  return hashedChain('NETCTL-EXT-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
 }
 
 export function endpointChain(service: Service, port: ServicePort, endpoint: string): string {
@@ -66,6 +84,19 @@ export function serviceSysctls(cluster: ClusterNetwork): Sysctl[] {
   return [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'}];
 }
 
+/** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */
+const nodeOfPodIP = perCluster((cluster: ClusterNetwork) => new Map(cluster.pods.map((p) => [p.ip, p.node])));
+
+/** The nodes that hold endpoints of the port, in spec order, each with its endpoints. */
+function localEndpoints(cluster: ClusterNetwork, endpoints: readonly Endpoint[]): {node: Node; endpoints: Endpoint[]}[] {
+  const nodeOf = nodeOfPodIP(cluster);
+  return cluster.nodes
+    .map((node) => ({node, endpoints: endpoints.filter((e) => nodeOf.get(e.ip) === node.name)}))
+    .filter((local) => local.endpoints.length > 0);
+}
+
+const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;
+
 export function services(cluster: ClusterNetwork): IptablesResource[] {
   if (!hasServices(cluster)) return [];
   const pods = formatCidr(cluster.clusterCIDR);
@@ -80,41 +111,77 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       const label = portLabel(service, port);
       const proto = port.protocol.toLowerCase();
       const match = (dport: number) => ['-m', proto, '--dport', String(dport)];
-      const endpoints = port.endpoints.map((e) => `${formatAddress(e.ip)}:${e.port}`);
+      const endpoints = port.endpoints.map(endpointText);
+      const nodePortMatch = port.nodePort === undefined ? [] : match(port.nodePort);
       if (endpoints.length === 0) {
         rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         if (port.nodePort !== undefined) {
-          rejectRules.push(['-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...match(port.nodePort), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+          rejectRules.push(['-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         }
         continue;
       }
+      const internalLocal = service.internalTrafficPolicy === 'Local';
+      const externalLocal = port.nodePort !== undefined && service.externalTrafficPolicy === 'Local';
+      const local = internalLocal || externalLocal ? localEndpoints(cluster, port.endpoints) : [];
       const chain = serviceChain(service, port);
-      serviceRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', chain]);
-      if (port.nodePort !== undefined) {
-        nodePortRules.push(
-          ['-p', proto, ...comment(`${label} node port`), ...match(port.nodePort), '-j', MARK_MASQ_CHAIN],
-          ['-p', proto, ...comment(`${label} node port`), ...match(port.nodePort), '-j', chain],
-        );
-      }
       const affinity = service.sessionAffinity === 'ClientIP';
       const seconds = String(service.sessionAffinityTimeout);
       const sepChains = new Map(endpoints.map((endpoint) => [endpoint, endpointChain(service, port, endpoint)]));
       const sepOf = (endpoint: string) => sepChains.get(endpoint)!;
       const recent = (endpoint: string, ...how: string[]) => ['-m', 'recent', ...how, '--name', sepOf(endpoint), '--mask', '255.255.255.255', '--rsource'];
-      const rules: string[][] = [
-        ['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
-      ];
-      if (affinity) {
-        for (const endpoint of endpoints) {
-          rules.push([...comment(`${label} -> ${endpoint}`), ...recent(endpoint, '--rcheck', '--seconds', seconds, '--reap'), '-j', sepOf(endpoint)]);
+      /** Rules that send a connection to one of these endpoints: the client's own under affinity, else one at random. */
+      const balance = (over: readonly string[]): string[][] => {
+        const rules: string[][] = [];
+        if (affinity) {
+          for (const endpoint of over) rules.push([...comment(`${label} -> ${endpoint}`), ...recent(endpoint, '--rcheck', '--seconds', seconds, '--reap'), '-j', sepOf(endpoint)]);
         }
+        over.forEach((endpoint, i) => {
+          const left = over.length - i;
+          const pick = left > 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(left)] : [];
+          rules.push([...comment(`${label} -> ${endpoint}`), ...pick, '-j', sepOf(endpoint)]);
+        });
+        return rules;
+      };
+      const localChains = local.map((l) => ({...l, chain: localChain(service, port, l.node.name), address: `${formatAddress(l.node.address)}/32`}));
+      for (const l of localChains) chains.push(...ownChain('nat', l.chain, undefined, balance(l.endpoints.map(endpointText))));
+
+      serviceRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', chain]);
+      const clusterIPRules: string[][] = [['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN]];
+      if (internalLocal) {
+        // The node the traffic comes from: its pods' addresses, or its own.
+        for (const l of localChains) {
+          clusterIPRules.push(['-s', formatCidr(l.node.podCIDR), ...comment(`${label} cluster IP`), '-j', l.chain], ['-s', l.address, ...comment(`${label} cluster IP`), '-j', l.chain]);
+        }
+        rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no local endpoints`), ...match(port.port), '-j', 'DROP']);
+      } else {
+        clusterIPRules.push(...balance(endpoints));
       }
-      endpoints.forEach((endpoint, i) => {
-        const left = endpoints.length - i;
-        const pick = left > 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(left)] : [];
-        rules.push([...comment(`${label} -> ${endpoint}`), ...pick, '-j', sepOf(endpoint)]);
-      });
-      chains.push(...ownChain('nat', chain, undefined, rules));
+      chains.push(...ownChain('nat', chain, undefined, clusterIPRules));
+
+      if (port.nodePort === undefined) {
+        // No node port.
+      } else if (externalLocal) {
+        // Pods and the node itself reach a node port as they reach the cluster IP (kube-proxy's
+        // short-circuit); traffic from outside goes to the endpoints of the node it arrived at,
+        // keeping its source address.
+        nodePortRules.push(
+          ['-s', pods, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', chain],
+          ['-s', pods, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', 'RETURN'],
+          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
+          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', chain],
+          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', 'RETURN'],
+          ...localChains.map((l) => ['-d', l.address, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', l.chain]),
+        );
+        rejectRules.push(['-p', proto, ...comment(`${label} has no local endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'DROP']);
+      } else {
+        // With internalTrafficPolicy Local the cluster IP's chain balances per node; node ports balance over all.
+        const target = internalLocal ? externalChain(service, port) : chain;
+        if (internalLocal) chains.push(...ownChain('nat', target, undefined, balance(endpoints)));
+        nodePortRules.push(
+          ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
+          ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', target],
+        );
+      }
       for (const endpoint of endpoints) {
         const ip = endpoint.slice(0, endpoint.indexOf(':'));
         chains.push(...ownChain('nat', sepOf(endpoint), undefined, [

@@ -20,7 +20,7 @@ export interface ServiceChange {
   readonly keys: readonly string[];
 }
 
-const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|node port|has no endpoints))$/;
+const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|node port|has no endpoints|has no local endpoints))$/;
 
 interface Label {
   readonly service: string;
@@ -62,7 +62,7 @@ interface ServiceDeltas {
 /**
  * Service changes, and the changes they do not explain. A chain change is explained when every rule
  * that comes or goes in it belongs to a service; the chains of the service ports and endpoints
- * (NETCTL-SVC-*, NETCTL-SEP-*) are explained even when they are created or deleted.
+ * (NETCTL-SVC-*, NETCTL-SEP-*, NETCTL-SVL-*, NETCTL-EXT-*) are explained even when they are created or deleted.
  */
 export function groupServiceChanges(changes: Iterable<Change>, whyGone: ReadonlyMap<string, string> = new Map()): {services: ServiceChange[]; others: Change[]} {
   const byService = new Map<string, ServiceDeltas>();

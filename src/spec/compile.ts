@@ -32,6 +32,7 @@ import {
   type SpecDocument,
 } from './types.js';
 import {resolveDns} from './dns.js';
+import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
 import {resolvePolicies} from './policies.js';
@@ -53,7 +54,9 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const report = (d: Diagnostic) => diagnostics.push(d);
   const spec = document.spec;
   const pods = spec.pods ?? [];
-  const services = spec.services ?? [];
+  // As written, and with the cluster IP that `clusterIPs` gives when `clusterIP` is not written.
+  const writtenServices = spec.services ?? [];
+  const services = writtenServices.map(withClusterIP);
   const mtu = spec.mtu ?? DEFAULTS.mtu;
   const maskSize = spec.nodeCIDRMaskSize ?? DEFAULTS.nodeCIDRMaskSize;
 
@@ -180,19 +183,21 @@ export function compileSpec(document: SpecDocument): CompileResult {
     else report(error('duplicate-name', servicePath(i, 'name'), `service name ${service.name} is already used in namespace ${namespace} by spec.services[${earlier}]; service names must be unique within a namespace`));
     if (service.clusterIP === HEADLESS) checkHeadless(service, i, report);
     checkServiceType(service, i, report);
+    checkIpFamilies(writtenServices[i]!, i, report);
     if (service.sessionAffinityConfig !== undefined && service.sessionAffinity !== 'ClientIP') {
       report(error('affinity', servicePath(i, 'sessionAffinityConfig'), `service ${service.name}: sessionAffinityConfig must not be set when sessionAffinity is ${service.sessionAffinity ?? DEFAULTS.sessionAffinity} (as in Kubernetes)`));
     }
     const ip = service.clusterIP === undefined || service.clusterIP === HEADLESS ? undefined : parseAddress(service.clusterIP);
     pinnedClusterIPs.push(ip);
+    const ipPath = clusterIPPath(writtenServices[i]!, i);
     if (ip !== undefined) {
       const owner = clusterIPOwner.get(ip);
       if (owner === undefined) clusterIPOwner.set(ip, i);
-      else report(error('cluster-ip', servicePath(i, 'clusterIP'), `cluster IP ${formatAddress(ip)} is already used by service ${services[owner]?.name ?? ''} (spec.services[${owner}])`));
+      else report(error('cluster-ip', ipPath, `cluster IP ${formatAddress(ip)} is already used by service ${services[owner]?.name ?? ''} (spec.services[${owner}])`));
       if (serviceCIDR !== undefined && !contains(serviceCIDR, ip)) {
-        report(error('cluster-ip', servicePath(i, 'clusterIP'), `cluster IP ${formatAddress(ip)} is outside serviceCIDR ${formatCidr(serviceCIDR)}`));
+        report(error('cluster-ip', ipPath, `cluster IP ${formatAddress(ip)} is outside serviceCIDR ${formatCidr(serviceCIDR)}`));
       } else if (serviceCIDR !== undefined && serviceCIDR.prefix < 31 && (ip === serviceCIDR.first || ip === serviceCIDR.last)) {
-        report(error('cluster-ip', servicePath(i, 'clusterIP'), `cluster IP ${formatAddress(ip)} is the ${ip === serviceCIDR.first ? 'network' : 'broadcast'} address of serviceCIDR ${formatCidr(serviceCIDR)}`));
+        report(error('cluster-ip', ipPath, `cluster IP ${formatAddress(ip)} is the ${ip === serviceCIDR.first ? 'network' : 'broadcast'} address of serviceCIDR ${formatCidr(serviceCIDR)}`));
       }
     }
     if (service.clusterIP !== HEADLESS && (service.ports ?? []).length === 0) {
@@ -253,6 +258,8 @@ export function compileSpec(document: SpecDocument): CompileResult {
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
     sessionAffinityTimeout: service.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULTS.sessionAffinityTimeout,
     publishNotReadyAddresses: service.publishNotReadyAddresses ?? false,
+    internalTrafficPolicy: service.internalTrafficPolicy ?? 'Cluster',
+    externalTrafficPolicy: service.externalTrafficPolicy ?? 'Cluster',
     ports: (service.ports ?? []).map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,

@@ -28,6 +28,7 @@ export type DiagnosticCode =
   | 'headless'
   | 'affinity'
   | 'service-type'
+  | 'ip-family'
   | 'dns'
   | 'probe'
   | 'policy';

@@ -29,6 +29,9 @@ export function checkServiceType(service: ServiceDocument, i: number, report: (d
         report(error('service-type', servicePath(i, 'ports', j, 'nodePort'), `service ${service.name}: nodePort may not be used when type is ClusterIP (as in Kubernetes); make it type NodePort`));
       }
     });
+    if (service.externalTrafficPolicy !== undefined) {
+      report(error('service-type', servicePath(i, 'externalTrafficPolicy'), `service ${service.name}: externalTrafficPolicy may only be set when type is NodePort (as in Kubernetes): a ClusterIP service takes no traffic from outside the cluster`));
+    }
   } else if (service.type === 'NodePort' && service.clusterIP === 'None') {
     // Written as NodePort; node ports on a headless service without a type are checkHeadless's to report.
     report(error('service-type', servicePath(i, 'clusterIP'), `service ${service.name}: a NodePort service needs a cluster IP, so it cannot be headless (clusterIP: None)`));

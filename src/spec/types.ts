@@ -79,6 +79,8 @@ export interface ServicePortDocument {
   /** A port number, or the name of a port the selected pods declare. */
   readonly targetPort?: number | string;
   readonly nodePort?: number;
+  /** Kubernetes' application protocol of the port: informational. */
+  readonly appProtocol?: string;
 }
 
 export interface NamespaceDocument {
@@ -128,6 +130,13 @@ export interface ServiceDocument {
   readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
   /** An IPv4 address, or `None` for a headless service. */
   readonly clusterIP?: string;
+  /** Kubernetes' dual-stack fields: on netctl's IPv4-only network, one IPv4 service (ip-families.ts). */
+  readonly clusterIPs?: readonly string[];
+  readonly ipFamilies?: readonly ('IPv4' | 'IPv6')[];
+  readonly ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  readonly internalTrafficPolicy?: TrafficPolicy;
+  /** Only for NodePort services (default Cluster there). */
+  readonly externalTrafficPolicy?: TrafficPolicy;
   readonly selector?: Labels;
   readonly endpoints?: readonly string[];
   readonly sessionAffinity?: SessionAffinity;
@@ -264,6 +273,9 @@ export interface Namespace {
   readonly labels: Labels;
 }
 
+/** Kubernetes' traffic policies: Cluster (every endpoint) or Local (the endpoints on the node). */
+export type TrafficPolicy = 'Cluster' | 'Local';
+
 export interface Service {
   readonly name: string;
   readonly namespace: string;
@@ -277,6 +289,10 @@ export interface Service {
   readonly sessionAffinityTimeout: number;
   /** Endpoints stay whether their pods are ready or not. */
   readonly publishNotReadyAddresses: boolean;
+  /** Where traffic to the cluster IP goes: Local, only to endpoints on the node it comes from. */
+  readonly internalTrafficPolicy: TrafficPolicy;
+  /** Where node-port traffic from outside goes: Local, only to endpoints on the node it arrived at. */
+  readonly externalTrafficPolicy: TrafficPolicy;
   readonly ports: readonly ServicePort[];
 }
 

@@ -114,12 +114,14 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
 /**
  * The nodes of a service's endpoints, and the pod its checks run from: one on a node without an
  * endpoint, when there is one; else any pod; in either case one the policies let reach every endpoint
- * of the port (`endpoints`), or none.
+ * of the port (`endpoints`), or none. With internalTrafficPolicy Local, only a pod beside an endpoint
+ * is answered, so the client is one of those.
  */
 function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = []): {endpointNodes: string[]; client: Pod | undefined} {
   const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
   const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && reachesEndpoints(cluster, p, endpoints));
-  const client = candidates.find((p) => !endpointNodes.includes(p.node)) ?? candidates[0];
+  const beside = (p: Pod) => endpointNodes.includes(p.node);
+  const client = service.internalTrafficPolicy === 'Local' ? candidates.find(beside) : candidates.find((p) => !beside(p)) ?? candidates[0];
   return {endpointNodes, client};
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Kubernetes' traffic policies in the service rules: Local sends cluster IP traffic to the endpoints
+ * of the node it comes from, and node-port traffic from outside to those of the node it arrives at,
+ * with rules that are the same on every node.
+ */
+import {describe, expect, it} from '@jest/globals';
+import {desiredIptables} from '../../src/desired/index.js';
+import {MARK_MASQ_CHAIN, NODEPORTS_CHAIN, REJECT_CHAIN, externalChain, localChain, serviceChain} from '../../src/desired/services.js';
+import {groupServiceChanges} from '../../src/plan/service-changes.js';
+import {diff} from '../../src/plan/diff.js';
+import type {ClusterNetwork} from '../../src/spec/types.js';
+import {check, type SpecObject} from './spec-builders.js';
+
+/** node-a holds web-1 and web-3, node-b web-2, node-c no endpoint. */
+function cluster(policies: Record<string, string>): ClusterNetwork {
+  return check((s: SpecObject) => {
+    s.spec.nodes.push({name: 'node-c', address: '198.51.100.3/24', podCIDR: '10.244.3.0/24'});
+    s.spec.pods.push({name: 'web-3', node: 'node-a', ip: '10.244.1.11', labels: {app: 'web'}});
+    Object.assign(s.spec.services[0]!, policies);
+  }).cluster!;
+}
+
+const rulesOf = (c: ClusterNetwork, table: string, chain: string) => {
+  const found = desiredIptables(c).resources.find((r) => r.kind === 'iptables-chain' && r.table === table && r.chain === chain);
+  return found?.kind === 'iptables-chain' ? found.rules.map((r) => r.join(' ')) : undefined;
+};
+const targets = (rules: readonly string[] | undefined) => (rules ?? []).map((r) => r.slice(r.lastIndexOf('-j ') + 3));
+
+describe('internalTrafficPolicy Local', () => {
+  const c = cluster({internalTrafficPolicy: 'Local'});
+  const web = c.services[0]!;
+  const port = web.ports[0]!;
+  const [a, b] = [localChain(web, port, 'node-a'), localChain(web, port, 'node-b')];
+
+  it('sends cluster IP traffic by the node it comes from (its pods\' CIDR or its address) to that node\'s endpoints', () => {
+    const rules = rulesOf(c, 'nat', serviceChain(web, port))!;
+    expect(rules.slice(1)).toEqual([
+      `-s 10.244.1.0/24 -m comment --comment netctl: web/http cluster IP -j ${a}`,
+      `-s 198.51.100.1/32 -m comment --comment netctl: web/http cluster IP -j ${a}`,
+      `-s 10.244.2.0/24 -m comment --comment netctl: web/http cluster IP -j ${b}`,
+      `-s 198.51.100.2/32 -m comment --comment netctl: web/http cluster IP -j ${b}`,
+    ]);
+    expect(rules[0]).toContain(`-j ${MARK_MASQ_CHAIN}`);
+    expect(rulesOf(c, 'nat', a)).toHaveLength(2);
+    expect(rulesOf(c, 'nat', a)!.map((r) => r.includes('--probability 0.5'))).toEqual([true, false]);
+    expect(rulesOf(c, 'nat', b)).toHaveLength(1);
+    expect(rulesOf(c, 'nat', localChain(web, port, 'node-c'))).toBeUndefined();
+  });
+
+  it('drops what no endpoint of its node took, as kube-proxy does', () => {
+    expect(rulesOf(c, 'filter', REJECT_CHAIN)).toEqual(['-d 10.96.0.10/32 -p tcp -m comment --comment netctl: web/http has no local endpoints -m tcp --dport 80 -j DROP']);
+  });
+
+  it('leaves node ports from outside on every endpoint, through a chain of their own', () => {
+    const ext = externalChain(web, port);
+    expect(targets(rulesOf(c, 'nat', NODEPORTS_CHAIN))).toEqual([MARK_MASQ_CHAIN, ext]);
+    expect(rulesOf(c, 'nat', ext)).toHaveLength(3);
+  });
+
+  it('reads in plans as changes of the service', () => {
+    const before = cluster({});
+    const {changes} = diff(desiredIptables(c).resources, {resources: desiredIptables(before).resources, foreign: new Map()});
+    const {services, others} = groupServiceChanges(changes);
+    expect(others).toEqual([]);
+    expect(services.map((s) => s.service)).toEqual(['web/http']);
+  });
+});
+
+describe('externalTrafficPolicy Local', () => {
+  const c = cluster({externalTrafficPolicy: 'Local'});
+  const web = c.services[0]!;
+  const port = web.ports[0]!;
+  const svc = serviceChain(web, port);
+
+  it('sends node-port traffic from outside to the endpoints of the node it arrives at, without masquerade', () => {
+    const rules = rulesOf(c, 'nat', NODEPORTS_CHAIN)!;
+    const outside = rules.filter((r) => r.startsWith('-d '));
+    expect(outside).toEqual([
+      `-d 198.51.100.1/32 -p tcp -m comment --comment netctl: web/http node port -m tcp --dport 30080 -j ${localChain(web, port, 'node-a')}`,
+      `-d 198.51.100.2/32 -p tcp -m comment --comment netctl: web/http node port -m tcp --dport 30080 -j ${localChain(web, port, 'node-b')}`,
+    ]);
+    // Masquerade only for the node's own traffic, which goes on as to the cluster IP.
+    expect(rules.filter((r) => r.endsWith(`-j ${MARK_MASQ_CHAIN}`))).toEqual([expect.stringContaining('--src-type LOCAL')]);
+    expect(targets(rules.slice(0, 5))).toEqual([svc, 'RETURN', MARK_MASQ_CHAIN, svc, 'RETURN']);
+    expect(rules[0]).toMatch(/^-s 10\.244\.0\.0\/16 /);
+  });
+
+  it('drops node-port traffic that no endpoint of its node took; cluster IP traffic still goes to every endpoint', () => {
+    expect(rulesOf(c, 'filter', REJECT_CHAIN)).toEqual(['-p tcp -m comment --comment netctl: web/http has no local endpoints -m addrtype --dst-type LOCAL -m tcp --dport 30080 -j DROP']);
+    expect(rulesOf(c, 'nat', svc)).toHaveLength(4);
+  });
+});
+
+it('Cluster policies keep the rules as they were', () => {
+  const plain = desiredIptables(cluster({})).digest;
+  expect(desiredIptables(cluster({internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster'})).digest).toBe(plain);
+});
