@@ -1,6 +1,6 @@
 /**
  * Cluster DNS, per the Kubernetes DNS specification: for every service `<svc>.<ns>.svc.<domain>` (A to
- * its cluster IP; headless: A to each ready endpoint, and `<pod>.<svc>.<ns>.svc.<domain>`), SRV
+ * its cluster IP; headless: A to each ready endpoint, and `<hostname>.<svc>.<ns>.svc.<domain>`), SRV
  * `_<port>._<proto>.<svc>.<ns>.svc.<domain>` for named ports, PTR for cluster IPs and pod IPs, and
  * `<a-b-c-d>.<ns>.pod.<domain>` for every pod. The zone is the same on every node; each node serves it
  * on its pods' gateway, and each pod's resolv.conf points there.
@@ -13,6 +13,19 @@ import {perCluster, podsOf, type NodeContext} from './context.js';
 /** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
 const NDOTS = 5;
 
+
+const dashed = (ip: number) => formatAddress(ip).replace(/\./g, '-');
+
+/**
+ * The name of an endpoint pod under a headless service. As in Kubernetes, a pod whose `subdomain` is
+ * the service is `<hostname>` there, and one without a hostname for it gets its dashed IP (CoreDNS's
+ * name for an endpoint without a hostname). A pod without a subdomain is named as a StatefulSet's pods
+ * are, by its hostname, default its name: netctl has no StatefulSets to set it.
+ */
+function endpointName(pod: Pod, service: string): string {
+  if (pod.subdomain === undefined) return pod.hostname ?? pod.name;
+  return pod.subdomain === service && pod.hostname !== undefined ? pod.hostname : dashed(pod.ip);
+}
 
 /** The A/PTR lines and SRV records of the cluster zone: built once per cluster, shared by every node. */
 const zoneOf = perCluster((cluster: ClusterNetwork) => {
@@ -40,17 +53,17 @@ const zoneOf = perCluster((cluster: ClusterNetwork) => {
     const ready = new Set(service.endpoints);
     for (const ip of ready) {
       const pod = podAt.get(ip);
-      if (pod !== undefined) add(ip, `${pod.name}.${name}`);
+      if (pod !== undefined) add(ip, `${endpointName(pod, service.name)}.${name}`);
     }
     for (const ip of ready) add(ip, name);
     for (const port of service.ports.filter((p) => p.name !== undefined)) {
       for (const endpoint of port.endpoints.filter((e) => ready.has(e.ip))) {
         const pod = podAt.get(endpoint.ip);
-        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: pod === undefined ? name : `${pod.name}.${name}`, port: endpoint.port});
+        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: pod === undefined ? name : `${endpointName(pod, service.name)}.${name}`, port: endpoint.port});
       }
     }
   }
-  for (const pod of cluster.pods) add(pod.ip, `${formatAddress(pod.ip).replace(/\./g, '-')}.${pod.namespace}.pod.${domain}`);
+  for (const pod of cluster.pods) add(pod.ip, `${dashed(pod.ip)}.${pod.namespace}.pod.${domain}`);
   const lines = [...names].map(([ip, list]) => `${ip} ${list.join(' ')}`).sort();
   srv.sort((a, b) => (a.name === b.name ? (a.target < b.target ? -1 : a.target > b.target ? 1 : a.port - b.port) : a.name < b.name ? -1 : 1));
   return {hosts: {kind: 'dns-hosts', ns: '', lines} satisfies DnsHosts, srv, reverseZones: reverseZones(cluster)};

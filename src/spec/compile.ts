@@ -31,7 +31,7 @@ import {
   type ServicePortDocument,
   type SpecDocument,
 } from './types.js';
-import {resolveDns} from './dns.js';
+import {checkSubdomains, resolveDns} from './dns.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
@@ -223,6 +223,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
   const namespaces = resolveNamespaces(document, report);
   const dns = resolveDns(document, report);
+  checkSubdomains(document, report);
   const networkPolicies = resolvePolicies(document, report);
 
   if (diagnostics.some((d) => d.severity === 'error') || clusterCIDR === undefined || nodePortRange === undefined) {
@@ -245,6 +246,8 @@ export function compileSpec(document: SpecDocument): CompileResult {
     ip: podIPs[i]!,
     ipOrigin: pod.ip === undefined ? 'allocated' : 'spec',
     labels: pod.labels ?? {},
+    hostname: pod.hostname,
+    subdomain: pod.subdomain,
     ports: podPorts[i]!,
     readinessProbe: probes[i],
   }));

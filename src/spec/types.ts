@@ -68,6 +68,8 @@ export interface PodDocument {
   readonly namespace?: string;
   readonly ip?: string;
   readonly labels?: Labels;
+  readonly hostname?: string;
+  readonly subdomain?: string;
   readonly ports?: readonly ContainerPortDocument[];
   readonly readinessProbe?: ProbeDocument;
 }
@@ -242,6 +244,9 @@ export interface Pod {
   readonly ip: number;
   readonly ipOrigin: Origin;
   readonly labels: Labels;
+  /** Kubernetes' `hostname` and `subdomain`, as written: the pod's names under headless services (desired/dns.ts). */
+  readonly hostname: string | undefined;
+  readonly subdomain: string | undefined;
   readonly ports: readonly ContainerPort[];
   /** Without one the pod is always ready. */
   readonly readinessProbe: Probe | undefined;

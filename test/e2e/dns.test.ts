@@ -63,6 +63,15 @@ suite('cluster DNS', () => {
     expect((await inClient('getent', 'hosts', `${ip('teller').replace(/\./g, '-')}.bank.pod.cluster.local`)).stdout.split(/\s+/)[0]).toBe(ip('teller'));
   });
 
+  it('names a pod with hostname and subdomain <hostname>.<subdomain>.<ns>.svc, as Kubernetes does', async () => {
+    const named = lab.writeSpec('dns-hostname', readFileSync(specFile, 'utf8').replace('    - name: db-1\n', '    - name: db-1\n      hostname: primary\n      subdomain: db\n'));
+    expect((await netctl(['apply', '-f', named, '--auto-approve'])).exitCode).toBe(0);
+    expect((await inClient('dig', '+short', 'primary.db.bank.svc.cluster.local')).stdout.trim()).toBe(ip('db-1'));
+    expect((await inClient('dig', '+short', '-x', ip('db-1'))).stdout.trim()).toBe('primary.db.bank.svc.cluster.local.');
+    expect((await inClient('dig', '+short', 'db-1.db.bank.svc.cluster.local')).stdout.trim()).toBe('');
+    expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('fails an unknown cluster name at once (NXDOMAIN), without asking upstream', async () => {
     const dig = await inClient('dig', '+tries=1', '+time=1', 'nosuch.shop.svc.cluster.local');
     expect(dig.stdout).toContain('status: NXDOMAIN');

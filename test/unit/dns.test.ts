@@ -37,6 +37,26 @@ describe('the cluster zone', () => {
     expect(lineOf(podIP('db-1'))).toBe(`${podIP('db-1')} db-1.db.bank.svc.cluster.local db.bank.svc.cluster.local ${podIP('db-1').replace(/\./g, '-')}.bank.pod.cluster.local`);
   });
 
+  it('names an endpoint pod under a headless service as Kubernetes does: <hostname> when its subdomain is the service, else its dashed IP', () => {
+    const text = readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8')
+      .replace('    - name: db-1\n', '    - name: db-1\n      hostname: primary\n      subdomain: db\n')
+      .replace('    - name: db-2\n', '    - name: db-2\n      subdomain: db\n');
+    const named = checkSpecText(text);
+    expect(named.diagnostics).toEqual([]);
+    const zone = dns({cluster: named.cluster!, node: named.cluster!.nodes[0]!, facts});
+    const lines = (zone.find((r) => r.kind === 'dns-hosts') as DnsHosts).lines;
+    const dashed = (ip: string) => ip.replace(/\./g, '-');
+    expect(lines.find((l) => l.startsWith(`${podIP('db-1')} `))).toBe(`${podIP('db-1')} primary.db.bank.svc.cluster.local db.bank.svc.cluster.local ${dashed(podIP('db-1'))}.bank.pod.cluster.local`);
+    // A subdomain without a hostname: no host name for the endpoint, so CoreDNS's dashed IP.
+    expect(lines.find((l) => l.startsWith(`${podIP('db-2')} `))).toBe(`${podIP('db-2')} ${dashed(podIP('db-2'))}.db.bank.svc.cluster.local db.bank.svc.cluster.local ${dashed(podIP('db-2'))}.bank.pod.cluster.local`);
+    expect((zone.find((r) => r.kind === 'dns-server') as DnsServer).srv.map((r) => r.target)).toContain('primary.db.bank.svc.cluster.local');
+  });
+
+  it('warns of a subdomain that names no headless service of the pod\'s namespace', () => {
+    const text = readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8').replace('    - name: db-1\n', '    - name: db-1\n      hostname: primary\n      subdomain: web\n');
+    expect(checkSpecText(text).diagnostics.map((d) => d.message)).toEqual(['pod db-1: subdomain web names no headless service (clusterIP: None) in namespace bank, so the pod has no name under it']);
+  });
+
   it('gives a headless service without ports (Kubernetes allows it) its A records all the same', () => {
     const text = readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8').replace('      ports: [{name: pg, port: 5432, targetPort: pg}]\n', '');
     const portless = checkSpecText(text).cluster!;
