@@ -62,6 +62,9 @@ export function resolverPath(pod: string): string {
   return `/etc/netns/${pod}/resolv.conf`;
 }
 
+/** The version of the Kubernetes DNS specification the zone follows, in its `dns-version` TXT record. */
+export const DNS_SCHEMA_VERSION = '1.1.0';
+
 /** Time to live of netctl's records: short, since they follow the spec and, later, readiness. */
 const LOCAL_TTL = 5;
 
@@ -83,6 +86,7 @@ export function renderDnsConfig(server: DnsServer): string {
     ...server.upstream.map((address) => `server=${address}`),
     `hostsdir=${DNS_HOSTS_DIR}`,
     ...server.srv.map((r) => `srv-host=${r.name},${r.target},${r.port},0,100`),
+    `txt-record=dns-version.${server.domain},${DNS_SCHEMA_VERSION}`,
     '',
   ].join('\n');
 }

@@ -72,6 +72,10 @@ suite('cluster DNS', () => {
     expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
   });
 
+  it('answers the TXT record dns-version.cluster.local with the DNS specification\'s version', async () => {
+    expect((await inClient('dig', '+short', 'TXT', 'dns-version.cluster.local')).stdout.trim()).toBe('"1.1.0"');
+  });
+
   it('fails an unknown cluster name at once (NXDOMAIN), without asking upstream', async () => {
     const dig = await inClient('dig', '+tries=1', '+time=1', 'nosuch.shop.svc.cluster.local');
     expect(dig.stdout).toContain('status: NXDOMAIN');

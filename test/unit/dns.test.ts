@@ -83,6 +83,10 @@ describe('the cluster zone', () => {
     expect((byNodeDefault.find((r) => r.kind === 'dns-server') as DnsServer).upstream).toEqual(['10.255.255.53']);
   });
 
+  it('answers dns-version.<domain> with the version of the Kubernetes DNS specification, as the specification requires', () => {
+    expect(renderDnsConfig(server).split('\n')).toContain('txt-record=dns-version.cluster.local,1.1.0');
+  });
+
   it('gives each pod of the node a resolver with its namespace first in the search path and ndots:5', () => {
     expect(desired.filter((r) => r.kind === 'pod-resolver')).toEqual([
       {kind: 'pod-resolver', ns: '', pod: 'web-1', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
