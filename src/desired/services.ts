@@ -1,7 +1,8 @@
 /**
  * Services, after kube-proxy's iptables mode. In the nat table:
  * - NETCTL-SERVICES (from PREROUTING and OUTPUT): per service port, its cluster IP and port jump to
- *   the port's chain; last, traffic to a local address goes on to NETCTL-NODEPORTS;
+ *   the port's chain, and each of its external IPs (marked for masquerade) too; last, traffic to a
+ *   local address goes on to NETCTL-NODEPORTS;
  * - NETCTL-NODEPORTS: per node port, mark for masquerade and jump to the port's chain;
  * - NETCTL-SVC-<hash> per service port: mark traffic from outside the cluster for masquerade, check
  *   ClientIP affinity, then pick an endpoint at random with probabilities 1/n, 1/(n-1), ... 1, so
@@ -18,8 +19,8 @@
  * node's endpoints, and the node traffic comes from or goes to is told by its addresses: cluster IP
  * traffic by its source (the node's pod CIDR, or its address), node-port traffic by its destination
  * (the node's address). Traffic not sent to an endpoint of its node is dropped in NETCTL-REJECT, as
- * kube-proxy drops it ("has no local endpoints"). With internalTrafficPolicy Local and an
- * externalTrafficPolicy of Cluster, node ports balance over every endpoint in NETCTL-EXT-<hash>.
+ * kube-proxy drops it ("has no local endpoints"). With internalTrafficPolicy Local, node ports (with
+ * an externalTrafficPolicy of Cluster) and external IPs balance over every endpoint in NETCTL-EXT-<hash>.
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
@@ -107,6 +108,7 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
 
   for (const service of virtualServices(cluster)) {
     const clusterIP = `${formatAddress(service.clusterIP)}/32`;
+    const externalIPs = service.externalIPs.map((ip) => `${formatAddress(ip)}/32`);
     for (const port of service.ports) {
       const label = portLabel(service, port);
       const proto = port.protocol.toLowerCase();
@@ -117,6 +119,9 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         if (port.nodePort !== undefined) {
           rejectRules.push(['-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+        }
+        for (const ip of externalIPs) {
+          rejectRules.push(['-d', ip, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         }
         continue;
       }
@@ -145,7 +150,19 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       const localChains = local.map((l) => ({...l, chain: localChain(service, port, l.node.name), address: `${formatAddress(l.node.address)}/32`}));
       for (const l of localChains) chains.push(...ownChain('nat', l.chain, undefined, balance(l.endpoints.map(endpointText))));
 
+      // Traffic from outside the cluster balances over every endpoint: through the cluster IP's chain,
+      // or one of its own when that chain balances per node (internalTrafficPolicy Local).
+      const outside = internalLocal ? externalChain(service, port) : chain;
+      if (internalLocal && ((port.nodePort !== undefined && !externalLocal) || externalIPs.length > 0)) {
+        chains.push(...ownChain('nat', outside, undefined, balance(endpoints)));
+      }
       serviceRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', chain]);
+      for (const ip of externalIPs) {
+        serviceRules.push(
+          ['-d', ip, '-p', proto, ...comment(`${label} external IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
+          ['-d', ip, '-p', proto, ...comment(`${label} external IP`), ...match(port.port), '-j', outside],
+        );
+      }
       const clusterIPRules: string[][] = [['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN]];
       if (internalLocal) {
         // The node the traffic comes from: its pods' addresses, or its own.
@@ -174,12 +191,9 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         );
         rejectRules.push(['-p', proto, ...comment(`${label} has no local endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'DROP']);
       } else {
-        // With internalTrafficPolicy Local the cluster IP's chain balances per node; node ports balance over all.
-        const target = internalLocal ? externalChain(service, port) : chain;
-        if (internalLocal) chains.push(...ownChain('nat', target, undefined, balance(endpoints)));
         nodePortRules.push(
           ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
-          ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', target],
+          ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', outside],
         );
       }
       for (const endpoint of endpoints) {

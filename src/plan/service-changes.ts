@@ -20,7 +20,7 @@ export interface ServiceChange {
   readonly keys: readonly string[];
 }
 
-const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|node port|has no endpoints|has no local endpoints))$/;
+const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|external IP|node port|has no endpoints|has no local endpoints))$/;
 
 interface Label {
   readonly service: string;
@@ -116,6 +116,8 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
   const details: string[] = [];
   if (front !== undefined) details.push(`${(word(front.rule, '-p') ?? '').toUpperCase()} ${(word(front.rule, '-d') ?? '').replace(/\/32$/, '')}:${word(front.rule, '--dport') ?? '?'}`);
   if (nodePort !== undefined) details.push(`node port ${word(nodePort.rule, '--dport') ?? '?'}`);
+  const externalIPs = new Set(shown.filter((d) => d.label?.role === 'external IP').map((d) => (word(d.rule, '-d') ?? '?').replace(/\/32$/, '')));
+  if (externalIPs.size > 0) details.push(`external IP ${[...externalIPs].join(', ')}`);
   if (front?.label?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
   else if (action === 'create') details.push(`endpoints ${endpoints(shown).join(', ')}`);
   const why = (endpoint: string) => {

@@ -32,6 +32,7 @@ import {
   type SpecDocument,
 } from './types.js';
 import {checkSubdomains, resolveDns} from './dns.js';
+import {checkExternalIPs} from './external-ips.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
@@ -184,6 +185,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     if (service.clusterIP === HEADLESS) checkHeadless(service, i, report);
     checkServiceType(service, i, report);
     checkIpFamilies(writtenServices[i]!, i, report);
+    checkExternalIPs(service, i, report);
     if (service.sessionAffinityConfig !== undefined && service.sessionAffinity !== 'ClientIP') {
       report(error('affinity', servicePath(i, 'sessionAffinityConfig'), `service ${service.name}: sessionAffinityConfig must not be set when sessionAffinity is ${service.sessionAffinity ?? DEFAULTS.sessionAffinity} (as in Kubernetes)`));
     }
@@ -261,6 +263,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     sessionAffinity: service.sessionAffinity ?? DEFAULTS.sessionAffinity,
     sessionAffinityTimeout: service.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULTS.sessionAffinityTimeout,
     publishNotReadyAddresses: service.publishNotReadyAddresses ?? false,
+    externalIPs: (service.externalIPs ?? []).map((ip) => parseAddress(ip)!),
     internalTrafficPolicy: service.internalTrafficPolicy ?? 'Cluster',
     externalTrafficPolicy: service.externalTrafficPolicy ?? 'Cluster',
     ports: (service.ports ?? []).map((port, j) => ({

@@ -29,6 +29,7 @@ export type DiagnosticCode =
   | 'affinity'
   | 'service-type'
   | 'ip-family'
+  | 'external-ip'
   | 'dns'
   | 'probe'
   | 'policy';

@@ -136,6 +136,8 @@ export interface ServiceDocument {
   readonly clusterIPs?: readonly string[];
   readonly ipFamilies?: readonly ('IPv4' | 'IPv6')[];
   readonly ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  /** Addresses routed to the nodes that serve the service's ports as its cluster IP does (external-ips.ts). */
+  readonly externalIPs?: readonly string[];
   readonly internalTrafficPolicy?: TrafficPolicy;
   /** Only for NodePort services (default Cluster there). */
   readonly externalTrafficPolicy?: TrafficPolicy;
@@ -294,6 +296,8 @@ export interface Service {
   readonly sessionAffinityTimeout: number;
   /** Endpoints stay whether their pods are ready or not. */
   readonly publishNotReadyAddresses: boolean;
+  /** Addresses the user routes to nodes, which serve the service's ports there as on its cluster IP. */
+  readonly externalIPs: readonly number[];
   /** Where traffic to the cluster IP goes: Local, only to endpoints on the node it comes from. */
   readonly internalTrafficPolicy: TrafficPolicy;
   /** Where node-port traffic from outside goes: Local, only to endpoints on the node it arrived at. */

@@ -1,5 +1,5 @@
 /**
- * Kubernetes' traffic policies on a 3-node overlay lab: node1 and node2 each hold one endpoint, node3
+ * Kubernetes' traffic policies and external IPs on a 3-node overlay lab: node1 and node2 each hold one endpoint, node3
  * none. internalTrafficPolicy Local keeps cluster IP traffic on the node it comes from;
  * externalTrafficPolicy Local sends node-port traffic to the node it arrives at, keeping the client's
  * address; where the node has no endpoint, the connection is dropped.
@@ -16,6 +16,9 @@ const suite = unavailable === undefined ? describe : describe.skip;
 
 /** The lab's own address on the node network (lab/netctl-lab.sh): a client outside the nodes. */
 const OUTSIDE = '203.0.113.254';
+
+/** An external IP of service `outside`: the lab routes it to node3, which holds no endpoint. */
+const EXTERNAL_IP = '198.51.100.50';
 
 const spec = labSpec({
   mode: 'overlay',
@@ -40,6 +43,11 @@ const spec = labSpec({
       externalTrafficPolicy: Local
       selector: {app: web}
       ports: [{name: http, port: 80, targetPort: 8081, nodePort: 30090}]
+    - name: outside
+      clusterIP: 10.96.0.22
+      externalIPs: [${EXTERNAL_IP}]
+      selector: {app: web}
+      ports: [{name: http, port: 80, targetPort: 8080}]
 `;
 
 /** A TCP exchange that gives up after 2 s: what the server said, or how the connection failed. */
@@ -47,7 +55,7 @@ const exchange = (ip: string, port: number) => ['socat', '-u', '-T', '2', `TCP:$
 const outcome = (result: {exitCode?: number | undefined; stdout: unknown; stderr: unknown}) =>
   result.exitCode === 0 ? String(result.stdout).trim() : /Connection timed out/.test(String(result.stderr)) ? 'timed out' : `failed: ${String(result.stderr).trim().split('\n').pop()}`;
 
-suite('traffic policies on a 3-node lab', () => {
+suite('traffic policies and external IPs on a 3-node lab', () => {
   let lab: Lab;
   let file: string;
 
@@ -96,6 +104,16 @@ suite('traffic policies on a 3-node lab', () => {
     const client = formatAddress(checkSpecText(spec).cluster!.pods.find((p) => p.name === 'client-3')!.ip);
     // kube-proxy's short-circuit: every endpoint, from client-3's own address (no masquerade inside the cluster).
     expect(outcome(await lab.inPod(3, 'client-3', exchange(nodeAddress(3), 30090), {reject: false}))).toBe(client);
+  });
+
+  it('externalIPs: a node that receives traffic for an external IP sends it to the endpoints, from outside and from the node itself', async () => {
+    expect(['web-1', 'web-2']).toContain(outcome(await lab.onNode(3, exchange(EXTERNAL_IP, 80), {reject: false})));
+    await execa('ip', ['route', 'replace', `${EXTERNAL_IP}/32`, 'via', nodeAddress(3)]);
+    try {
+      expect(['web-1', 'web-2']).toContain(outcome(await execa('socat', exchange(EXTERNAL_IP, 80).slice(1), {reject: false})));
+    } finally {
+      await execa('ip', ['route', 'del', `${EXTERNAL_IP}/32`], {reject: false});
+    }
   });
 
   it('destroys the per-node chains with the rest', async () => {

@@ -1,5 +1,7 @@
-/** The Kubernetes service fields an exported manifest carries: dual-stack fields, traffic policies, appProtocol. */
+/** The Kubernetes service fields an exported manifest carries: dual-stack fields, traffic policies, appProtocol, externalIPs. */
 import {describe, expect, it} from '@jest/globals';
+import {desiredIptables} from '../../src/desired/index.js';
+import {serviceChain} from '../../src/desired/services.js';
 import {check, problems, type SpecObject} from './spec-builders.js';
 
 const web = (s: SpecObject) => s.spec.services[0]!;
@@ -65,5 +67,47 @@ describe('appProtocol', () => {
     expect(problems((s) => (ports(s)[0]!.appProtocol = 'kubernetes.io/h2c'))).toEqual([]);
     expect(problems((s) => (ports(s)[0]!.appProtocol = 'http'))).toEqual([]);
     expect(problems((s) => (ports(s)[0]!.appProtocol = 'h t t p'))).toEqual(['error schema: "h t t p" must be a qualified name like http or kubernetes.io/h2c']);
+  });
+});
+
+describe('externalIPs', () => {
+  const rules = (change: (s: SpecObject) => void) => {
+    const c = check(change).cluster!;
+    return desiredIptables(c).resources.flatMap((r) => (r.kind === 'iptables-chain' ? r.rules.map((rule) => `${r.chain} ${rule.join(' ')}`) : []));
+  };
+
+  it('serve the service ports on each external IP as on the cluster IP, marked for masquerade', () => {
+    const service = check().cluster!.services[0]!;
+    const withIPs = rules((s) => (web(s).externalIPs = ['198.51.100.50']));
+    expect(withIPs.filter((r) => r.includes('external IP'))).toEqual([
+      'NETCTL-SERVICES -d 198.51.100.50/32 -p tcp -m comment --comment netctl: web/http external IP -m tcp --dport 80 -j NETCTL-MARK-MASQ',
+      `NETCTL-SERVICES -d 198.51.100.50/32 -p tcp -m comment --comment netctl: web/http external IP -m tcp --dport 80 -j ${serviceChain(service, service.ports[0]!)}`,
+    ]);
+  });
+
+  it('refuse them without endpoints at once, as the cluster IP', () => {
+    expect(rules((s) => {
+      web(s).externalIPs = ['198.51.100.50'];
+      web(s).selector = {app: 'none'};
+    }).filter((r) => r.includes('198.51.100.50'))).toEqual([
+      'NETCTL-REJECT -d 198.51.100.50/32 -p tcp -m comment --comment netctl: web/http has no endpoints -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+    ]);
+  });
+
+  it.each([
+    ['a loopback address', ['127.0.0.1'], 'error external-ip: service web: external IP 127.0.0.1 is in the loopback range, which Kubernetes refuses: no traffic for it reaches a node'],
+    ['a link-local address', ['169.254.1.1'], 'error external-ip: service web: external IP 169.254.1.1 is in the link-local range, which Kubernetes refuses: no traffic for it reaches a node'],
+    ['the same address twice', ['198.51.100.50', '198.51.100.50'], 'error external-ip: service web: external IP 198.51.100.50 is listed twice'],
+  ])('refuse %s', (_, ips, expected) => {
+    expect(problems((s) => (web(s).externalIPs = ips))).toEqual([expected]);
+  });
+
+  it('are refused with externalTrafficPolicy Local, and have no effect on a headless service', () => {
+    expect(problems((s) => Object.assign(web(s), {externalIPs: ['198.51.100.50'], externalTrafficPolicy: 'Local'}))).toEqual([
+      'error external-ip: service web: externalTrafficPolicy Local with externalIPs is not supported: netctl tells the node traffic arrived at by its address, which an external IP is not; use Cluster',
+    ]);
+    expect(problems((s) => Object.assign(web(s), {externalIPs: ['198.51.100.50'], clusterIP: 'None', ports: [{name: 'http', port: 80}]}))).toEqual([
+      'warning external-ip: service web is headless (clusterIP: None): it has no virtual IP to balance, so externalIPs have no effect',
+    ]);
   });
 });

@@ -57,6 +57,18 @@ describe('internalTrafficPolicy Local', () => {
     expect(rulesOf(c, 'nat', ext)).toHaveLength(3);
   });
 
+  it('leaves external IPs on every endpoint too, through that chain, even without a node port', () => {
+    const noNodePort = cluster({internalTrafficPolicy: 'Local'});
+    const plain = check((s: SpecObject) => {
+      Object.assign(s.spec.services[0]!, {internalTrafficPolicy: 'Local', externalIPs: ['198.51.100.50']});
+      delete (s.spec.services[0]!.ports as Record<string, unknown>[])[0]!.nodePort;
+    }).cluster!;
+    expect(rulesOf(noNodePort, 'nat', externalChain(web, port))).toBeDefined();
+    const ext = externalChain(plain.services[0]!, plain.services[0]!.ports[0]!);
+    expect(targets(rulesOf(plain, 'nat', 'NETCTL-SERVICES')!.filter((r) => r.includes('external IP')))).toEqual([MARK_MASQ_CHAIN, ext]);
+    expect(rulesOf(plain, 'nat', ext)).toHaveLength(2);
+  });
+
   it('reads in plans as changes of the service', () => {
     const before = cluster({});
     const {changes} = diff(desiredIptables(c).resources, {resources: desiredIptables(before).resources, foreign: new Map()});
