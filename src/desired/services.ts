@@ -14,21 +14,19 @@
  * once, as kube-proxy does. Chain names hash the service/port/endpoint identity, and every rule's
  * comment names its service, port and endpoint, so plans can speak of them.
  *
- * Traffic policies `Local` (Kubernetes' internalTrafficPolicy and externalTrafficPolicy) keep the
- * rules the same on every node: NETCTL-SVL-<hash> per service port and node balances over that
- * node's endpoints, and the node traffic comes from or goes to is told by its addresses: cluster IP
- * traffic by its source (the node's pod CIDR, or its address), node-port traffic by its destination
- * (the node's address). Traffic not sent to an endpoint of its node is dropped in NETCTL-REJECT, as
- * kube-proxy drops it ("has no local endpoints"). With internalTrafficPolicy Local, node ports (with
- * an externalTrafficPolicy of Cluster) and external IPs balance over every endpoint in NETCTL-EXT-<hash>.
+ * Traffic policies `Local` (Kubernetes' internalTrafficPolicy and externalTrafficPolicy) add chains
+ * per node and replace some of these rules (traffic-policy.ts). With internalTrafficPolicy Local, node
+ * ports (with an externalTrafficPolicy of Cluster) and external IPs balance over every endpoint in
+ * NETCTL-EXT-<hash>.
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
-import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Service, ServicePort} from '../spec/types.js';
 import {serviceIdentity} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {hashedChain, ownChain} from './iptables.js';
+import {localRules} from './traffic-policy.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
 export const NODEPORTS_CHAIN = 'NETCTL-NODEPORTS';
@@ -50,11 +48,6 @@ export function portLabel(service: Service, port: ServicePort): string {
 
 export function serviceChain(service: Service, port: ServicePort): string {
   return hashedChain('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
-}
-
-/** The chain of a service port's endpoints on one node (traffic policy Local). */
-export function localChain(service: Service, port: ServicePort, node: string): string {
-  return hashedChain('NETCTL-SVL-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}@${node}`);
 }
 
 /** The chain of a service port's node-port traffic from outside, when it differs from the cluster IP's. */
@@ -83,17 +76,6 @@ export function hasServices(cluster: ClusterNetwork): boolean {
 export function serviceSysctls(cluster: ClusterNetwork): Sysctl[] {
   if (!hasServices(cluster) || cluster.mode === 'underlay') return [];
   return [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'}];
-}
-
-/** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */
-const nodeOfPodIP = perCluster((cluster: ClusterNetwork) => new Map(cluster.pods.map((p) => [p.ip, p.node])));
-
-/** The nodes that hold endpoints of the port, in spec order, each with its endpoints. */
-function localEndpoints(cluster: ClusterNetwork, endpoints: readonly Endpoint[]): {node: Node; endpoints: Endpoint[]}[] {
-  const nodeOf = nodeOfPodIP(cluster);
-  return cluster.nodes
-    .map((node) => ({node, endpoints: endpoints.filter((e) => nodeOf.get(e.ip) === node.name)}))
-    .filter((local) => local.endpoints.length > 0);
 }
 
 const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;
@@ -125,9 +107,6 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         }
         continue;
       }
-      const internalLocal = service.internalTrafficPolicy === 'Local';
-      const externalLocal = port.nodePort !== undefined && service.externalTrafficPolicy === 'Local';
-      const local = internalLocal || externalLocal ? localEndpoints(cluster, port.endpoints) : [];
       const chain = serviceChain(service, port);
       const affinity = service.sessionAffinity === 'ClientIP';
       const seconds = String(service.sessionAffinityTimeout);
@@ -147,13 +126,17 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         });
         return rules;
       };
-      const localChains = local.map((l) => ({...l, chain: localChain(service, port, l.node.name), address: `${formatAddress(l.node.address)}/32`}));
-      for (const l of localChains) chains.push(...ownChain('nat', l.chain, undefined, balance(l.endpoints.map(endpointText))));
+      const local = localRules(cluster, {
+        service, port, clusterIP, chain, balance, match, protocol: ['-p', proto], markMasquerade: MARK_MASQ_CHAIN,
+        said: (role) => comment(`${label} ${role}`),
+      });
+      chains.push(...local.chains);
+      rejectRules.push(...local.drop);
 
       // Traffic from outside the cluster balances over every endpoint: through the cluster IP's chain,
       // or one of its own when that chain balances per node (internalTrafficPolicy Local).
-      const outside = internalLocal ? externalChain(service, port) : chain;
-      if (internalLocal && ((port.nodePort !== undefined && !externalLocal) || externalIPs.length > 0)) {
+      const outside = local.clusterIP === undefined ? chain : externalChain(service, port);
+      if (outside !== chain && ((port.nodePort !== undefined && local.nodePort === undefined) || externalIPs.length > 0)) {
         chains.push(...ownChain('nat', outside, undefined, balance(endpoints)));
       }
       serviceRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', chain]);
@@ -163,34 +146,13 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
           ['-d', ip, '-p', proto, ...comment(`${label} external IP`), ...match(port.port), '-j', outside],
         );
       }
-      const clusterIPRules: string[][] = [['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN]];
-      if (internalLocal) {
-        // The node the traffic comes from: its pods' addresses, or its own.
-        for (const l of localChains) {
-          clusterIPRules.push(['-s', formatCidr(l.node.podCIDR), ...comment(`${label} cluster IP`), '-j', l.chain], ['-s', l.address, ...comment(`${label} cluster IP`), '-j', l.chain]);
-        }
-        rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no local endpoints`), ...match(port.port), '-j', 'DROP']);
-      } else {
-        clusterIPRules.push(...balance(endpoints));
-      }
-      chains.push(...ownChain('nat', chain, undefined, clusterIPRules));
-
-      if (port.nodePort === undefined) {
-        // No node port.
-      } else if (externalLocal) {
-        // Pods and the node itself reach a node port as they reach the cluster IP (kube-proxy's
-        // short-circuit); traffic from outside goes to the endpoints of the node it arrived at,
-        // keeping its source address.
-        nodePortRules.push(
-          ['-s', pods, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', chain],
-          ['-s', pods, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', 'RETURN'],
-          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
-          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', chain],
-          ['-p', proto, ...comment(`${label} node port`), '-m', 'addrtype', '--src-type', 'LOCAL', ...nodePortMatch, '-j', 'RETURN'],
-          ...localChains.map((l) => ['-d', l.address, '-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', l.chain]),
-        );
-        rejectRules.push(['-p', proto, ...comment(`${label} has no local endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'DROP']);
-      } else {
+      chains.push(...ownChain('nat', chain, undefined, [
+        ['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
+        ...(local.clusterIP ?? balance(endpoints)),
+      ]));
+      if (local.nodePort !== undefined) {
+        nodePortRules.push(...local.nodePort);
+      } else if (port.nodePort !== undefined) {
         nodePortRules.push(
           ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
           ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', outside],

@@ -5,7 +5,8 @@
  */
 import {describe, expect, it} from '@jest/globals';
 import {desiredIptables} from '../../src/desired/index.js';
-import {MARK_MASQ_CHAIN, NODEPORTS_CHAIN, REJECT_CHAIN, externalChain, localChain, serviceChain} from '../../src/desired/services.js';
+import {MARK_MASQ_CHAIN, NODEPORTS_CHAIN, REJECT_CHAIN, externalChain, serviceChain} from '../../src/desired/services.js';
+import {localChain} from '../../src/desired/traffic-policy.js';
 import {groupServiceChanges} from '../../src/plan/service-changes.js';
 import {diff} from '../../src/plan/diff.js';
 import type {ClusterNetwork} from '../../src/spec/types.js';
