@@ -116,6 +116,23 @@ suite('traffic policies and external IPs on a 3-node lab', () => {
     }
   });
 
+  it('lets a NetworkPolicy admit the client itself with externalTrafficPolicy Local, where masquerade hides it otherwise', async () => {
+    const guarded = lab.writeSpec('traffic-policy-guarded', `${spec}  networkPolicies:
+    - name: only-the-outside
+      podSelector: {matchLabels: {app: web}}
+      ingress: [{from: [{ipBlock: {cidr: ${OUTSIDE}/32}}]}]
+`);
+    expect((await netctl(['apply', '-f', guarded, '--auto-approve'])).exitCode).toBe(0);
+    expect(outcome(await execa('socat', exchange(nodeAddress(1), 30090).slice(1), {reject: false}))).toBe(OUTSIDE);
+    // Through the external IP the connection is masqueraded by node3: the policy sees node3, and refuses it.
+    await execa('ip', ['route', 'replace', `${EXTERNAL_IP}/32`, 'via', nodeAddress(3)]);
+    try {
+      expect(outcome(await execa('socat', exchange(EXTERNAL_IP, 80).slice(1), {reject: false}))).toMatch(/^failed: .*Connection refused/);
+    } finally {
+      await execa('ip', ['route', 'del', `${EXTERNAL_IP}/32`], {reject: false});
+    }
+  });
+
   it('destroys the per-node chains with the rest', async () => {
     expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     for (const n of [1, 2, 3]) expect((await lab.onNode(n, ['iptables-save'])).stdout).not.toContain('NETCTL');
