@@ -118,6 +118,9 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
   if (nodePort !== undefined) details.push(`node port ${word(nodePort.rule, '--dport') ?? '?'}`);
   const externalIPs = new Set(shown.filter((d) => d.label?.role === 'external IP').map((d) => (word(d.rule, '-d') ?? '?').replace(/\/32$/, '')));
   if (externalIPs.size > 0) details.push(`external IP ${[...externalIPs].join(', ')}`);
+  for (const drop of shown.filter((d) => d.label?.role === 'has no local endpoints')) {
+    details.push(`${drop.rule.includes('addrtype') ? 'externalTrafficPolicy' : 'internalTrafficPolicy'} Local`);
+  }
   if (front?.label?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
   else if (action === 'create') details.push(`endpoints ${endpoints(shown).join(', ')}`);
   const why = (endpoint: string) => {

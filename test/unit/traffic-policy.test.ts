@@ -76,6 +76,8 @@ describe('internalTrafficPolicy Local', () => {
     const {services, others} = groupServiceChanges(changes);
     expect(others).toEqual([]);
     expect(services.map((s) => s.service)).toEqual(['web/http']);
+    const created = groupServiceChanges(diff(desiredIptables(cluster({internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local'})).resources, {resources: [], foreign: new Map()}).changes).services;
+    expect(created.map((s) => s.description)).toEqual([expect.stringContaining('internalTrafficPolicy Local, externalTrafficPolicy Local')]);
   });
 });
 
