@@ -8,7 +8,7 @@
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
-import type {ClusterNetwork, Endpoint, Pod, Service} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Node, Pod, Service} from '../spec/types.js';
 import {isolated, policyChecks, policyServedPorts, reachesEndpoints} from './policy-checks.js';
 
 export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain' | 'policy';
@@ -100,7 +100,7 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
       const clusterIP = formatAddress(service.clusterIP);
       add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
       if (port.nodePort !== undefined) {
-        const other = cluster.nodes.find((n) => n.name !== client.node) ?? cluster.nodes[0]!;
+        const other = nodePortTarget(cluster, service, client, endpointNodes);
         const address = formatAddress(other.address);
         add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
       }
@@ -109,6 +109,18 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   if (cluster.dns !== undefined) checks.push(...dnsChecks(cluster, nodes, checks.length));
   checks.push(...policyChecks(cluster, nodes, checks.length));
   return checks;
+}
+
+/**
+ * The node whose node port a service check connects to: another node than the client's. Under
+ * externalTrafficPolicy Local that traffic arrives from outside the node (masqueraded), so only a node
+ * with an endpoint answers; without another such node, the client's own, which it reaches as the
+ * cluster IP.
+ */
+function nodePortTarget(cluster: ClusterNetwork, service: Service, client: Pod, endpointNodes: readonly string[]): Node {
+  const others = cluster.nodes.filter((n) => n.name !== client.node);
+  if (service.externalTrafficPolicy !== 'Local') return others[0] ?? cluster.nodes[0]!;
+  return others.find((n) => endpointNodes.includes(n.name)) ?? cluster.nodes.find((n) => n.name === client.node)!;
 }
 
 /**

@@ -38,6 +38,18 @@ describe('verify checks', () => {
     expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080', 'web.default.svc.cluster.local:80']);
   });
 
+  it('connect to the node port of a node with an endpoint when externalTrafficPolicy is Local (others drop it)', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8')
+      .replace('{name: web-1, node: node1, labels: {app: web}}', '{name: web-1, node: node1, labels: {app: other}}')
+      .replace('{name: web-2, node: node2, labels: {app: web}}', '{name: web-2, node: node2, labels: {app: other}}');
+    const nodePortTarget = (extra: string) => {
+      const cluster = checkSpecText(text.replace('      selector: {app: web}\n', `      selector: {app: web}\n${extra}`)).cluster!;
+      return connectivityChecks(cluster, all).find((c) => c.kind === 'tcp' && c.port === 30080)?.target;
+    };
+    expect(nodePortTarget('')).toBe('203.0.113.2');
+    expect(nodePortTarget('      externalTrafficPolicy: Local\n')).toBe('203.0.113.3');
+  });
+
   it('resolve every service name and require unknown names to fail at once, from inside a pod', () => {
     expect(checks.filter((c) => c.kind === 'dns' || c.kind === 'nxdomain').map((c) => [c.kind, c.target, c.expect])).toEqual([
       ['dns', 'web.default.svc.cluster.local', ['10.96.0.80']],
