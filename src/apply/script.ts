@@ -21,6 +21,7 @@ import {
 import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import {chainRestores, creationOrder} from './chain-restores.js';
+import {ipBatches} from './link-deletions.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -287,7 +288,10 @@ function batches(steps: readonly Step[], tolerant: boolean): string[] {
     if (via.tool === 'shell') out.push(...lines.map(shell));
     else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines.join('\n'), ending));
     else if (via.tool === 'netns') out.push(heredoc(`ip${force} -batch -`, lines.join('\n'), ending));
-    else out.push(heredoc(via.ns === '' ? `ip${force} -batch -` : `ip -n ${shellQuote(via.ns)}${force} -batch -`, lines.join('\n'), ending));
+    else {
+      const ipCommand = via.ns === '' ? `ip${force}` : `ip -n ${shellQuote(via.ns)}${force}`;
+      out.push(...(tolerant ? [heredoc(`${ipCommand} -batch -`, lines.join('\n'), ending)] : ipBatches(ipCommand, lines)));
+    }
   }
   return out;
 }

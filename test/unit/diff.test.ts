@@ -51,7 +51,22 @@ describe('diff', () => {
     const {changes} = diff([], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: new Map([['link eth9', 'link eth9']])});
     expect(changes.every((c) => c.action === 'delete')).toBe(true);
     const script = applyScript(changes);
-    expect(script).toBe("set -e\nip -batch - <<'NETCTL_EOF'\nlink del dev nc1\nlink del dev netctl0\nNETCTL_EOF\n");
+    expect(script).toBe(
+      [
+        'set -e',
+        `if [ -z "$(ip -o link show group 28259)" ]; then ip -batch - <<'NETCTL_EOF'`,
+        'link set dev nc1 group 28259',
+        'link set dev netctl0 group 28259',
+        'link del group 28259',
+        'NETCTL_EOF',
+        `else ip -batch - <<'NETCTL_EOF'`,
+        'link del dev nc1',
+        'link del dev netctl0',
+        'NETCTL_EOF',
+        'fi',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('makes new namespaces in a batch of their own and marks each with its first batch inside', () => {
