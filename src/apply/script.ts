@@ -22,6 +22,7 @@ import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import {chainRestores, creationOrder} from './chain-restores.js';
 import {ipBatches} from './link-deletions.js';
+import {bridgesLosingPorts, noteMtus, restoreMtus} from './bridge-mtu.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -74,10 +75,13 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const restores = [...created.map(newChainsRestore), ...(main === undefined ? [] : [main]), ...dropped.map(droppedChainsRestore)];
     // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
     // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
+    const bridges = bridgesLosingPorts(changes);
     const parts = [
       'set -e',
       ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc('iptables-restore --noflush', lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
+      ...noteMtus(bridges),
       ...batches(steps, false),
+      ...restoreMtus(bridges),
     ];
     return `${parts.join('\n')}\n`;
   }

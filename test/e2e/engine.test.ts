@@ -57,6 +57,19 @@ suite('plan and apply at the edges', () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it('removes the last pod of a node and keeps its bridge as it was, MTU included', async () => {
+    // The kernel sets a bridge without ports back to MTU 1500 unless its MTU was set after it was made.
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    const withoutP2 = lab.writeSpec('without-p2', labSpec({mode: 'overlay', clusterCIDR: '10.244.0.0/16', nodes: nodes(lab3), pods: pods.replace('    - {name: p2, node: node2}\n', '')}));
+    const apply = await netctl(['apply', '-f', withoutP2, '--auto-approve']);
+    expect(apply.stdout).toContain('node2: applied');
+    expect(apply.exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', withoutP2, '--detailed-exitcode'])).exitCode).toBe(0);
+    const {stdout: bridge} = await lab.onNode(2, ['ip', '-j', 'link', 'show', 'netctl0']);
+    expect((JSON.parse(bridge) as {mtu: number}[])[0]?.mtu).toBe(1450);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('runs scripts on the machine itself for transport: local', async () => {
     const local = lab.writeSpec('local', spec(lab3, 'node1'));
     const result = await lab.onNode(1, [process.execPath, bin, 'plan', '-f', local, '--detailed-exitcode'], {reject: false});

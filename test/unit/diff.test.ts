@@ -47,6 +47,24 @@ describe('diff', () => {
     expect(script).not.toContain('addr del');
   });
 
+  it('keeps the MTU of a bridge that loses its ports: noted before, set again after', () => {
+    const {changes} = diff([bridge], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
+    const script = applyScript(changes);
+    const noted = script.indexOf('mtu_0=$(ip -o link show dev netctl0)\nmtu_0=${mtu_0#* mtu }; mtu_0=${mtu_0%% *}\n');
+    const deleted = script.indexOf('link del dev nc1');
+    const restored = script.indexOf('ip link set dev netctl0 mtu "$mtu_0"');
+    expect(noted).toBeGreaterThan(-1);
+    expect(deleted).toBeGreaterThan(noted);
+    expect(restored).toBeGreaterThan(deleted);
+  });
+
+  it('leaves the MTU of a bridge that loses ports to the change of the bridge itself', () => {
+    const {changes} = diff([{...bridge, mtu: 1400}], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
+    const script = applyScript(changes);
+    expect(script).toContain('link set dev netctl0 mtu 1400 up');
+    expect(script).not.toContain('mtu_0');
+  });
+
   it('deletes only what netctl owns, children with their parents', () => {
     const {changes} = diff([], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: new Map([['link eth9', 'link eth9']])});
     expect(changes.every((c) => c.action === 'delete')).toBe(true);
