@@ -6,6 +6,7 @@
 'use strict';
 const {appendFileSync} = require('node:fs');
 const {ChildProcess} = require('node:child_process');
+const {performance} = require('node:perf_hooks');
 
 let clients = 0;
 let first;
