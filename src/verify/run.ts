@@ -5,7 +5,7 @@ import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
-import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, checksScript, missingToolsIn, serveScript} from './script.js';
+import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, absentPodsIn, checksScript, missingToolsIn, serveScript} from './script.js';
 
 /** `not run`: the check could not be made (a tool it needs is missing), which proves nothing either way. */
 export type CheckStatus = 'passed' | 'failed' | 'not run';
@@ -69,7 +69,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export async function runVerify(session: Session, cluster: ClusterNetwork, parallelism: number, serve: boolean): Promise<{results: CheckResult[]; errors: string[]}> {
   const nodes = cluster.nodes.filter((n) => session.transports.has(n.name)).map((n) => n.name);
   const checks = connectivityChecks(cluster, nodes);
-  const errors: string[] = [];
+  // Each node's errors, printed in the spec's order of nodes whatever order the nodes answer in.
+  const errorsOf = new Map<string, string[]>(nodes.map((n) => [n, []]));
   const ports = servedPorts(cluster, checks);
   // Only nodes of the session: with --target, the others are not contacted, not even to serve.
   const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(p.name))) : [];
@@ -82,9 +83,9 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
         const answer = await session.transport(node).run(serveScript(mine));
         const missing = missingToolsIn(answer.stdout).filter((t) => SERVE_TOOLS.includes(t));
         if (missing.length > 0) notServing.set(node, missing);
-        for (const tool of missing) errors.push(missingToolError(node, tool, '--serve cannot start responders there'));
+        for (const tool of missing) errorsOf.get(node)!.push(missingToolError(node, tool, '--serve cannot start responders there'));
       } catch (error) {
-        errors.push(error instanceof Error ? error.message : String(error));
+        errorsOf.get(node)!.push(error instanceof Error ? error.message : String(error));
       }
     });
     const perNode = await mapLimit(nodes, parallelism, async (node): Promise<CheckResult[]> => {
@@ -95,14 +96,17 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
         const missing = missingToolsIn(answer.stdout);
         for (const tool of missing) {
           const count = mine.filter((c) => toolsOf(c).includes(tool)).length;
-          errors.push(missingToolError(node, tool, `${plural(count, 'check')} that need it were not run`));
+          errorsOf.get(node)!.push(missingToolError(node, tool, `${plural(count, 'check')} that need it were not run`));
         }
+        const absent = new Set(absentPodsIn(answer.stdout));
+        if (absent.size > 0) errorsOf.get(node)!.push(`${node}: ${plural(absent.size, 'pod')} of the spec ${absent.size === 1 ? 'is' : 'are'} not on the node (${[...absent].join(', ')}: no network namespace); apply the spec first (netctl plan shows what is missing)`);
         const lines = new Map(answer.stdout.split('\n').filter((l) => l.startsWith(`${CHECK_MARK} `)).map((l) => {
           const [, id = '', exit = '1', ...rest] = l.split(' ');
           return [id, {exit: Number(exit), output: rest.join(' ')}] as const;
         }));
         return mine.map((check): CheckResult => {
           if (check.kind === 'policy' && !serve) return {check, status: 'not run', outcome: 'not run: needs --serve (a denied connection is refused like a closed port)', detail: ''};
+          if (check.pod !== undefined && absent.has(check.pod)) return {check, status: 'failed', outcome: `pod ${check.pod} is not on ${node} (no network namespace)`, detail: ''};
           const lacking = toolsOf(check).filter((t) => missing.includes(t));
           if (lacking.length > 0) return {check, status: 'not run', outcome: `not run: ${lacking.join(' and ')} missing on ${node}`, detail: ''};
           const unserved = (check.endpointNodes ?? []).filter((n) => notServing.has(n));
@@ -114,11 +118,11 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
         });
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
-        errors.push(error.message);
+        errorsOf.get(node)!.push(error.message);
         return mine.map((check) => ({check, status: 'failed', outcome: 'node unreachable', detail: error.message}));
       }
     });
-    return {results: perNode.flat(), errors};
+    return {results: perNode.flat(), errors: nodes.flatMap((n) => errorsOf.get(n)!)};
   } finally {
     await mapLimit(servingNodes, parallelism, async (node) => {
       await session.transport(node).run(STOP_SERVING).catch(() => undefined);

@@ -5,6 +5,9 @@ import {NXDOMAIN_SECONDS, toolsOf, type Check} from './checks.js';
 
 export const CHECK_MARK = '@@check';
 const MISSING_MARK = '@@missing';
+const ABSENT_POD_MARK = '@@absent-pod';
+/** Where `ip netns` keeps the namespaces it names, and so each pod's. */
+const NETNS_DIR = '/run/netns';
 /** What `--serve` runs on an endpoint's node. */
 export const SERVE_TOOLS: readonly HostTool[] = ['socat', 'ss', 'setsid'];
 const PIDS = '/run/netctl/verify-serve.pids';
@@ -39,13 +42,23 @@ export function missingToolsIn(stdout: string): HostTool[] {
   return stdout.split('\n').filter((l) => l.startsWith(`${MISSING_MARK} `)).map((l) => l.slice(MISSING_MARK.length + 1).trim() as HostTool);
 }
 
+/** The pods in `@@absent-pod POD` lines of a node's output: pods of the checks without a network namespace. */
+export function absentPodsIn(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l.startsWith(`${ABSENT_POD_MARK} `)).map((l) => l.slice(ABSENT_POD_MARK.length + 1).trim());
+}
+
 /**
- * Reports the tools the checks need and the node lacks, then prints `@@check ID EXIT LAST-LINE` per
+ * Reports the tools the checks need and the node lacks, and the pods the checks start from that have
+ * no network namespace on the node (the spec not applied), then prints `@@check ID EXIT LAST-LINE` per
  * check that has its tools; the others are not run (a missing tool is not a failed check).
  */
 export function checksScript(checks: readonly Check[]): string {
   const tools = [...new Set(checks.flatMap(toolsOf))];
-  const lines = [missingToolsProbe(tools)];
+  const pods = [...new Set(checks.flatMap((c) => (c.pod === undefined ? [] : [c.pod])))];
+  const lines = [
+    missingToolsProbe(tools),
+    ...pods.map((pod) => `[ -e ${NETNS_DIR}/${shellQuote(pod)} ] || printf '${ABSENT_POD_MARK} %s\\n' ${shellQuote(pod)}`),
+  ];
   for (const check of checks) {
     const present = toolsOf(check).map((t) => `command -v ${t} >/dev/null 2>&1`).join(' && ');
     lines.push(`if ${present}; then out=$(${command(check)} 2>&1); rc=$?; printf '${CHECK_MARK} %s %s %s\\n' ${check.id} "$rc" "$(printf '%s' "$out" | tail -n 1 | tr -d '\\n')"; fi`);

@@ -44,6 +44,15 @@ suite('netctl lab and netctl verify', () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it('says which pods of the spec are not on their node, instead of calling them unreachable', async () => {
+    const text = readFileSync(demo, 'utf8').replace('    - {name: client-1, node: node1}\n', '    - {name: client-1, node: node1}\n    - {name: ghost, node: node1}\n');
+    const result = await netctl(['verify', '-f', lab.writeSpec('ghost', text)]);
+    expect(result.stdout).toContain('pod ghost → pod web-2 (');
+    expect(result.stdout).toMatch(/FAIL {2}pod ghost → pod web-2 \([\d.]+\) on node2: pod ghost is not on node1 \(no network namespace\)/);
+    expect(result.stderr + result.stdout).toContain('node1: 1 pod of the spec is not on the node (ghost: no network namespace); apply the spec first (netctl plan shows what is missing)');
+    expect(result.exitCode).toBe(1);
+  });
+
   it('catches a node network whose MTU is too small for the overlay', async () => {
     await lab.onNode(2, ['ip', 'link', 'set', 'eth0', 'mtu', '1400']);
     const result = await netctl(['verify', '-f', demo, '--serve', '--json']);

@@ -6,9 +6,9 @@ import {noColors} from '../../src/ui/colors.js';
 import {renderJunit, renderVerifyText, verifyDocument} from '../../src/ui/verify-view.js';
 import {connectivityChecks, servedPorts} from '../../src/verify/checks.js';
 import {interpret} from '../../src/verify/run.js';
-import {checksScript, missingToolsIn, serveScript} from '../../src/verify/script.js';
+import {absentPodsIn, checksScript, missingToolsIn, serveScript} from '../../src/verify/script.js';
 import {execa} from 'execa';
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 
 const demo = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8')).cluster!;
@@ -112,6 +112,16 @@ describe('verify scripts on a node that lacks a tool', () => {
     const {stdout} = await run(checksScript(ping));
     expect(missingToolsIn(stdout)).toEqual(['ping']);
     expect(stdout).not.toContain('@@check');
+  });
+
+  it('report the pods the checks start from that have no network namespace on the node', async () => {
+    const fromWeb1 = connectivityChecks(demo, all).filter((c) => c.kind === 'ping' && c.pod === 'web-1').slice(0, 1);
+    const namespaces = join(bin, 'netns');
+    mkdirSync(namespaces, {recursive: true});
+    const script = checksScript(fromWeb1).replaceAll('/run/netns', namespaces);
+    expect(absentPodsIn((await run(script)).stdout)).toEqual(['web-1']);
+    writeFileSync(join(namespaces, 'web-1'), '');
+    expect(absentPodsIn((await run(script)).stdout)).toEqual([]);
   });
 
   it('report what --serve lacks and start nothing', async () => {
