@@ -48,6 +48,21 @@ export default class Plan extends Command {
       if (!flags.json) process.stdout.write(`\nSaved the plan to ${flags.out}. Apply exactly these changes with: netctl apply ${flags.out}\n`);
     }
     if (doc.summary.errors > 0) this.exit(1);
-    if (flags['detailed-exitcode'] && hasChanges(doc)) this.exit(2);
+    if (flags['detailed-exitcode'] && hasChanges(doc)) {
+      this.changesPresent = true;
+      this.exit(2);
+    }
+  }
+
+  /** Set just before ending with 2 for changes present. */
+  private changesPresent = false;
+
+  /**
+   * With --detailed-exitcode, 2 says the hosts differ from the spec, which a drift check acts on: every
+   * other end with 2 (a usage error, an unreadable spec) ends with 1 instead, as any error does.
+   */
+  override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    if (this.argv.includes('--detailed-exitcode') && !this.changesPresent && error.oclif?.exit === 2) error.oclif.exit = 1;
+    return super.catch(error);
   }
 }
