@@ -49,7 +49,7 @@ export async function applySavedPlan(command: Command, planFile: string, options
       if ('outcome' in read) return {problem: read.outcome.errors.join('; ')};
       if (fingerprint(read.observation) !== stored.fingerprint) {
         const drift = describeDrift(stored.observed ?? [], observedResources(read.observation));
-        return {problem: `${stored.node} changed since the plan was made: ${drift.length > 0 ? drift.join('; ') : 'objects netctl does not own, or the node network, changed'}`};
+        return {problem: `${stored.node} changed since the plan was made: ${drift.length > 0 ? firstOf(drift) : 'objects netctl does not own, or the node network, changed'}`};
       }
       if (outcome.status !== 'planned') return {problem: outcome.errors.join('; ')};
       if (outcome.errors.length > 0) return {problem: `${stored.node}: ${outcome.errors.join('; ')}`};
@@ -74,4 +74,9 @@ export async function applySavedPlan(command: Command, planFile: string, options
     await session.close();
     if (failed) command.exit(1);
   }
+}
+
+/** The first few of a long list, and how many more: a node applied since may list hundreds of objects. */
+function firstOf(items: readonly string[], shown = 5): string {
+  return items.length <= shown ? items.join('; ') : `${items.slice(0, shown).join('; ')}; and ${items.length - shown} more (netctl plan shows them all)`;
 }
