@@ -12,7 +12,7 @@ const outFile = fileURLToPath(new URL('../src/spec/schema-validator.generated.ts
 // The same options the validator was built with when compiled at run time.
 const ajv = new Ajv2020({allErrors: true, verbose: true, strict: true, code: {source: true, esm: true}});
 // Our own annotation: the message shown when a value fails its pattern or const.
-ajv.addVocabulary(['x-message']);
+ajv.addVocabulary(['x-message', 'x-unsupported']);
 const code = standalone.default(ajv, ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8'))));
 const runtime = 'require("ajv/dist/runtime/ucs2length").default';
 if (code.split(runtime).length - 1 !== (code.match(/require\(/g) ?? []).length) {

@@ -69,6 +69,11 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       return at('value', path, `missing required field ${quote(String(params.missingProperty))}`);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
+      // A value Kubernetes knows and netctl does not take: say so, not "did you mean".
+      const unsupported = schema['x-unsupported'] as Record<string, string> | undefined;
+      if (typeof problem.data === 'string' && typeof unsupported?.[problem.data] === 'string') {
+        return at('value', path, `${shown(problem.data)} is not supported: ${unsupported[problem.data]}`);
+      }
       const hint = typeof problem.data === 'string' ? suggest(problem.data, allowed) : undefined;
       return at('value', path, `${shown(problem.data)} must be one of ${allowed.join(', ')}${hint === undefined ? '' : ` (did you mean ${quote(hint)}?)`}`);
     }
