@@ -22,7 +22,7 @@ import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import {chainRestores, creationOrder} from './chain-restores.js';
 import {ipBatches} from './link-deletions.js';
-import {bridgesLosingPorts, noteMtus, restoreMtus} from './bridge-mtu.js';
+import {bridgesLosingPorts, keepBridges, restoreMtus} from './bridge-ports.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -79,7 +79,7 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const parts = [
       'set -e',
       ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc('iptables-restore --noflush', lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
-      ...noteMtus(bridges),
+      ...keepBridges(bridges),
       ...batches(steps, false),
       ...restoreMtus(bridges),
     ];

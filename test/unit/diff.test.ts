@@ -47,10 +47,14 @@ describe('diff', () => {
     expect(script).not.toContain('addr del');
   });
 
-  it('keeps the MTU of a bridge that loses its ports: noted before, set again after', () => {
+  it('keeps the MAC and MTU of a bridge that loses its ports: MAC set to itself before, MTU set again after', () => {
     const {changes} = diff([bridge], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
     const script = applyScript(changes);
-    const noted = script.indexOf('mtu_0=$(ip -o link show dev netctl0)\nmtu_0=${mtu_0#* mtu }; mtu_0=${mtu_0%% *}\n');
+    const noted = script.indexOf([
+      'bridge_0=$(ip -o link show dev netctl0)',
+      'mac_0=${bridge_0#*link/ether }; mac_0=${mac_0%% *}; mtu_0=${bridge_0#* mtu }; mtu_0=${mtu_0%% *}',
+      'ip link set dev netctl0 address "$mac_0"',
+    ].join('\n'));
     const deleted = script.indexOf('link del dev nc1');
     const restored = script.indexOf('ip link set dev netctl0 mtu "$mtu_0"');
     expect(noted).toBeGreaterThan(-1);
@@ -62,7 +66,7 @@ describe('diff', () => {
     const {changes} = diff([{...bridge, mtu: 1400}], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
     const script = applyScript(changes);
     expect(script).toContain('link set dev netctl0 mtu 1400 up');
-    expect(script).not.toContain('mtu_0');
+    expect(script).not.toContain('bridge_0');
   });
 
   it('deletes only what netctl owns, children with their parents', () => {
