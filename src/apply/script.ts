@@ -192,7 +192,7 @@ function createLink(link: Link): Step[] {
     case 'veth':
       // The pod end comes into being with the host end; inside the pod it only needs setting up.
       if (link.ns !== '') return [ip(link.ns, finish)];
-      return [ip('', `link add ${name} mtu ${link.mtu} type veth peer name ${link.peer!.name} netns ${link.peer!.ns}`), ip('', finish), ...hairpin(link)];
+      return [ip('', `link add ${name} mtu ${link.mtu} type veth peer name ${link.peer!.name}${link.peerMac === undefined ? '' : ` address ${link.peerMac}`} netns ${link.peer!.ns}`), ip('', finish), ...hairpin(link)];
     case 'ipvlan':
     case 'macvlan': {
       const mode = link.type === 'ipvlan' ? 'mode l2' : 'mode bridge';

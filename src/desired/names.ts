@@ -23,3 +23,12 @@ export function vtepMac(node: string): string {
   bytes[0] = ((bytes[0] ?? 0) & 0xfe) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
+
+/**
+ * MAC address of a pod's `eth0`, derived from its IPv4 address as CNI's bridge plugin once did
+ * (`0a:58:` and the address's four bytes): a pod that comes back with its address comes back with its
+ * MAC, so the other pods' ARP caches stay right. Locally administered, unicast.
+ */
+export function podMac(ip: string): string {
+  return ['0a', '58', ...ip.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+}

@@ -1,7 +1,7 @@
 /** A pod's network: its namespace and a veth pair, the host end on the node, `eth0` inside. */
 import type {Resource} from '../resources/model.js';
 import type {Pod} from '../spec/types.js';
-import {POD_INTERFACE, vethName} from './names.js';
+import {POD_INTERFACE, podMac, vethName} from './names.js';
 
 export interface PodWiring {
   readonly mtu: number;
@@ -22,6 +22,7 @@ export function podEndpoint(pod: Pod, wiring: PodWiring): Resource[] {
       kind: 'link', ns: '', name: host, type: 'veth', mtu: wiring.mtu, up: true,
       ...(wiring.master === undefined ? {} : {master: wiring.master, hairpin: true}),
       peer: {name: POD_INTERFACE, ns: pod.name},
+      peerMac: podMac(wiring.address.split('/')[0]!),
       note: `pod ${pod.name}`,
     },
     {kind: 'link', ns: pod.name, name: POD_INTERFACE, type: 'veth', mtu: wiring.mtu, up: true, peer: {name: host, ns: ''}},

@@ -52,6 +52,11 @@ export interface Link {
   readonly vxlan?: VxlanSettings;
   /** The other end of a veth pair, created with it. */
   readonly peer?: {readonly name: string; readonly ns: string};
+  /**
+   * MAC the other end is created with (a pod's eth0: desired/names.ts podMac). Only a creation
+   * setting, never compared: pods made before it keep theirs.
+   */
+  readonly peerMac?: string;
   /** Parent of an ipvlan or macvlan link, and the namespace it is created in. */
   readonly parent?: string;
   /** Description in the alias after the owner mark, for people reading `ip link`. */

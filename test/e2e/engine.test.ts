@@ -90,6 +90,23 @@ suite('plan and apply at the edges', () => {
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
   });
 
+  it('gives a pod that comes back with its address the same MAC, so its neighbours reach it at once', async () => {
+    const withP4 = lab.writeSpec('with-p4', labSpec({mode: 'overlay', clusterCIDR: '10.244.0.0/16', nodes: nodes(lab3), pods: `${pods}    - {name: p4, node: node1}\n`}));
+    expect((await netctl(['apply', '-f', withP4, '--auto-approve'])).exitCode).toBe(0);
+    const eth0 = async () => (JSON.parse((await lab.onNode(1, ['ip', '-n', 'p4', '-j', 'addr', 'show', 'eth0'])).stdout) as {address: string; addr_info: {family: string; local: string}[]}[])[0]!;
+    const first = await eth0();
+    const ip = first.addr_info.find((a) => a.family === 'inet')!.local;
+    expect(first.address).toBe(['0a', '58', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':'));
+    const ping = () => lab.onNode(1, ['ip', 'netns', 'exec', 'p1', 'ping', '-n', '-c', '1', '-W', '2', ip], {reject: false});
+    expect((await ping()).exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', withP4, '--auto-approve'])).exitCode).toBe(0);
+    expect((await eth0()).address).toBe(first.address);
+    // At once: p1's ARP cache still holds p4's MAC from the first ping.
+    expect((await ping()).exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('runs scripts on the machine itself for transport: local', async () => {
     const local = lab.writeSpec('local', spec(lab3, 'node1'));
     const result = await lab.onNode(1, [process.execPath, bin, 'plan', '-f', local, '--detailed-exitcode'], {reject: false});

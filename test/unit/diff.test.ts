@@ -5,6 +5,9 @@ import {ChangeList} from '../../src/plan/change-list.js';
 import {diff} from '../../src/plan/diff.js';
 import {planNode} from '../../src/plan/node-plan.js';
 import type {Link, Resource} from '../../src/resources/model.js';
+import {podEndpoint} from '../../src/desired/pods.js';
+import {podMac} from '../../src/desired/names.js';
+import type {Pod} from '../../src/spec/types.js';
 import {check} from './spec-builders.js';
 import {emptyNode} from './observation-builders.js';
 
@@ -67,6 +70,16 @@ describe('diff', () => {
     const script = applyScript(changes);
     expect(script).toContain('link set dev netctl0 mtu 1400 up');
     expect(script).not.toContain('bridge_0');
+  });
+
+  it('creates a pod\'s eth0 with the MAC of its address, and never compares that MAC', () => {
+    const pod = podEndpoint({name: 'web-1', node: 'node-a', namespace: 'default', labels: {}, ip: 0} as unknown as Pod, {mtu: 1450, master: 'netctl0', address: '10.244.1.10/24', gateway: '10.244.1.1', gatewayOnLink: false});
+    expect(podMac('10.244.1.10')).toBe('0a:58:0a:f4:01:0a');
+    const {changes} = diff([bridge, ...pod], {resources: [bridge], foreign: noForeign});
+    expect(applyScript(changes)).toContain('type veth peer name eth0 address 0a:58:0a:f4:01:0a netns web-1');
+    // A node read back holds the links without it (pods made before keep their MAC): nothing to change.
+    const observed = pod.map((r) => Object.fromEntries(Object.entries(r).filter(([field]) => field !== 'peerMac')) as unknown as Resource);
+    expect(diff([bridge, ...pod], {resources: [bridge, ...observed], foreign: noForeign}).changes).toEqual([]);
   });
 
   it('deletes only what netctl owns, children with their parents', () => {
