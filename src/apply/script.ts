@@ -22,7 +22,7 @@ import {heredoc, shellQuote} from '../shell/quote.js';
 import {createDnsSteps, deleteDnsSteps} from './dns.js';
 import {chainRestores, creationOrder} from './chain-restores.js';
 import {ipBatches} from './link-deletions.js';
-import {bridgesLosingPorts, keepBridges, restoreMtus} from './bridge-ports.js';
+import {afterPortChanges, beforePortChanges, bridgePorts, pinMac} from './bridge-ports.js';
 import type {Change} from '../plan/diff.js';
 
 /**
@@ -75,13 +75,13 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const restores = [...created.map(newChainsRestore), ...(main === undefined ? [] : [main]), ...dropped.map(droppedChainsRestore)];
     // iptables first: a new pod's policy chains exist before its link joins the bridge, so it is
     // isolated from its first packet (rules name addresses and interfaces, which need not exist yet).
-    const bridges = bridgesLosingPorts(changes);
+    const bridges = bridgePorts(changes);
     const parts = [
       'set -e',
       ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc('iptables-restore --noflush', lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
-      ...keepBridges(bridges),
+      ...beforePortChanges(bridges),
       ...batches(steps, false),
-      ...restoreMtus(bridges),
+      ...afterPortChanges(bridges),
     ];
     return `${parts.join('\n')}\n`;
   }
@@ -181,7 +181,8 @@ function createLink(link: Link): Step[] {
   const finish = `link set dev ${name} ${linkSettings(link)}${link.ns === '' ? ` alias ${batchWord(aliasFor(link))}` : ''} up`;
   switch (link.type) {
     case 'bridge':
-      return [ip(link.ns, `link add ${name} mtu ${link.mtu} type bridge`), ip(link.ns, finish)];
+      // Its MAC pinned before any port joins (bridge-ports.ts).
+      return [ip(link.ns, `link add ${name} mtu ${link.mtu} type bridge`), ip(link.ns, finish), shell(pinMac(name, link.ns === '' ? 'ip' : `ip -n ${shellQuote(link.ns)}`))];
     case 'vxlan': {
       const v = link.vxlan!;
       return [

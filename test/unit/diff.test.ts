@@ -53,23 +53,31 @@ describe('diff', () => {
   it('keeps the MAC and MTU of a bridge that loses its ports: MAC set to itself before, MTU set again after', () => {
     const {changes} = diff([bridge], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
     const script = applyScript(changes);
-    const noted = script.indexOf([
-      'bridge_0=$(ip -o link show dev netctl0)',
-      'mac_0=${bridge_0#*link/ether }; mac_0=${mac_0%% *}; mtu_0=${bridge_0#* mtu }; mtu_0=${mtu_0%% *}',
-      'ip link set dev netctl0 address "$mac_0"',
-    ].join('\n'));
+    const pinned = script.indexOf('mac=$(ip -o link show dev netctl0); mac=${mac#*link/ether }; ip link set dev netctl0 address "${mac%% *}"\n');
+    const noted = script.indexOf('mtu_0=$(ip -o link show dev netctl0); mtu_0=${mtu_0#* mtu }; mtu_0=${mtu_0%% *}\n');
     const deleted = script.indexOf('link del dev nc1');
     const restored = script.indexOf('ip link set dev netctl0 mtu "$mtu_0"');
-    expect(noted).toBeGreaterThan(-1);
+    expect(pinned).toBeGreaterThan(-1);
+    expect(noted).toBeGreaterThan(pinned);
     expect(deleted).toBeGreaterThan(noted);
     expect(restored).toBeGreaterThan(deleted);
+  });
+
+  it('keeps the MAC of a bridge that gains a port, and pins a new bridge\'s before its first port joins', () => {
+    const gains = applyScript(diff([bridge, veth, podEth0], {resources: [bridge], foreign: noForeign}).changes);
+    expect(gains.indexOf('ip link set dev netctl0 address')).toBeGreaterThan(-1);
+    expect(gains.indexOf('ip link set dev netctl0 address')).toBeLessThan(gains.indexOf('link add nc1'));
+    expect(gains).not.toContain('mtu_0');
+    const made = applyScript(diff([bridge, veth, podEth0], {resources: [], foreign: noForeign}).changes);
+    expect(made.indexOf('ip link set dev netctl0 address')).toBeGreaterThan(made.indexOf('link add netctl0'));
+    expect(made.indexOf('ip link set dev netctl0 address')).toBeLessThan(made.indexOf('link add nc1'));
   });
 
   it('leaves the MTU of a bridge that loses ports to the change of the bridge itself', () => {
     const {changes} = diff([{...bridge, mtu: 1400}], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
     const script = applyScript(changes);
     expect(script).toContain('link set dev netctl0 mtu 1400 up');
-    expect(script).not.toContain('bridge_0');
+    expect(script).not.toContain('mtu_0');
   });
 
   it('creates a pod\'s eth0 with the MAC of its address, and never compares that MAC', () => {
@@ -116,7 +124,8 @@ describe('diff', () => {
     expect(script).toContain("ip -batch - <<'NETCTL_EOF'\nnetns add web-1\nnetns add web-2\nNETCTL_EOF\nip -batch - <<'NETCTL_EOF'\nlink add netctl0");
     expect(script).toContain("ip -n web-1 -batch - <<'NETCTL_EOF'\nlink set dev lo alias netctl up\nlink set dev eth0 mtu 1450 up\naddr add 10.244.1.10/24 dev eth0\n");
     expect(script).toContain("ip -n web-2 -batch - <<'NETCTL_EOF'\nlink set dev lo alias netctl up\nlink set dev eth0 mtu 1450 up\nNETCTL_EOF");
-    expect(script.match(/^ip /gm)).toHaveLength(4);
+    // Namespaces, the bridge (whose MAC is then pinned before its ports join), the links, each pod.
+    expect(script.match(/^ip /gm)).toHaveLength(5);
     const {changes: removals} = diff([], {resources: desired, foreign: noForeign});
     expect(applyScript(removals)).toContain("ip -batch - <<'NETCTL_EOF'\nnetns del web-1\nnetns del web-2\nNETCTL_EOF");
     // A name read from a node that a batch line cannot hold goes to ip netns as a quoted word.
