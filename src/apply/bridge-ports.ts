@@ -10,6 +10,7 @@
  * MTU, which cannot be pinned in advance (setting an unchanged MTU does nothing), is set again after
  * ports leave it, unless the bridge itself changes in the same apply and so gets its MTU from that.
  */
+import {BRIDGE} from '../desired/names.js';
 import {shellQuote} from '../shell/quote.js';
 import type {Link} from '../resources/model.js';
 import type {Change} from '../plan/diff.js';
@@ -37,12 +38,14 @@ export function bridgePorts(changes: Iterable<Change>): BridgePorts {
     if (link.type === 'bridge' && change.action !== 'update') madeOrGone.add(link.name);
     const was = change.action === 'create' ? undefined : before?.master;
     const is = change.action === 'delete' ? undefined : after?.master;
+    // Only netctl's bridge: a port can leave a bridge of someone else's (a veth enslaved there by hand),
+    // which netctl leaves as it is.
     if (was !== is || change.action === 'replace') {
-      if (was !== undefined) {
+      if (was === BRIDGE) {
         touched.add(was);
         losing.add(was);
       }
-      if (is !== undefined) touched.add(is);
+      if (is === BRIDGE) touched.add(is);
     }
   }
   return {

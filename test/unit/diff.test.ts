@@ -73,6 +73,12 @@ describe('diff', () => {
     expect(made.indexOf('ip link set dev netctl0 address')).toBeLessThan(made.indexOf('link add nc1'));
   });
 
+  it('never pins a bridge of someone else\'s that one of netctl\'s ports leaves', () => {
+    const script = applyScript(diff([bridge, veth, podEth0], {resources: [bridge, {...veth, master: 'br0'}, podEth0], foreign: noForeign}).changes);
+    expect(script).toContain('ip link set dev netctl0 address');
+    expect(script).not.toContain('dev br0');
+  });
+
   it('leaves the MTU of a bridge that loses ports to the change of the bridge itself', () => {
     const {changes} = diff([{...bridge, mtu: 1400}], {resources: [bridge, veth, podEth0, podAddress, podRoute], foreign: noForeign});
     const script = applyScript(changes);
