@@ -1,21 +1,10 @@
 /** `netctl plan`'s exit status as a drift check reads it: never 2 ("changes present") for an error. */
-import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
-import {execa} from 'execa';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {describe, expect, it} from '@jest/globals';
 import {join} from 'node:path';
+import {root, scratchCli} from './scratch.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'run.cjs');
 const demo = join(root, 'examples', 'demo.yaml');
-let scratch: string;
-
-const netctl = (...args: string[]) => execa(bin, args, {reject: false, cwd: scratch, env: {NO_COLOR: '1'}});
-
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'netctl-cli-'));
-});
-afterAll(() => rmSync(scratch, {recursive: true, force: true}));
+const {netctl} = scratchCli();
 
 describe('netctl plan --detailed-exitcode', () => {
   it('exits 1, not 2, when the spec cannot be read', async () => {

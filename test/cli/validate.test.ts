@@ -1,23 +1,13 @@
 /** `netctl validate` and `netctl schema` as a user runs them: a real process, its output and exit status. */
-import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
+import {describe, expect, it} from '@jest/globals';
 import {Config} from '@oclif/core';
-import {execa} from 'execa';
-import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {root, scratchCli} from './scratch.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'run.cjs');
 const invalid = join(root, 'test', 'fixtures', 'invalid');
 const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(root, 'examples', f));
-let scratch: string;
-
-const netctl = (...args: string[]) => execa(bin, args, {reject: false, cwd: scratch, env: {NO_COLOR: '1'}});
-
-beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'netctl-cli-'));
-});
-afterAll(() => rmSync(scratch, {recursive: true, force: true}));
+const {dir, netctl} = scratchCli();
 
 describe('netctl validate', () => {
   it('accepts every example and exits 0', async () => {
@@ -38,7 +28,7 @@ describe('netctl validate', () => {
   });
 
   it('reads ./netctl.yaml by default and takes -f', async () => {
-    writeFileSync(join(scratch, 'netctl.yaml'), readFileSync(examples[0]!));
+    writeFileSync(join(dir(), 'netctl.yaml'), readFileSync(examples[0]!));
     expect((await netctl('validate')).exitCode).toBe(0);
     expect((await netctl('validate', '-f', 'netctl.yaml', '-f', join(invalid, 'wrong-kind.yaml'))).exitCode).toBe(1);
   });
@@ -92,7 +82,7 @@ describe('netctl validate', () => {
   });
 
   it('refuses a 50 MB file with a located one-line error, without a stack trace', async () => {
-    const big = join(scratch, 'big.yaml');
+    const big = join(dir(), 'big.yaml');
     writeFileSync(big, Buffer.alloc(50 * 1024 * 1024, 'a'));
     const result = await netctl('validate', big);
     expect(result.stdout.split('\n')[0]).toBe(`${big}:1:1 error: the file is 50.0 MiB; specs larger than 16.0 MiB are refused`);
@@ -110,7 +100,7 @@ describe('netctl validate', () => {
     });
 
   it('accepts a directory only as an unreadable file', async () => {
-    const result = await netctl('validate', scratch);
+    const result = await netctl('validate', dir());
     expect(result.stdout).toContain('cannot read: it is a directory');
     expect(result.exitCode).toBe(2);
   });
