@@ -129,6 +129,9 @@ function removedTogether(changes: Iterable<Change>): Set<string> {
 
 const ip = (ns: string, line: string): Step => ({via: {tool: 'ip', ns}, line});
 
+/** The `ip` command for a namespace: the node's own, or a pod's. */
+const ipIn = (ns: string): string => (ns === '' ? 'ip' : `ip -n ${shellQuote(ns)}`);
+
 function linkSettings(link: Link): string {
   const words = [`mtu ${link.mtu}`];
   if (link.master !== undefined) words.push(`master ${link.master}`);
@@ -182,7 +185,7 @@ function createLink(link: Link): Step[] {
   switch (link.type) {
     case 'bridge':
       // Its MAC pinned before any port joins (bridge-ports.ts).
-      return [ip(link.ns, `link add ${name} mtu ${link.mtu} type bridge`), ip(link.ns, finish), shell(pinMac(name, link.ns === '' ? 'ip' : `ip -n ${shellQuote(link.ns)}`))];
+      return [ip(link.ns, `link add ${name} mtu ${link.mtu} type bridge`), ip(link.ns, finish), shell(pinMac(name, ipIn(link.ns)))];
     case 'vxlan': {
       const v = link.vxlan!;
       return [
@@ -294,7 +297,7 @@ function batches(steps: readonly Step[], tolerant: boolean): string[] {
     else if (via.tool === 'bridge') out.push(heredoc(`bridge${force} -batch -`, lines.join('\n'), ending));
     else if (via.tool === 'netns') out.push(heredoc(`ip${force} -batch -`, lines.join('\n'), ending));
     else {
-      const ipCommand = via.ns === '' ? `ip${force}` : `ip -n ${shellQuote(via.ns)}${force}`;
+      const ipCommand = `${ipIn(via.ns)}${force}`;
       out.push(...(tolerant ? [heredoc(`${ipCommand} -batch -`, lines.join('\n'), ending)] : ipBatches(ipCommand, lines)));
     }
   }
