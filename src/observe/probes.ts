@@ -50,14 +50,23 @@ function command(pod: Pod, probe: Probe): string {
   }
 }
 
-/** Script lines that probe these pods once, each in its own `@@netctl probe POD` section. */
+/** What a probe section holds when the pod has no network namespace on its node: it was not run. */
+const ABSENT = 'absent';
+
+/**
+ * Script lines that probe these pods once, each in its own `@@netctl probe POD` section. A pod without
+ * its network namespace (not created yet, or removed by hand) is not probed, as a kubelet probes no
+ * container that is not running: it is not ready, and nothing waits for a probe's timeout.
+ */
 export function probeScript(pods: readonly Pod[]): string[] {
   return pods.filter((p) => p.readinessProbe !== undefined).map((pod) =>
-    `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"`);
+    `printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; if [ -e ${shellQuote(`/run/netns/${pod.name}`)} ]; then ` +
+    `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"; else echo ${ABSENT}; fi`);
 }
 
 /** What one probe's `exit N LAST-LINE` means. */
 export function probeResult(probe: Probe, body: string): ProbeResult {
+  if (body.trim() === ABSENT) return {ready: false, detail: 'not probed: the pod has no network namespace on its node yet'};
   const match = /^exit (\d+) ?(.*)$/.exec(body.trim());
   const exit = Number(match?.[1] ?? 1);
   const output = (match?.[2] ?? '').trim();

@@ -84,6 +84,7 @@ describe('what a probe\'s output means', () => {
     [http, 'exit 2 bash: connect: Connection refused', false, 'connection refused'],
     [exec, 'exit 0 ', true, 'exit 0'],
     [exec, 'exit 1 cat: /tmp/ready: No such file or directory', false, 'exit 1: cat: /tmp/ready: No such file or directory'],
+    [tcp, 'absent', false, 'not probed: the pod has no network namespace on its node yet'],
   ] as const)('%#: %s', (probe, output, ready, detail) => {
     expect(probeResult(probe, output)).toEqual({ready, detail});
   });
@@ -96,6 +97,12 @@ describe('what a probe\'s output means', () => {
     const [tcpLine, execLine] = probeScript(cluster!.pods);
     expect(tcpLine).toContain("timeout 2 bash -c 'exec 3<>\"/dev/tcp/$1/$2\"' probe 10.244.1.10 8080 ");
     expect(execLine).toContain("ip netns exec web-2 timeout 1 sh -c 'test -e /tmp/ready; echo $HOME'");
+  });
+
+  it('are not run for a pod whose network namespace is not on its node', () => {
+    const {cluster} = check((s) => (s.spec.pods[0]!.readinessProbe = {tcpSocket: {port: 8080}}));
+    const [line] = probeScript(cluster!.pods);
+    expect(line).toMatch(/^printf '\\n@@netctl %s\\n' 'probe web-1'; if \[ -e \/run\/netns\/web-1 \]; then out=\$\(timeout 1 bash .*; else echo absent; fi$/);
   });
 });
 
