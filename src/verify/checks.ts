@@ -99,7 +99,7 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
       const label = portLabel(service, port);
       const clusterIP = formatAddress(service.clusterIP);
       add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
-      if (port.nodePort !== undefined) {
+      if (port.nodePort !== undefined && !policiesOnPath(cluster, client, port.endpoints)) {
         const other = nodePortTarget(cluster, service, client, endpointNodes);
         const address = formatAddress(other.address);
         add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
@@ -109,6 +109,16 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
   if (cluster.dns !== undefined) checks.push(...dnsChecks(cluster, nodes, checks.length));
   checks.push(...policyChecks(cluster, nodes, checks.length));
   return checks;
+}
+
+/**
+ * Whether policies isolate a node-port check's client (egress) or an endpoint (ingress). Through a node
+ * port of another node the endpoint does not see the client pod's address but a node's (masqueraded by
+ * the client's node, or by the node port's on the way to an endpoint elsewhere), which only the policy
+ * checks' own reasoning could predict: the check is made only where no policy is on the path.
+ */
+function policiesOnPath(cluster: ClusterNetwork, client: Pod, endpoints: readonly Endpoint[] = []): boolean {
+  return isolated(cluster, client, undefined) || endpoints.some((e) => isolated(cluster, undefined, cluster.pods.find((p) => p.ip === e.ip)));
 }
 
 /**

@@ -154,6 +154,14 @@ describe('verify with network policies', () => {
     expect(checks.filter((c) => c.kind === 'tcp').map((c) => c.pod)).toEqual(['client-1']);
   });
 
+  it('make no node-port check through endpoints a policy isolates: they see a node\'s address there, not the client\'s', () => {
+    const nodePort = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8').replace('selector: {app: db}', 'type: NodePort\n      selector: {app: db}')).cluster!;
+    const tcp = connectivityChecks(nodePort, nodePort.nodes.map((n) => n.name)).filter((c) => c.kind === 'tcp');
+    expect(tcp.map((c) => c.description)).toEqual([expect.stringMatching(/^service shop\/db\/pg: pod client-1 → 10\.96\.\d+\.\d+:5432$/)]);
+    const open = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8').replace('selector: {app: db}', 'type: NodePort\n      selector: {app: web}').replace('targetPort: pg', 'targetPort: 8080')).cluster!;
+    expect(connectivityChecks(open, open.nodes.map((n) => n.name)).filter((c) => c.kind === 'tcp' && c.description.includes('node port'))).toHaveLength(1);
+  });
+
   it('pass when the connection does what the spec says, and fail naming the rule otherwise', () => {
     const denied = table.find((c) => c.allowed === false)!;
     expect(interpret(denied, 1, 'Connection refused', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'denied, as the spec says'}));
