@@ -7,7 +7,7 @@
  *                       pod: `-d POD -j NETCTL-ING-<pod>`, `-s POD -j NETCTL-EGR-<pod>`
  *   NETCTL-ING-<pod>    clears the allow mark, lets the pod reach itself, jumps to the chain of each
  *                       policy that isolates it and returns once one set the mark; else REJECT
- *                       (a TCP reset for TCP)
+ *                       (a TCP reset for TCP that no service rewrote on its way in over the bridge)
  *   NETCTL-PI-<policy>  the policy's ingress rules (NETCTL-PE-: egress), shared by every pod it
  *                       selects: each admitted peer and port sets the allow mark
  *   NETCTL-PR-<...>     a rule's ports, when it has several peers and several ports: each peer
@@ -80,6 +80,12 @@ export function policies(cluster: ClusterNetwork): IptablesResource[] {
     const selected = selectedPods(cluster, policy);
     for (const direction of directionsOf(policy)) chains.push(...policyChains(cluster, policy, direction, selected));
   }
+  // A TCP reset fails the client's connect at once (an ICMP error that comes back while connect() still
+  // holds its socket is dropped: TCP waits for its first SYN retry, 1 s). But for a connection a service
+  // rewrote that came in over the bridge, the kernel sends the reset straight out of the bridge port,
+  // without undoing the DNAT: it comes from the endpoint, the client ignores it and hangs until its own
+  // timeout. The ICMP error is translated back, so such connections get that.
+  const resettable = cluster.mode === 'underlay' ? [] : ['-m', 'conntrack', '!', '--ctstate', 'DNAT'];
   for (const direction of ['ingress', 'egress'] as const) {
     for (const pod of cluster.pods) {
       const isolating = isolatingPolicies(cluster, pod, direction);
@@ -92,8 +98,7 @@ export function policies(cluster: ClusterNetwork): IptablesResource[] {
         CLEAR_ALLOWED,
         [self, host(pod.ip), ...comment('netctl: the pod itself, through its own service'), '-j', 'RETURN'],
         ...isolating.flatMap((policy) => [['-j', policyChain(policy, direction)], [...IF_ALLOWED, '-j', 'RETURN']]),
-        // A TCP reset fails the client's connect at once; an ICMP error alone makes TCP retry its SYN first.
-        ['-p', 'tcp', ...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+        ['-p', 'tcp', ...resettable, ...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'tcp-reset'],
         [...comment(`netctl: ${direction} not allowed by any policy`), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
       ]));
     }

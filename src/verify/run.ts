@@ -27,6 +27,8 @@ export function interpret(check: Check, exit: number, output: string, serving: b
   const result = resultOf(check, output);
   if (check.kind === 'policy') {
     const connected = exit === 0;
+    // netctl refuses what policies deny: a connection that hangs was dropped somewhere, not refused.
+    if (exit === 124) return result(false, `no answer in ${CHECK_TIMEOUT} s, but the spec says ${check.allowed === true ? 'allowed' : 'denied, and netctl refuses denied connections rather than dropping them'} (${check.reason ?? ''})`);
     const what = connected ? 'connected' : 'refused';
     if (connected === check.allowed) return result(true, `${connected ? 'allowed' : 'denied'}, as the spec says`);
     return result(false, `${what}, but the spec says ${check.allowed === true ? 'allowed' : 'denied'} (${check.reason ?? ''})`);

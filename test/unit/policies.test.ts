@@ -194,6 +194,20 @@ describe('network policy chains', () => {
     expect(changed(cluster(base), withPod(specWith(base)))).toEqual(['NETCTL-ING-*', 'NETCTL-PI-*', 'NETCTL-POLICY']);
   });
 
+  it('refuse with a TCP reset, except a connection a service rewrote over the bridge: an ICMP error, which the kernel translates back', () => {
+    const rejects = (c: ClusterNetwork) => desiredIptables(c).resources.flatMap((r) => (r.kind === 'iptables-chain' && r.chain.startsWith('NETCTL-ING-') ? r.rules.filter((rule) => rule.includes('REJECT')).map((rule) => rule.join(' ')) : []));
+    expect(rejects(cluster(base))[0]).toContain('-p tcp -m conntrack ! --ctstate DNAT -m comment');
+    expect(rejects(cluster(base))[0]).toMatch(/-j REJECT --reject-with tcp-reset$/);
+    expect(rejects(cluster(base))[1]).toMatch(/-j REJECT --reject-with icmp-port-unreachable$/);
+    // Routed underlay pods have no bridge: the kernel undoes the DNAT on their resets.
+    const underlay = specWith(base);
+    Object.assign(underlay.spec, {mode: 'underlay', clusterCIDR: '198.51.100.128/25'});
+    underlay.spec.nodes = [{name: 'node-a', address: '198.51.100.1/24', podCIDR: '198.51.100.128/27'} as never, {name: 'node-b', address: '198.51.100.2/24', podCIDR: '198.51.100.160/27'} as never];
+    const routed = checkSpecText(stringify(underlay));
+    expect(routed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(rejects(routed.cluster!)[0]).not.toContain('DNAT');
+  });
+
   it('leave nothing behind once the last policy goes', () => {
     const policyChains = /^NETCTL-(POLICY|PI-|PE-|PB-|PR-|ING-|EGR-)/;
     expect(desiredIptables(cluster(base)).resources.filter((r) => policyChains.test(r.chain))).not.toEqual([]);

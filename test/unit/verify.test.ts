@@ -166,6 +166,8 @@ describe('verify with network policies', () => {
     const denied = table.find((c) => c.allowed === false)!;
     expect(interpret(denied, 1, 'Connection refused', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'denied, as the spec says'}));
     expect(interpret(denied, 0, '', true)).toEqual(expect.objectContaining({status: 'failed', outcome: `connected, but the spec says denied (${denied.reason!})`}));
+    // Denied connections are refused, never left to hang: a hang is what a reset the client ignores looks like.
+    expect(interpret(denied, 124, '', true)).toEqual(expect.objectContaining({status: 'failed', outcome: `no answer in 3 s, but the spec says denied, and netctl refuses denied connections rather than dropping them (${denied.reason!})`}));
     const allowed = table.find((c) => c.allowed === true)!;
     expect(interpret(allowed, 1, 'Connection refused', true).outcome).toMatch(/^refused, but the spec says allowed \(ingress of shop\/db-1 allowed by shop\/db-from-clients ingress\[0\]\)$/);
   });
