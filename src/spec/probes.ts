@@ -14,6 +14,10 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
   const probe = pod.readinessProbe;
   if (probe === undefined) return undefined;
   const at: SpecPath = [...path, 'readinessProbe'];
+  if (probe.grpc !== undefined) {
+    report(error('probe', [...at, 'grpc'], `the readiness probe of pod ${pod.name} uses grpc, which netctl cannot probe: it probes from the node with bash alone, without a gRPC client; probe the port with tcpSocket, or run a checker such as grpc_health_probe with exec`));
+    return undefined;
+  }
   const kinds = KINDS.filter((k) => probe[k] !== undefined);
   if (kinds.length !== 1) {
     report(error('probe', at, kinds.length === 0

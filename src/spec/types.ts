@@ -55,6 +55,7 @@ export interface ProbeDocument {
     readonly httpHeaders?: readonly HttpHeader[];
   };
   readonly exec?: {readonly command: readonly string[]};
+  readonly grpc?: {readonly port: number; readonly service?: string};
   readonly initialDelaySeconds?: number;
   readonly periodSeconds?: number;
   readonly timeoutSeconds?: number;
