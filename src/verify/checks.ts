@@ -9,6 +9,8 @@ import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
 import type {ClusterNetwork, Endpoint, Node, Pod, Service} from '../spec/types.js';
+import {withReadiness} from '../desired/readiness.js';
+import {notReadyText, type NotReady} from '../plan/readiness.js';
 import {isolated, policyChecks, policyServedPorts, reachesEndpoints} from './policy-checks.js';
 
 export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain' | 'policy';
@@ -29,6 +31,8 @@ export interface Check {
   readonly endpointNodes?: readonly string[];
   /** For a DNS check: the addresses the name must resolve to, sorted. */
   readonly expect?: readonly string[];
+  /** For a service port without (ready) endpoints: the check passes when the connection is refused. */
+  readonly refused?: boolean;
   /** For a policy check: whether the spec's policies allow the connection, and what decided. */
   readonly allowed?: boolean;
   readonly reason?: string;
@@ -55,7 +59,12 @@ export const NXDOMAIN_SECONDS = 1;
 /** ICMP echo header (8) + IPv4 header (20). */
 const PING_OVERHEAD = 28;
 
-export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly string[]): Check[] {
+/**
+ * The checks of these nodes. Services are checked as they serve now: without the endpoints of the pods
+ * in `notReady` (their readiness probes failed), so a port left without endpoints must refuse.
+ */
+export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[], notReady: readonly NotReady[] = []): Check[] {
+  const cluster = withReadiness(spec, new Set(notReady.map((n) => n.pod.ip)));
   const checks: Check[] = [];
   const podsOn = (node: string) => cluster.pods.filter((p) => p.node === node);
   const ip = (pod: Pod) => formatAddress(pod.ip);
@@ -98,6 +107,15 @@ export function connectivityChecks(cluster: ClusterNetwork, nodes: readonly stri
       if (client === undefined) continue;
       const label = portLabel(service, port);
       const clusterIP = formatAddress(service.clusterIP);
+      if (port.endpoints.length === 0) {
+        const specified = spec.services.find((s) => s.namespace === service.namespace && s.name === service.name)!.endpoints;
+        const waiting = notReady.filter((n) => specified.includes(n.pod.ip)).map(notReadyText);
+        add({
+          kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, refused: true,
+          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port} refused`,
+        });
+        continue;
+      }
       add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
       if (port.nodePort !== undefined && !policiesOnPath(cluster, client, port.endpoints)) {
         const other = nodePortTarget(cluster, service, client, endpointNodes);
@@ -161,9 +179,11 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
     if (client === undefined) continue;
     const name = `${service.name}.${service.namespace}.svc.${domain}`;
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
+    // A headless service without (ready) endpoints has no address to answer with.
+    if (expect.length === 0) continue;
     add({kind: 'dns', node: client.node, pod: client.name, target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${client.name}`});
     if (service.clusterIP === undefined) continue;
-    for (const port of service.ports.filter((p) => p.protocol === 'TCP' && reachesEndpoints(cluster, client, p.endpoints))) {
+    for (const port of service.ports.filter((p) => p.protocol === 'TCP' && p.endpoints.length > 0 && reachesEndpoints(cluster, client, p.endpoints))) {
       add({kind: 'tcp', node: client.node, pod: client.name, target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${client.name} → ${name}:${port.port}`});
     }
   }

@@ -4,7 +4,9 @@ import type {Session} from '../engine/session.js';
 import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
+import {withReadiness} from '../desired/readiness.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
+import {probeReadiness} from './readiness.js';
 import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, absentPodsIn, checksScript, missingToolsIn, serveScript} from './script.js';
 
 /** `not run`: the check could not be made (a tool it needs is missing), which proves nothing either way. */
@@ -32,6 +34,11 @@ export function interpret(check: Check, exit: number, output: string, serving: b
     const what = connected ? 'connected' : 'refused';
     if (connected === check.allowed) return result(true, `${connected ? 'allowed' : 'denied'}, as the spec says`);
     return result(false, `${what}, but the spec says ${check.allowed === true ? 'allowed' : 'denied'} (${check.reason ?? ''})`);
+  }
+  if (check.refused === true) {
+    if (exit === 0) return result(false, 'connected, but the port has no endpoints: it must refuse connections');
+    if (/refused/i.test(output)) return result(true, 'refused, as a port without endpoints must');
+    return result(false, exit === 124 ? `no answer in ${CHECK_TIMEOUT} s: a port without endpoints must refuse connections at once` : 'unreachable');
   }
   if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
   switch (check.kind) {
@@ -70,10 +77,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function runVerify(session: Session, cluster: ClusterNetwork, parallelism: number, serve: boolean): Promise<{results: CheckResult[]; errors: string[]}> {
   const nodes = cluster.nodes.filter((n) => session.transports.has(n.name)).map((n) => n.name);
-  const checks = connectivityChecks(cluster, nodes);
+  const notReady = await probeReadiness(session, cluster, nodes, parallelism);
+  const checks = connectivityChecks(cluster, nodes, notReady);
   // Each node's errors, printed in the spec's order of nodes whatever order the nodes answer in.
   const errorsOf = new Map<string, string[]>(nodes.map((n) => [n, []]));
-  const ports = servedPorts(cluster, checks);
+  const ports = servedPorts(withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip))), checks);
   // Only nodes of the session: with --target, the others are not contacted, not even to serve.
   const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(p.name))) : [];
   // Nodes where --serve could not start its responders: the service checks that need them are not run.

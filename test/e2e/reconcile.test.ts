@@ -44,6 +44,8 @@ suite('netctl reconcile', () => {
   const events: Record<string, unknown>[] = [];
   const servers = new Map<string, {stop: () => Promise<void>}>();
   let loginsAtStart: number[] = [];
+  /** The SSH logins of a verify run while the loop runs, which are not the loop's. */
+  let verifyLogins = [0, 0];
   let startedAt = 0;
 
   const serve = async (pod: string) => {
@@ -119,6 +121,12 @@ suite('netctl reconcile', () => {
     rmSync(READY_FILE);
     await waitFor(() => ['web-1', 'web-2', 'web-3'].every((pod) => events.slice(since).some((e) => e.event === 'pod-not-ready' && e.pod === pod)), 'every pod to be not ready', PERIOD * FAILURES + MARGIN);
     await waitFor(async () => (await answers(3)).every((a) => a === 'refused'), 'connections to be refused', MARGIN);
+    // verify probes the pods itself and checks the service as it serves now: it must refuse.
+    const before = [logins(1), logins(2)];
+    const verify = await netctl(['verify', '-f', file]);
+    verifyLogins = [logins(1) - before[0]!, logins(2) - before[1]!];
+    expect(verify.stdout).toMatch(/pass {2}service web\/http has no endpoints \(web-1 not ready: tcp 8080: connection refused; web-2 not ready: http GET :8080\/healthz: connection refused; web-3 not ready: exec test -e \S+: exit 1\): pod \S+ → 10\.96\.0\.80:80 refused/);
+    expect(verify.exitCode).toBe(0);
     writeFileSync(READY_FILE, '');
     await serve('web-1');
     await serve('web-2');
@@ -142,7 +150,7 @@ suite('netctl reconcile', () => {
     // The window of observation, not a synchronisation: the loop keeps probing and syncing throughout.
     await waitFor(() => Date.now() - startedAt >= 60_000, 'a minute of reconciling', 70);
     expect(events.filter((e) => e.event === 'drift-repaired' || e.event === 'endpoints-changed').length).toBeGreaterThan(0);
-    expect([logins(1), logins(2)]).toEqual(loginsAtStart.map((n) => n + 1));
+    expect([logins(1), logins(2)]).toEqual(loginsAtStart.map((n, i) => n + 1 + verifyLogins[i]!));
   }, 90_000);
 
   it('takes the pods of a node that stops answering out of service, and reconnects once it is back', async () => {

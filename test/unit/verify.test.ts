@@ -38,6 +38,29 @@ describe('verify checks', () => {
     expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080', 'web.default.svc.cluster.local:80']);
   });
 
+  it('expect a service whose pods are all not ready to refuse, and say which pods and why', () => {
+    const probe = {action: {kind: 'tcpSocket', port: 8080}, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3} as const;
+    const notReady = demo.pods.filter((p) => p.name.startsWith('web-')).map((pod) => ({pod: {...pod, readinessProbe: probe}, detail: 'connection refused'}));
+    const tcp = connectivityChecks(demo, all, notReady).filter((c) => c.kind === 'tcp');
+    expect(tcp).toHaveLength(1);
+    expect(tcp[0]).toEqual(expect.objectContaining({target: '10.96.0.80', port: 80, refused: true}));
+    expect(tcp[0]!.description).toMatch(/^service web\/http has no endpoints \(web-1 not ready: tcp 8080: connection refused; web-2 .*; web-3 .*\): pod \S+ → 10\.96\.0\.80:80 refused$/);
+    expect(interpret(tcp[0]!, 1, 'bash: connect: Connection refused', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'refused, as a port without endpoints must'}));
+    expect(interpret(tcp[0]!, 0, '', true).status).toBe('failed');
+    expect(interpret(tcp[0]!, 124, '', true).outcome).toBe('no answer in 3 s: a port without endpoints must refuse connections at once');
+    // One pod still ready: the service is checked as usual, and only that pod serves.
+    const twoDown = connectivityChecks(demo, all, notReady.slice(0, 2));
+    expect(twoDown.filter((c) => c.kind === 'tcp').every((c) => c.refused === undefined)).toBe(true);
+  });
+
+  it('resolve a headless name only while it has ready pods', () => {
+    const headless = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8').replace('clusterIP: 10.96.0.80', 'clusterIP: None').replace(', nodePort: 30080', '')).cluster!;
+    const dns = (notReady: readonly string[]) => connectivityChecks(headless, all, headless.pods.filter((p) => notReady.includes(p.name)).map((pod) => ({pod, detail: 'x'}))).filter((c) => c.kind === 'dns').map((c) => c.expect?.length);
+    expect(dns([])).toEqual([3]);
+    expect(dns(['web-1'])).toEqual([2]);
+    expect(dns(['web-1', 'web-2', 'web-3'])).toEqual([]);
+  });
+
   it('connect to the node port of a node with an endpoint when externalTrafficPolicy is Local (others drop it)', () => {
     const text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'demo.yaml'), 'utf8')
       .replace('{name: web-1, node: node1, labels: {app: web}}', '{name: web-1, node: node1, labels: {app: other}}')
