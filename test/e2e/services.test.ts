@@ -130,7 +130,19 @@ suite('services on a 3-node lab', () => {
     expect(WEB).toContain(await lab.udpFromPod(1, 'client-1', '10.96.0.53', 53));
   });
 
-  it('plans only the endpoint that leaves the selector, and sends it nothing after apply', async () => {
+  it('plans only the endpoint that leaves the selector, and sends it nothing after apply, UDP flows already on it included', async () => {
+    // A UDP "connection" is its conntrack entry: the datagrams of one source port keep going to one
+    // endpoint. Find a source port whose flow is on web-3, which then leaves the service.
+    const fromPort = async (sourcePort: number) => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const {stdout} = await lab.onNode(1, ['ip', 'netns', 'exec', 'client-1', 'socat', '-T', '2', '-', `UDP:10.96.0.53:53,sourceport=${sourcePort},reuseaddr`], {input: 'ping\n', reject: false});
+        if (stdout.trim() !== '') return stdout.trim();
+      }
+      return '';
+    };
+    let pinned: number | undefined;
+    for (let port = 40000; port < 40060 && pinned === undefined; port++) if (await fromPort(port) === 'web-3') pinned = port;
+    expect(pinned).toBeDefined();
     const changed = lab.writeSpec('changed', spec('other'));
     const web3 = `${formatAddress(cluster.pods.find((p) => p.name === 'web-3')!.ip)}`;
     const plan = await netctl(['plan', '-f', changed, '--json']);
@@ -146,6 +158,8 @@ suite('services on a 3-node lab', () => {
     expect((await netctl(['apply', '-f', changed, '--auto-approve'])).exitCode).toBe(0);
     const seen = await requests(30, '10.96.0.10', 80);
     expect([...seen.keys()].sort()).toEqual(['web-1', 'web-2']);
+    // Its flow's conntrack entry went with the endpoint: the same source port now reaches another pod.
+    expect(['web-1', 'web-2']).toContain(await fromPort(pinned!));
   });
 
   it('runs a command inside a pod with netctl exec, passes its input, output and exit status, and lists the pods', async () => {
