@@ -3,7 +3,7 @@
  * spec file and every node are as they were when the plan was made.
  */
 import type {Command} from '@oclif/core/command';
-import {readFile} from 'node:fs/promises';
+import {UnreadableFileError, readTextFile} from '../spec/load.js';
 import {lockAndRead, planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {describeDrift, fingerprint} from '../plan/fingerprint.js';
@@ -16,12 +16,15 @@ import {applyPlanned, reportLocked} from './run-changes.js';
 export async function applySavedPlan(command: Command, planFile: string, options: ChangeOptions): Promise<void> {
   let saved;
   try {
-    saved = parseSavedPlan(await readFile(planFile, 'utf8'), planFile);
+    saved = parseSavedPlan(await readTextFile(planFile), planFile);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!(error instanceof SavedPlanError) && code === undefined) throw error;
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return command.exit(error instanceof SavedPlanError ? 1 : 2);
+    if (error instanceof UnreadableFileError) {
+      process.stderr.write(`${error.file}: error: cannot read: ${error.reason}\n`);
+      return command.exit(2);
+    }
+    if (!(error instanceof SavedPlanError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return command.exit(1);
   }
   const {cluster, sha256} = await loadSpecOrExit(command, saved.spec.file);
   if (sha256 !== saved.spec.sha256) {

@@ -1,4 +1,5 @@
 /** Durations on the command line, as `500ms`, `3s` or `2m` (a number and a unit, nothing else). */
+import {CLIError} from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 
 const UNITS = {ms: 1, s: 1000, m: 60_000, h: 3_600_000} as const;
@@ -14,7 +15,9 @@ export function parseDuration(text: string): number | undefined {
 export const durationFlag = Flags.custom<number>({
   parse: (input) => {
     const ms = parseDuration(input);
-    if (ms === undefined || ms <= 0) return Promise.reject(new Error(`${input} is not a duration: write it as a number and a unit, like 500ms, 3s or 2m`));
+    // A CLIError keeps oclif's usage-error form and exit status 2, as its own flag types get.
+    if (ms === undefined) return Promise.reject(new CLIError(`${input} is not a duration: write it as a number and a unit, like 500ms, 3s or 2m`, {exit: 2}));
+    if (ms <= 0) return Promise.reject(new CLIError(`${input}: must be longer than 0`, {exit: 2}));
     return Promise.resolve(ms);
   },
 });

@@ -3,6 +3,7 @@ import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
+import {UnreadableFileError, readTextFile} from '../spec/load.js';
 import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {observeCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
@@ -29,7 +30,7 @@ export default class Show extends Command {
     if (args.plan !== undefined) {
       let matches = false;
       try {
-        const saved = parseSavedPlan(await readFile(args.plan, 'utf8'), args.plan);
+        const saved = parseSavedPlan(await readTextFile(args.plan), args.plan);
         // Rendered from the changes apply would check, not from the summary stored beside them.
         const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n, changes: ChangeList.of(n.changes)}))});
         const spec = await readFile(saved.spec.file).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
@@ -41,9 +42,13 @@ export default class Show extends Command {
           process.stdout.write(`\n${savedPlanStatus(saved.spec.file, spec === undefined ? 'unreadable' : matches ? 'matches' : 'changed')}\n`);
         }
       } catch (error) {
-        if (!(error instanceof SavedPlanError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        this.exit(error instanceof SavedPlanError ? 1 : 2);
+        if (error instanceof UnreadableFileError) {
+          process.stderr.write(`${error.file}: error: cannot read: ${error.reason}\n`);
+          this.exit(2);
+        }
+        if (!(error instanceof SavedPlanError)) throw error;
+        process.stderr.write(`error: ${error.message}\n`);
+        this.exit(1);
       }
       if (!matches) this.exit(1);
       return;

@@ -3,7 +3,7 @@
  * from when a problem has to be located.
  */
 import {createHash} from 'node:crypto';
-import {open} from 'node:fs/promises';
+import {open, readFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import type * as Yaml from 'yaml';
 import type {Alias, Document, LineCounter, Node} from 'yaml';
@@ -49,6 +49,15 @@ export interface LoadResult {
 export class UnreadableFileError extends Error {
   constructor(readonly file: string, readonly reason: string) {
     super(`${file}: cannot read: ${reason}`);
+  }
+}
+
+/** A whole text file (a saved plan), or an UnreadableFileError that says why not in a few words. */
+export async function readTextFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new UnreadableFileError(file, describeFsError(cause));
   }
 }
 
