@@ -15,7 +15,8 @@ export function partyOf(cluster: ClusterNetwork, text: string): Party | string {
   const ip = parseAddress(text);
   if (ip !== undefined) {
     const pod = cluster.pods.find((p) => p.ip === ip);
-    const node = cluster.nodes.find((n) => n.address === ip);
+    // A node's pod gateway is the node too: its pods reach it without crossing FORWARD, as its address.
+    const node = cluster.nodes.find((n) => n.address === ip || (cluster.mode !== 'underlay' && n.podCIDR.first + 1 === ip));
     return {ip, ...(pod === undefined ? {} : {pod}), ...(node === undefined ? {} : {node})};
   }
   const pod = podByRef(cluster, text);

@@ -126,6 +126,7 @@ export function decide(cluster: ClusterNetwork, connection: Connection): Decisio
   const {from, to} = connection;
   if (from.pod !== undefined && from.pod === to.pod) return {allowed: true, reason: 'a pod may always reach itself, through its own service too'};
   if (to.pod !== undefined && from.node !== undefined && from.node.name === to.pod.node) return {allowed: true, reason: `a pod's own node (${from.node.name}) may always reach it`};
+  if (from.pod !== undefined && to.node !== undefined && to.node.name === from.pod.node) return {allowed: true, reason: `a pod may always reach its own node (${to.node.name})`};
   const egress = from.pod === undefined ? undefined : verdict(cluster, from.pod, 'egress', connection);
   const ingress = to.pod === undefined ? undefined : verdict(cluster, to.pod, 'ingress', connection);
   const allowed = allowedIn(egress) && allowedIn(ingress);

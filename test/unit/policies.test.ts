@@ -3,7 +3,8 @@ import {describe, expect, it} from '@jest/globals';
 import {stringify} from 'yaml';
 import {applyScript} from '../../src/apply/script.js';
 import {desiredIptables} from '../../src/desired/index.js';
-import {parseAddress} from '../../src/net/ipv4.js';
+import {formatAddress, parseAddress} from '../../src/net/ipv4.js';
+import {partyOf} from '../../src/cli/party.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {describe as describeResource} from '../../src/plan/describe.js';
 import {order} from '../../src/plan/diff.js';
@@ -136,6 +137,18 @@ describe('network policy semantics', () => {
   it('always lets a pod\'s own node and the pod itself in; other nodes are peers like any address', () => {
     const c = cluster([{name: 'deny', namespace: 'shop', podSelector: {}, ingress: []}]);
     expect(judge(c, 'node-a -> db 1', 'node-b -> db 1', 'db -> db 5432')).toEqual({'node-a -> db 1': true, 'node-b -> db 1': false, 'db -> db 5432': true});
+  });
+
+  it('always lets a pod reach its own node, at its address or its pod gateway, whatever egress says', () => {
+    const c = cluster([{name: 'no-egress', namespace: 'shop', podSelector: {}, policyTypes: ['Egress']}]);
+    expect(judge(c, 'db -> node-a 22', 'db -> node-b 22')).toEqual({'db -> node-a 22': true, 'db -> node-b 22': false});
+    const gateway = (node: string) => formatAddress(c.nodes.find((n) => n.name === node)!.podCIDR.first + 1);
+    const verdict = (to: string) => {
+      const party = partyOf(c, to);
+      if (typeof party === 'string') throw new Error(party);
+      return decide(c, {from: {ip: c.pods[0]!.ip, pod: c.pods[0]!}, to: party, protocol: 'UDP', port: 53}).allowed;
+    };
+    expect([verdict(gateway('node-a')), verdict(gateway('node-b'))]).toEqual([true, false]);
   });
 
   it('says which policy and rule decided', () => {
