@@ -3,7 +3,7 @@ import {formatAddress} from '../net/ipv4.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {LocalTransport} from '../transport/local.js';
 import {SshTransport} from '../transport/ssh.js';
-import {LockedError, UnreachableError, type Transport} from '../transport/transport.js';
+import {LockDeniedError, LockedError, UnreachableError, type Transport} from '../transport/transport.js';
 import {mapLimit} from './limit.js';
 
 /** Default of --connect-timeout. */
@@ -112,6 +112,9 @@ export class Session {
     });
     if (attempts.every((a) => a === undefined || a instanceof UnreachableError)) return {taken: true, unreachable, atOnce: true};
     await this.unlockAll(taken);
+    // Waiting would not help a node whose lock its SSH user may not take.
+    const denied = attempts.find((a) => a instanceof LockDeniedError);
+    if (denied !== undefined) return {taken: false, error: denied};
     const deadline = Date.now() + Math.max(timeoutSeconds, CONTENDED_LOCK_WAIT) * 1000;
     const ordered: string[] = [];
     for (const name of names.filter((n) => !unreachable.has(n))) {
@@ -120,6 +123,7 @@ export class Session {
         ordered.push(name);
       } catch (error) {
         await this.unlockAll(ordered);
+        if (error instanceof LockDeniedError) return {taken: false, error};
         if (error instanceof LockedError) return {taken: false, error: new LockedError(name, error.holder, timeoutSeconds)};
         if (error instanceof UnreachableError) return {taken: false, error};
         throw error;

@@ -63,10 +63,20 @@ function iptablesDump(chains: readonly string[] | undefined): string[] {
 
 const PREAMBLE = ['export LC_ALL=C', `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`];
 
+/**
+ * A line that runs `action` (with the user's uid in $uid) unless the script runs as root: netctl needs
+ * root on a node, and as another user every tool in /usr/sbin looks missing (not on its PATH) and every
+ * read comes back empty. Read from the shell's own status, starting no process.
+ */
+export function unlessRoot(action: string): string {
+  return `while read -r key _ uid _; do [ "$key" = Uid: ] && { [ "$uid" = 0 ] || { ${action}; }; break; }; done </proc/self/status`;
+}
+
 export function observeScript(options: ObserveOptions): string {
   if (options.serviceRulesOnly === true) return `${[...PREAMBLE, ...iptablesDump(options.iptablesChains), ...dnsDump(), 'sec end'].join('\n')}\n`;
   const lines = [
     ...PREAMBLE,
+    unlessRoot('sec not-root "$uid"'),
     'for tool in ip bridge iptables-save iptables-restore conntrack dnsmasq; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
     'sec links; ip -j -d link show',
     // Addresses and neighbours take the same options: one ip, one JSON line each.

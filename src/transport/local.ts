@@ -30,7 +30,7 @@ export class LocalTransport implements Transport {
 
   async lock(seconds: number): Promise<void> {
     const answer = await (await this.held()).request(`lock ${seconds}`);
-    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
+    if (answer !== 'taken') throw LockedError.of(this.node, answer, seconds);
   }
 
   /** The lock is held by a session of its own here, so the script follows it (no round trip to save). */

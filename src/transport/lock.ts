@@ -32,7 +32,8 @@ export function sessionCommand(lockDir = LOCK_DIR): string {
   const dir = shellQuote(lockDir);
   return [
     `owner=${shellQuote(owner)}`,
-    `take_lock() { [ -d ${dir} ] || mkdir -p ${dir}; exec 9>>${dir}/lock; if flock -w "$1" 9; then printf '%s\\n' "$owner" >${dir}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${dir}/lock.owner 2>/dev/null || echo 'an unknown process')"; return 1; fi; }`,
+    // A user who may not write the lock (not root) is told so, not sent to wait for a holder.
+    `take_lock() { [ -d ${dir} ] || mkdir -p ${dir} 2>/dev/null; if [ ! -w ${dir}/lock ] && { [ -e ${dir}/lock ] || [ ! -w ${dir} ]; }; then echo "${ANSWER} denied $(id -u)"; return 1; fi; exec 9>>${dir}/lock; if flock -w "$1" 9; then printf '%s\\n' "$owner" >${dir}/lock.owner; echo '${ANSWER} taken'; else echo "${ANSWER} held by $(cat ${dir}/lock.owner 2>/dev/null || echo 'an unknown process')"; return 1; fi; }`,
     // head -c reads exactly the script's bytes from the shared stdin, never the next request. The
     // script's stdout goes straight out (fd 3); its stderr is captured, and the assignment's status is
     // the script's.

@@ -108,13 +108,13 @@ export class SshTransport implements Transport {
   async lock(seconds: number): Promise<void> {
     const ready = this.connect();
     const [, answer] = await Promise.all([ready, this.master!.request(`lock ${seconds}`)]);
-    if (answer !== 'taken') throw new LockedError(this.node, answer, seconds);
+    if (answer !== 'taken') throw LockedError.of(this.node, answer, seconds);
     this.taken();
   }
 
   async lockAndRun(script: string, options: RunOptions = {}): Promise<ScriptResult> {
     const answer = await this.roundTrip(options, (master) => master.lockAndRunScript(script, options.onOutput, () => this.taken()));
-    if (typeof answer === 'string') throw new LockedError(this.node, answer, 0);
+    if (typeof answer === 'string') throw LockedError.of(this.node, answer, 0);
     return answer;
   }
 

@@ -75,4 +75,18 @@ export class LockedError extends Error {
   constructor(readonly node: string, readonly holder: string, waitedSeconds: number) {
     super(`node ${node} is locked by another netctl run, ${holder}; waited ${waitedSeconds} s (--lock-timeout)`);
   }
+
+  /** The error for a lock request's answer other than `taken`: `held by ...`, or `denied UID`. */
+  static of(node: string, answer: string, waitedSeconds: number): LockedError {
+    const denied = /^denied (\d+)/.exec(answer);
+    return denied === null ? new LockedError(node, answer, waitedSeconds) : new LockDeniedError(node, denied[1]!);
+  }
+}
+
+/** The node's lock could not even be tried: the SSH user may not write it. */
+export class LockDeniedError extends LockedError {
+  constructor(node: string, uid: string) {
+    super(node, '', 0);
+    this.message = `node ${node}: netctl cannot take its lock (/run/netctl/lock): netctl needs root on the node, and its SSH user has uid ${uid}; connect as root (ssh.user in the spec, or User in your SSH configuration)`;
+  }
 }

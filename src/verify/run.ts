@@ -7,7 +7,7 @@ import {UnreachableError} from '../transport/transport.js';
 import {withReadiness} from '../desired/readiness.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
 import {probeReadiness} from './readiness.js';
-import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, absentPodsIn, checksScript, missingToolsIn, serveScript} from './script.js';
+import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, absentPodsIn, checksScript, notRootIn, missingToolsIn, serveScript} from './script.js';
 
 /** `not run`: the check could not be made (a tool it needs is missing), which proves nothing either way. */
 export type CheckStatus = 'passed' | 'failed' | 'not run';
@@ -103,6 +103,11 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
       if (mine.length === 0) return [];
       try {
         const answer = await session.transport(node).run(checksScript(mine));
+        const uid = notRootIn(answer.stdout);
+        if (uid !== undefined) {
+          errorsOf.get(node)!.push(`${node}: netctl needs root on the node, and its SSH user has uid ${uid}: no check was run there; connect as root (ssh.user in the spec, or User in your SSH configuration)`);
+          return mine.map((check) => ({check, status: 'not run', outcome: `not run: netctl needs root on ${node}`, detail: ''}));
+        }
         const missing = missingToolsIn(answer.stdout);
         for (const tool of missing) {
           const count = mine.filter((c) => toolsOf(c).includes(tool)).length;

@@ -1,4 +1,5 @@
 /** Node-side scripts of `netctl verify`: run a node's checks in one round trip; serve and stop responders. */
+import {unlessRoot} from '../observe/script.js';
 import {shellQuote} from '../shell/quote.js';
 import type {HostTool} from '../host/packages.js';
 import {NXDOMAIN_SECONDS, toolsOf, type Check} from './checks.js';
@@ -6,6 +7,7 @@ import {NXDOMAIN_SECONDS, toolsOf, type Check} from './checks.js';
 export const CHECK_MARK = '@@check';
 const MISSING_MARK = '@@missing';
 const ABSENT_POD_MARK = '@@absent-pod';
+const NOT_ROOT_MARK = '@@not-root';
 /** Where `ip netns` keeps the namespaces it names, and so each pod's. */
 const NETNS_DIR = '/run/netns';
 /** What `--serve` runs on an endpoint's node. */
@@ -42,6 +44,11 @@ export function missingToolsIn(stdout: string): HostTool[] {
   return stdout.split('\n').filter((l) => l.startsWith(`${MISSING_MARK} `)).map((l) => l.slice(MISSING_MARK.length + 1).trim() as HostTool);
 }
 
+/** The uid of the node's SSH user when it is not root (no check was run), from `@@not-root UID`. */
+export function notRootIn(stdout: string): string | undefined {
+  return stdout.split('\n').find((l) => l.startsWith(`${NOT_ROOT_MARK} `))?.slice(NOT_ROOT_MARK.length + 1).trim();
+}
+
 /** The pods in `@@absent-pod POD` lines of a node's output: pods of the checks without a network namespace. */
 export function absentPodsIn(stdout: string): string[] {
   return stdout.split('\n').filter((l) => l.startsWith(`${ABSENT_POD_MARK} `)).map((l) => l.slice(ABSENT_POD_MARK.length + 1).trim());
@@ -56,6 +63,7 @@ export function checksScript(checks: readonly Check[]): string {
   const tools = [...new Set(checks.flatMap(toolsOf))];
   const pods = [...new Set(checks.flatMap((c) => (c.pod === undefined ? [] : [c.pod])))];
   const lines = [
+    unlessRoot(`echo "${NOT_ROOT_MARK} $uid"; exit 0`),
     missingToolsProbe(tools),
     ...pods.map((pod) => `[ -e ${NETNS_DIR}/${shellQuote(pod)} ] || printf '${ABSENT_POD_MARK} %s\\n' ${shellQuote(pod)}`),
   ];
@@ -69,6 +77,7 @@ export function checksScript(checks: readonly Check[]): string {
 /** Starts a TCP responder per pod and port, each in its own session, and waits until all listen. */
 export function serveScript(ports: ReadonlyMap<string, readonly number[]>): string {
   const lines = [
+    unlessRoot('exit 0'),
     'mkdir -p /run/netctl',
     `: >${PIDS}`,
     missingToolsProbe(SERVE_TOOLS),

@@ -1,10 +1,11 @@
 /** The held session's protocol, run by a local shell: scripts and lock requests in order, nothing over-read. */
 import {afterAll, describe, expect, it} from '@jest/globals';
 import {execa} from 'execa';
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {holder, sessionCommand} from '../../src/transport/lock.js';
+import {LockedError} from '../../src/transport/transport.js';
 
 describe('the held session', () => {
   const session = holder(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
@@ -61,6 +62,26 @@ describe('the held session', () => {
     } finally {
       for (const s of [first, second]) s.stdin.end();
       await Promise.all([first.ended, second.ended]);
+      rmSync(lockDir, {recursive: true});
+    }
+  });
+
+  it('tells a user who may not write the lock so, instead of waiting for a holder', async () => {
+    const lockDir = mkdtempSync(join(tmpdir(), 'netctl-lock-'));
+    writeFileSync(join(lockDir, 'lock'), '');
+    chmodSync(join(lockDir, 'lock'), 0o444);
+    chmodSync(lockDir, 0o755);
+    // Not root: as root, the session drops to nobody; as any other user, it already is one.
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'sh'] : ['sh'];
+    const session = holder(execa(asUser[0]!, [...asUser.slice(1), '-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+    try {
+      const answer = await session.lockAndRunScript('echo ran\n');
+      expect(answer).toMatch(/^denied [1-9]\d*$/);
+      expect(LockedError.of('node1', answer as string, 0).message).toMatch(/^node node1: netctl cannot take its lock \(\/run\/netctl\/lock\): netctl needs root on the node, and its SSH user has uid [1-9]\d*; connect as root/);
+      expect(await session.runScript('echo next\n')).toEqual({stdout: 'next\n', stderr: '', exitCode: 0});
+    } finally {
+      session.stdin.end();
+      await session.ended;
       rmSync(lockDir, {recursive: true});
     }
   });
