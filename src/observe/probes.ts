@@ -66,7 +66,7 @@ export function probeScript(pods: readonly Pod[]): string[] {
 
 /** What one probe's `exit N LAST-LINE` means. */
 export function probeResult(probe: Probe, body: string): ProbeResult {
-  if (body.trim() === ABSENT) return {ready: false, detail: 'not probed: the pod has no network namespace on its node yet'};
+  if (body.trim() === ABSENT) return {ready: false, detail: 'not probed: the pod has no network namespace on its node'};
   const match = /^exit (\d+) ?(.*)$/.exec(body.trim());
   const exit = Number(match?.[1] ?? 1);
   const output = (match?.[2] ?? '').trim();

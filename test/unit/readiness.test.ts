@@ -84,7 +84,7 @@ describe('what a probe\'s output means', () => {
     [http, 'exit 2 bash: connect: Connection refused', false, 'connection refused'],
     [exec, 'exit 0 ', true, 'exit 0'],
     [exec, 'exit 1 cat: /tmp/ready: No such file or directory', false, 'exit 1: cat: /tmp/ready: No such file or directory'],
-    [tcp, 'absent', false, 'not probed: the pod has no network namespace on its node yet'],
+    [tcp, 'absent', false, 'not probed: the pod has no network namespace on its node'],
   ] as const)('%#: %s', (probe, output, ready, detail) => {
     expect(probeResult(probe, output)).toEqual({ready, detail});
   });
