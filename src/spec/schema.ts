@@ -63,6 +63,11 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       const hint = suggest(field, known);
       const where = [...path, field];
       if (known.length === 0) return at('key', where, `unknown field ${quote(field)}`);
+      // A label written straight under a policy's selector, as a service's selector takes them.
+      if (known.includes('matchLabels') && !known.includes(field) && typeof problem.data === 'object' && problem.data !== null) {
+        const value = (problem.data as Record<string, unknown>)[field];
+        if (typeof value === 'string') return at('key', where, `unknown field ${quote(field)}: a policy's ${String(path.at(-1))} is a LabelSelector, as in Kubernetes: write ${String(path.at(-1))}: {matchLabels: {${field}: ${value}}}`);
+      }
       return at('key', where, `unknown field ${quote(field)}${hint === undefined ? `; known fields: ${known.join(', ')}` : ` (did you mean ${quote(hint)}?)`}`);
     }
     case 'required':
@@ -84,6 +89,10 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
     case 'maxLength':
       return at('value', path, `${shown(problem.data)} ${custom ?? problem.message ?? 'is invalid'}`);
     case 'type':
+      // A LabelSelector where a service takes a plain map of labels, as Kubernetes' Service does.
+      if ((path.at(-1) === 'matchLabels' || path.at(-1) === 'matchExpressions') && path.at(-2) === 'selector') {
+        return at('key', path, `a service's selector is a map of labels, as in Kubernetes (selector: {app: web}), not a LabelSelector with ${String(path.at(-1))}`);
+      }
       return at('value', path, `must be ${typeName(String(params.type))}, got ${kindOf(problem.data)}`);
     case 'minimum':
     case 'maximum': {
@@ -92,6 +101,10 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       return at('value', path, `must be between ${String(low)} and ${String(high)}, got ${shown(problem.data)}`);
     }
     case 'oneOf':
+      // Kubernetes takes a quoted number as a port name, and refuses it there: names need a letter.
+      if (typeof problem.data === 'string' && /^\d+$/.test(problem.data)) {
+        return at('value', path, `${shown(problem.data)} is a quoted number, which Kubernetes reads as a port name (and names need a letter): write ${problem.data} without quotes`);
+      }
       return at('value', path, `${shown(problem.data)} ${custom ?? problem.message ?? 'is invalid'}`);
     case 'minItems':
       return at('value', path, `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
