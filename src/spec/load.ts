@@ -224,12 +224,12 @@ export function locate(source: SourceFile, path: SpecPath, target: 'value' | 'ke
   const {isMap, isPair, isScalar, isSeq} = yaml();
   let node: unknown = document.contents;
   let offset = rangeStart(node) ?? 0;
-  for (const part of path) {
+  for (const [i, part] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
       if (pair === undefined) break;
       const keyStart = rangeStart(pair.key);
-      if (target === 'key' && part === path[path.length - 1] && keyStart !== undefined) {
+      if (target === 'key' && i === path.length - 1 && keyStart !== undefined) {
         offset = keyStart;
         break;
       }

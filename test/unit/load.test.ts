@@ -78,4 +78,9 @@ describe('plainData (js-yaml) reads what yaml reads', () => {
     expect(diagnostics).toEqual([]);
     expect(locate(source, ['spec', 'mode'])).toEqual({line: 4, column: 9});
   });
+
+  it('points at the key of an unknown field named like one of its parents', () => {
+    const {source} = parseSpec(new TextEncoder().encode('apiVersion: netctl/v1\nspec:\n  networkPolicies:\n    - name: p\n      spec: {}\n'));
+    expect(locate(source, ['spec', 'networkPolicies', 0, 'spec'], 'key')).toEqual({line: 5, column: 7});
+  });
 });
