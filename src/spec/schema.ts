@@ -49,8 +49,9 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
     ({...error('schema', where, message), target});
   const params = problem.params as Record<string, unknown>;
 
-  // Errors inside `propertyNames` carry the offending key; the wrapper error adds nothing.
-  if (problem.keyword === 'propertyNames') return undefined;
+  // Errors inside `propertyNames` carry the offending key, those of an if/then/else's branch their
+  // own problem; the wrapper errors add nothing.
+  if (problem.keyword === 'propertyNames' || problem.keyword === 'if') return undefined;
   if (problem.propertyName !== undefined) {
     return at('key', [...path, problem.propertyName], `invalid key ${quote(problem.propertyName)}: ${custom ?? problem.message ?? ''}`);
   }

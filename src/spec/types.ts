@@ -117,14 +117,29 @@ export interface PolicyPortDocument {
   readonly endPort?: number;
 }
 
-export interface NetworkPolicyDocument {
-  readonly name: string;
-  readonly namespace?: string;
+/** The fields of a NetworkPolicy's spec. */
+export interface NetworkPolicySpecDocument {
   readonly podSelector?: LabelSelectorDocument;
   readonly policyTypes?: readonly PolicyType[];
   readonly ingress?: readonly {readonly from?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
   readonly egress?: readonly {readonly to?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
 }
+
+/** A policy written with its name, namespace and spec fields side by side. */
+export interface FlatNetworkPolicyDocument extends NetworkPolicySpecDocument {
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+/** A policy written as a whole Kubernetes manifest. */
+export interface NetworkPolicyManifestDocument {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: {readonly name: string; readonly namespace?: string};
+  readonly spec: NetworkPolicySpecDocument;
+}
+
+export type NetworkPolicyDocument = FlatNetworkPolicyDocument | NetworkPolicyManifestDocument;
 
 export interface ServiceDocument {
   readonly name: string;

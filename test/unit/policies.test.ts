@@ -158,6 +158,29 @@ describe('network policy semantics', () => {
   });
 });
 
+describe('network policies written as Kubernetes manifests', () => {
+  const flat = {name: 'db-in', namespace: 'shop', podSelector: dbSelector, policyTypes: ['Ingress'], ingress: [{from: [{podSelector: {matchLabels: {app: 'client'}}}], ports: [{port: 5432}]}]};
+  const manifest = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    // As kubectl exports it: fields the cluster set are taken and have no effect.
+    metadata: {name: 'db-in', namespace: 'shop', uid: '6a1c', resourceVersion: '812', generation: 1, creationTimestamp: '2026-12-01T00:00:00Z', labels: {team: 'db'}, annotations: {owner: 'dba'}},
+    spec: {podSelector: dbSelector, policyTypes: ['Ingress'], ingress: flat.ingress},
+  };
+
+  it('mean what the same policy written with its fields side by side means', () => {
+    expect(cluster([manifest]).networkPolicies).toEqual(cluster([flat]).networkPolicies);
+  });
+
+  it('are located inside the manifest when wrong, and share names with the other form', () => {
+    const wrong = {...manifest, spec: {...manifest.spec, ingress: [{ports: [{port: 80, endPort: 70}]}]}};
+    expect(problems([wrong, flat])).toEqual([
+      'spec.networkPolicies.0.spec.ingress.0.ports.0.endPort: endPort 70 is below port 80',
+      'spec.networkPolicies.1.name: network policy shop/db-in is already defined at spec.networkPolicies[0]',
+    ]);
+    expect(problems([{...manifest, apiVersion: 'networking.k8s.io/v1beta1'}])).toEqual(['spec.networkPolicies.0.apiVersion: "networking.k8s.io/v1beta1" must be networking.k8s.io/v1']);
+  });
+});
+
 describe('network policy validation', () => {
   const at = (rest: PolicyObject) => [{name: 'p', namespace: 'shop', podSelector: dbSelector, ...rest}];
   it.each([
