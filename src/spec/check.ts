@@ -2,6 +2,7 @@
 import {compileSpec} from './compile.js';
 import {byPosition, type Diagnostic} from './diagnostics.js';
 import {locate, parseSpec, readSpecFile, type LoadResult} from './load.js';
+import {unwrapManifests} from './manifests.js';
 import {checkSchema} from './schema.js';
 import type {ClusterNetwork} from './types.js';
 
@@ -38,6 +39,7 @@ function checkLoaded({source, diagnostics: loadProblems}: LoadResult): SpecCheck
     const located = schema.diagnostics.map(({target, ...d}) => ({...d, ...locate(source, d.path, target)}));
     return {cluster: undefined, diagnostics: located.sort(byPosition)};
   }
-  const {cluster, diagnostics} = compileSpec(schema.spec);
-  return {cluster, diagnostics: diagnostics.map((d) => ({...d, ...locate(source, d.path)})).sort(byPosition)};
+  const {document, original} = unwrapManifests(schema.spec);
+  const {cluster, diagnostics} = compileSpec(document);
+  return {cluster, diagnostics: diagnostics.map((d) => ({...d, path: original(d.path)})).map((d) => ({...d, ...locate(source, d.path)})).sort(byPosition)};
 }

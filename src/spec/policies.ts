@@ -9,9 +9,7 @@ import {error, warning, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {resolveSelector} from './selectors.js';
 import {
   DEFAULTS,
-  type FlatNetworkPolicyDocument,
   type LabelSelectorDocument,
-  type NetworkPolicyDocument,
   type NetworkPolicy,
   type PolicyPeer,
   type PolicyPeerDocument,
@@ -31,11 +29,11 @@ export function resolvePolicies(document: SpecDocument, report: Report): Network
     report(error('policy', ['spec', 'networkPolicies'], `network policies cannot be enforced with underlay driver ${spec.underlay!.driver}: pod traffic leaves through the uplink without passing the host's netfilter; use underlay.driver: routed, or overlay or routing mode`));
   }
   const seen = new Map<string, number>();
-  return policies.map((written, i) => {
-    const {policy, path, namePath} = flatten(written, ['spec', 'networkPolicies', i]);
+  return policies.map((policy, i) => {
+    const path: SpecPath = ['spec', 'networkPolicies', i];
     const namespace = policy.namespace ?? DEFAULTS.namespace;
     const earlier = seen.get(`${namespace}/${policy.name}`);
-    if (earlier !== undefined) report(error('duplicate-name', namePath, `network policy ${namespace}/${policy.name} is already defined at spec.networkPolicies[${earlier}]`));
+    if (earlier !== undefined) report(error('duplicate-name', [...path, 'name'], `network policy ${namespace}/${policy.name} is already defined at spec.networkPolicies[${earlier}]`));
     else seen.set(`${namespace}/${policy.name}`, i);
     checkSelector(policy.podSelector, [...path, 'podSelector'], report);
     const types: PolicyType[] = policy.policyTypes !== undefined && policy.policyTypes.length > 0
@@ -66,16 +64,6 @@ export function resolvePolicies(document: SpecDocument, report: Report): Network
       egress: types.includes('Egress') ? egress : [],
     };
   });
-}
-
-/**
- * A policy as its fields side by side, whichever way it was written, with where its spec fields and
- * its name are in the file.
- */
-function flatten(written: NetworkPolicyDocument, at: SpecPath): {policy: FlatNetworkPolicyDocument; path: SpecPath; namePath: SpecPath} {
-  if (!('spec' in written)) return {policy: written, path: at, namePath: [...at, 'name']};
-  const {name, namespace} = written.metadata;
-  return {policy: {...written.spec, name, ...(namespace === undefined ? {} : {namespace})}, path: [...at, 'spec'], namePath: [...at, 'metadata', 'name']};
 }
 
 function checkSelector(selector: LabelSelectorDocument | undefined, path: SpecPath, report: Report): void {

@@ -8,7 +8,7 @@ import {packageFile} from '../package-files.js';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {validate as generated} from './schema-validator.generated.js';
 import {suggest} from './suggest.js';
-import type {SpecDocument} from './types.js';
+import type {WrittenSpecDocument} from './types.js';
 
 export function schemaText(): string {
   return readFileSync(packageFile('schemas/netctl.schema.json'), 'utf8');
@@ -20,10 +20,10 @@ export interface SchemaDiagnostic extends Diagnostic {
   readonly target: 'key' | 'value';
 }
 
-export function checkSchema(value: unknown): {spec: SpecDocument | undefined; diagnostics: SchemaDiagnostic[]} {
+export function checkSchema(value: unknown): {spec: WrittenSpecDocument | undefined; diagnostics: SchemaDiagnostic[]} {
   // ajv's validator of the schema, compiled ahead of time by scripts/generate-schema-validator.mjs.
   const validate = generated as ValidateFunction;
-  if (validate(value)) return {spec: value as SpecDocument, diagnostics: []};
+  if (validate(value)) return {spec: value as WrittenSpecDocument, diagnostics: []};
   const seen = new Set<string>();
   const diagnostics: SchemaDiagnostic[] = [];
   const errors = validate.errors ?? [];

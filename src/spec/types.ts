@@ -117,29 +117,14 @@ export interface PolicyPortDocument {
   readonly endPort?: number;
 }
 
-/** The fields of a NetworkPolicy's spec. */
-export interface NetworkPolicySpecDocument {
+export interface NetworkPolicyDocument {
+  readonly name: string;
+  readonly namespace?: string;
   readonly podSelector?: LabelSelectorDocument;
   readonly policyTypes?: readonly PolicyType[];
   readonly ingress?: readonly {readonly from?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
   readonly egress?: readonly {readonly to?: readonly PolicyPeerDocument[]; readonly ports?: readonly PolicyPortDocument[]}[];
 }
-
-/** A policy written with its name, namespace and spec fields side by side. */
-export interface FlatNetworkPolicyDocument extends NetworkPolicySpecDocument {
-  readonly name: string;
-  readonly namespace?: string;
-}
-
-/** A policy written as a whole Kubernetes manifest. */
-export interface NetworkPolicyManifestDocument {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata: {readonly name: string; readonly namespace?: string};
-  readonly spec: NetworkPolicySpecDocument;
-}
-
-export type NetworkPolicyDocument = FlatNetworkPolicyDocument | NetworkPolicyManifestDocument;
 
 export interface ServiceDocument {
   readonly name: string;
@@ -166,6 +151,25 @@ export interface ServiceDocument {
   readonly sessionAffinityConfig?: {readonly clientIP?: {readonly timeoutSeconds?: number}};
   /** At least one, except on a headless service. */
   readonly ports?: readonly ServicePortDocument[];
+}
+
+/**
+ * An object written as a whole Kubernetes manifest: its name and namespace under `metadata`, its
+ * other fields under `spec` (the rest of the manifest has no effect).
+ */
+export interface ManifestDocument<T extends {readonly name: string; readonly namespace?: string}> {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: {readonly name: string; readonly namespace?: string};
+  readonly spec: Omit<T, 'name' | 'namespace'>;
+}
+
+/** A spec as written: services and network policies may be manifests (SpecDocument has them unwrapped). */
+export interface WrittenSpecDocument extends Omit<SpecDocument, 'spec'> {
+  readonly spec: Omit<SpecDocument['spec'], 'services' | 'networkPolicies'> & {
+    readonly services?: readonly (ServiceDocument | ManifestDocument<ServiceDocument>)[];
+    readonly networkPolicies?: readonly (NetworkPolicyDocument | ManifestDocument<NetworkPolicyDocument>)[];
+  };
 }
 
 export interface SpecDocument {
