@@ -164,9 +164,17 @@ export interface ManifestDocument<T extends {readonly name: string; readonly nam
   readonly spec: Omit<T, 'name' | 'namespace'>;
 }
 
-/** A spec as written: services and network policies may be manifests (SpecDocument has them unwrapped). */
+/** A namespace written as a Kubernetes manifest: its name and labels under `metadata`. */
+export interface NamespaceManifestDocument {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: NamespaceDocument & {readonly annotations?: Labels};
+}
+
+/** A spec as written: namespaces, services and network policies may be manifests (SpecDocument has them unwrapped). */
 export interface WrittenSpecDocument extends Omit<SpecDocument, 'spec'> {
-  readonly spec: Omit<SpecDocument['spec'], 'services' | 'networkPolicies'> & {
+  readonly spec: Omit<SpecDocument['spec'], 'namespaces' | 'services' | 'networkPolicies'> & {
+    readonly namespaces?: readonly (NamespaceDocument | NamespaceManifestDocument)[];
     readonly services?: readonly (ServiceDocument | ManifestDocument<ServiceDocument>)[];
     readonly networkPolicies?: readonly (NetworkPolicyDocument | ManifestDocument<NetworkPolicyDocument>)[];
   };

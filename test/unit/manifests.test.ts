@@ -48,3 +48,19 @@ describe('a service written as a Kubernetes manifest', () => {
     expect(messages({...exported, spec: {...exported.spec, endpoints: ['10.1.2.3']}})[0]).toMatch(/^spec\.services\.0\.spec\.endpoints: unknown field "endpoints"/);
   });
 });
+
+describe('a namespace written as a Kubernetes manifest', () => {
+  const withNamespaces = (namespaces: unknown[]) => checkSpecText(stringify({...base, spec: {...base.spec, namespaces}}));
+
+  it('is the same namespace, its labels taken from metadata', () => {
+    const manifest = withNamespaces([{apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'shop', labels: {team: 'blue'}, uid: '9c1e'}, spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}}]);
+    expect(manifest.diagnostics).toEqual([]);
+    expect(manifest.cluster!.namespaces).toEqual(withNamespaces([{name: 'shop', labels: {team: 'blue'}}]).cluster!.namespaces);
+    expect(manifest.cluster!.namespaces.find((n) => n.name === 'shop')?.labels).toEqual(expect.objectContaining({team: 'blue'}));
+  });
+
+  it('has its problems located under metadata', () => {
+    const problems = withNamespaces([{name: 'shop'}, {metadata: {name: 'shop'}}]).diagnostics.map((d) => d.path.join('.'));
+    expect(problems).toEqual(['spec.namespaces.1.metadata.name']);
+  });
+});
