@@ -20,7 +20,7 @@ import {iptablesState, rememberSavedText, type IptablesResource, type IptablesSt
 import {parseDns, parseNameservers} from './dns.js';
 import {parseIptablesSave, splitWords} from './iptables.js';
 import {probeOutputs} from './probes.js';
-import {SECTION} from './script.js';
+import {SECTION, needsRoot} from './script.js';
 
 export interface RouteToPeer {
   readonly dev?: string;
@@ -158,7 +158,7 @@ export function parseObservation(output: string): NodeObservation {
   if (!sections.has('end')) throw new ObservationError('the node stopped answering before the end of its state dump');
   const notRoot = [...sections.keys()].find((name) => name.startsWith('not-root '));
   if (notRoot !== undefined) {
-    throw new ObservationError(`netctl needs root on the node, and its SSH user has uid ${notRoot.slice('not-root '.length)}: connect as root (ssh.user in the spec, or User in your SSH configuration)`);
+    throw new ObservationError(needsRoot(notRoot.slice('not-root '.length)));
   }
   if (missing.includes('ip') || missing.includes('bridge')) {
     return {resources: new Map(), hostRoutes: hostRoutes([]), iptables: iptablesState([]), foreign: new Map(), hostAddresses: [], hostLinks: new Set(), routesToPeers: new Map(), linkTypes: new Map(), missingTools: missing, nameservers: [], probeOutputs: new Map(), iptablesBackend: undefined, chainsInOtherBackend: undefined, iptablesRules: undefined, brNetfilter: undefined, host: NO_HOST_FACTS};

@@ -1,4 +1,5 @@
 /** How netctl reaches a node: a script in on stdin of a shell there, its output back. */
+import {needsRoot} from '../observe/script.js';
 
 export interface ScriptResult {
   readonly stdout: string;
@@ -87,6 +88,6 @@ export class LockedError extends Error {
 export class LockDeniedError extends LockedError {
   constructor(node: string, uid: string) {
     super(node, '', 0);
-    this.message = `node ${node}: netctl cannot take its lock (/run/netctl/lock): netctl needs root on the node, and its SSH user has uid ${uid}; connect as root (ssh.user in the spec, or User in your SSH configuration)`;
+    this.message = `node ${node}: netctl cannot take its lock (/run/netctl/lock): ${needsRoot(uid)}`;
   }
 }

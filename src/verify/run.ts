@@ -5,6 +5,7 @@ import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
 import {withReadiness} from '../desired/readiness.js';
+import {needsRoot} from '../observe/script.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
 import {probeReadiness} from './readiness.js';
 import {CHECK_MARK, CHECK_TIMEOUT, SERVE_TOOLS, STOP_SERVING, absentPodsIn, checksScript, notRootIn, missingToolsIn, serveScript} from './script.js';
@@ -105,7 +106,7 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
         const answer = await session.transport(node).run(checksScript(mine));
         const uid = notRootIn(answer.stdout);
         if (uid !== undefined) {
-          errorsOf.get(node)!.push(`${node}: netctl needs root on the node, and its SSH user has uid ${uid}: no check was run there; connect as root (ssh.user in the spec, or User in your SSH configuration)`);
+          errorsOf.get(node)!.push(`${node}: no check was run there: ${needsRoot(uid)}`);
           return mine.map((check) => ({check, status: 'not run', outcome: `not run: netctl needs root on ${node}`, detail: ''}));
         }
         const missing = missingToolsIn(answer.stdout);

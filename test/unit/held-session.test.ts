@@ -77,7 +77,7 @@ describe('the held session', () => {
     try {
       const answer = await session.lockAndRunScript('echo ran\n');
       expect(answer).toMatch(/^denied [1-9]\d*$/);
-      expect(LockedError.of('node1', answer as string, 0).message).toMatch(/^node node1: netctl cannot take its lock \(\/run\/netctl\/lock\): netctl needs root on the node, and its SSH user has uid [1-9]\d*; connect as root/);
+      expect(LockedError.of('node1', answer as string, 0).message).toMatch(/^node node1: netctl cannot take its lock \(\/run\/netctl\/lock\): netctl needs root on the node, and its SSH user has uid [1-9]\d*: connect as root/);
       expect(await session.runScript('echo next\n')).toEqual({stdout: 'next\n', stderr: '', exitCode: 0});
     } finally {
       session.stdin.end();
