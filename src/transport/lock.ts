@@ -82,8 +82,9 @@ interface Waiting {
  * into the error that `ready`, and any request still waiting, reject with.
  */
 export function holder(
-  process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown}>,
-  failure: (exitCode: number | undefined, lastLine: string) => Error,
+  process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown; readonly code?: string | undefined}>,
+  /** The error the session ended with; `spawnError`: the code of a process that could not start (ENOENT). */
+  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string) => Error,
 ): Holder {
   // Requests are answered in order, so one queue serves both kinds of answer.
   const waiting: Waiting[] = [];
@@ -138,7 +139,7 @@ export function holder(
     });
     process.then((result) => {
       const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
-      ended = failure(result.exitCode, last);
+      ended = failure(result.exitCode, last, result.code);
       reject(ended);
       for (const request of waiting.splice(0)) request.reject(ended);
     });

@@ -24,6 +24,9 @@ const spawnSsh = (args: string[], keepStdout: boolean) =>
   execa('ssh', args, {stdin: 'pipe', reject: false, stripFinalNewline: false, detached: true, buffer: {stdout: keepStdout, stderr: true}});
 type SshChild = ReturnType<typeof spawnSsh>;
 
+/** Why the ssh client could not run at all, when it could not. */
+const NO_SSH_CLIENT = 'the ssh command is not installed on this machine (Debian/Ubuntu package openssh-client)';
+
 /** OpenSSH exits 255 when it fails itself (connection, authentication), not the remote command. */
 const SSH_FAILED = 255;
 /** Keepalives unanswered before the shared connection counts as lost. */
@@ -235,6 +238,7 @@ export class SshTransport implements Transport {
     if (onOutput !== undefined) child.stdout.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
     child.stdin.end(script);
     const result = await child;
+    if (result.code === 'ENOENT') throw new UnreachableError(this.node, NO_SSH_CLIENT);
     const exitCode = result.exitCode ?? 1;
     if (exitCode === SSH_FAILED || result.signal !== undefined) {
       throw this.lost ?? new UnreachableError(this.node, lastLine(String(result.stderr)) || `ssh ended (${result.signal ?? `exit ${exitCode}`})`);
@@ -263,12 +267,12 @@ export class SshTransport implements Transport {
       timedOut = true;
       killGroup(child);
     }, this.connectTimeout * 1000);
-    this.master = holder(child, (exitCode, last) => {
+    this.master = holder(child, (exitCode, last, spawnError) => {
       if (this.expired !== undefined) {
         this.lost = new UnreachableError(this.node, this.expired);
         return this.lost;
       }
-      const why = timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : last || `ssh exited ${exitCode ?? '?'}`;
+      const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : last || `ssh exited ${exitCode ?? '?'}`;
       this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
       return this.lost;
     });

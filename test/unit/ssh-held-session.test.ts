@@ -90,4 +90,15 @@ describe('the held SSH session', () => {
       await transport.close();
     }
   }, 15_000);
+
+  it('says so when this machine has no ssh command', async () => {
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    process.env.PATH = join(dir, 'empty');
+    try {
+      await expect(transport.run('true\n')).rejects.toThrow('cannot reach node node1: the ssh command is not installed on this machine (Debian/Ubuntu package openssh-client)');
+    } finally {
+      process.env.PATH = `${dir}:${path ?? ''}`;
+      await transport.close();
+    }
+  });
 });
