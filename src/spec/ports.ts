@@ -20,6 +20,10 @@ export function resolvePodPorts(pod: PodDocument, path: SpecPath, report: Report
       if (earlier === undefined) names.set(port.name, j);
       else report(error('port', [...path, 'ports', j, 'name'], `port name ${port.name} is already used by ports[${earlier}] of pod ${pod.name}`));
     }
+    if (port.hostPort !== undefined || port.hostIP !== undefined) {
+      const field = port.hostPort !== undefined ? 'hostPort' : 'hostIP';
+      report(error('port', [...path, 'ports', j, field], `${field} is not supported: netctl maps no host port to a pod; reach pod ${pod.name} through a service of type NodePort (every node's address, a port of nodePortRange) or its externalIPs`));
+    }
     const key = `${protocol}/${port.containerPort}`;
     const earlier = numbers.get(key);
     if (earlier === undefined) numbers.set(key, j);

@@ -60,7 +60,10 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
     case 'additionalProperties': {
       const field = params.additionalProperty as string;
       const properties = schema.properties;
-      const known = typeof properties === 'object' && properties !== null ? Object.keys(properties) : [];
+      // Fields Kubernetes knows and netctl refuses with a reason are not offered.
+      const known = typeof properties === 'object' && properties !== null
+        ? Object.entries(properties as Record<string, Record<string, unknown>>).filter(([, field]) => field['x-refused'] !== true).map(([name]) => name)
+        : [];
       const hint = suggest(field, known);
       const where = [...path, field];
       if (known.length === 0) return at('key', where, `unknown field ${quote(field)}`);

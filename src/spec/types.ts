@@ -38,6 +38,9 @@ export interface ContainerPortDocument {
   readonly name?: string;
   readonly containerPort: number;
   readonly protocol?: Protocol;
+  /** Kubernetes' host port, which netctl refuses with the reason. */
+  readonly hostPort?: number;
+  readonly hostIP?: string;
 }
 
 export interface HttpHeader {
