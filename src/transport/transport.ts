@@ -88,6 +88,7 @@ export class LockedError extends Error {
 export class LockDeniedError extends LockedError {
   constructor(node: string, uid: string) {
     super(node, '', 0);
-    this.message = `node ${node}: netctl cannot take its lock (/run/netctl/lock): ${needsRoot(uid)}`;
+    // As root, the lock can only be unwritable because its file system is mounted read-only.
+    this.message = `node ${node}: netctl cannot take its lock (/run/netctl/lock): ${uid === '0' ? 'root may not write it there (is /run mounted read-only?)' : needsRoot(uid)}`;
   }
 }

@@ -79,6 +79,8 @@ describe('the held session', () => {
       expect(answer).toMatch(/^denied [1-9]\d*$/);
       expect(LockedError.of('node1', answer as string, 0).message).toMatch(/^node node1: netctl cannot take its lock \(\/run\/netctl\/lock\): netctl needs root on the node, and its SSH user has uid [1-9]\d*: connect as root/);
       expect(await session.runScript('echo next\n')).toEqual({stdout: 'next\n', stderr: '', exitCode: 0});
+      // Root is denied only by the file system itself.
+      expect(LockedError.of('node1', 'denied 0', 0).message).toBe('node node1: netctl cannot take its lock (/run/netctl/lock): root may not write it there (is /run mounted read-only?)');
     } finally {
       session.stdin.end();
       await session.ended;
