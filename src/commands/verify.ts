@@ -10,7 +10,7 @@ import {runVerify} from '../verify/run.js';
 
 export default class Verify extends Command {
   static override summary = 'Test the applied network for real: pings and TCP connects between pods, nodes and services.';
-  static override description = 'From every pod to one pod on every other node and on its own node, pod to node and node to pod, every TCP service port on its cluster IP (and node port) from a pod on another node, and a don\'t-fragment ping at the pod MTU between nodes. Uses ping and bash on the nodes; --serve starts a TCP responder (socat) in each endpoint pod for the duration of the check. Exit 1 on any failure.';
+  static override description = 'From every pod to one pod on every other node and on its own node, pod to node and node to pod, every TCP service port on its cluster IP (and node port) from a pod on another node (a port whose pods are all not ready, by their readiness probes run first, must refuse), and a don\'t-fragment ping at the pod MTU between nodes. Uses ping and bash on the nodes; --serve starts a TCP responder (socat) in each endpoint pod for the duration of the check. Exit 1 on any failure.';
   static override examples = ['<%= config.bin %> verify -f cluster.yaml --serve', '<%= config.bin %> verify -f cluster.yaml --junit verify.xml', '<%= config.bin %> verify -f cluster.yaml --serve --graph verify.svg'];
 
   static override flags = {
