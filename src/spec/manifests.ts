@@ -15,6 +15,13 @@ function isManifest<T extends {readonly name: string; readonly namespace?: strin
 
 const isNamespaceManifest = (item: NamespaceDocument | NamespaceManifestDocument): item is NamespaceManifestDocument => 'metadata' in item;
 
+/** A namespace's name and labels, the rest of its manifest left behind. */
+function unwrapNamespace(item: NamespaceDocument | NamespaceManifestDocument): NamespaceDocument {
+  if (!isNamespaceManifest(item)) return item;
+  const {name, labels} = item.metadata;
+  return {name, ...(labels === undefined ? {} : {labels})};
+}
+
 function unwrap<T extends {readonly name: string; readonly namespace?: string}>(item: T | ManifestDocument<T>): T {
   if (!isManifest(item)) return item;
   const {name, namespace} = item.metadata;
@@ -34,17 +41,17 @@ export function unwrapManifests(written: WrittenSpecDocument): {document: SpecDo
     ...written,
     spec: {
       ...rest,
-      ...(namespaces === undefined ? {} : {namespaces: namespaces.map((n) => (isNamespaceManifest(n) ? {name: n.metadata.name, ...(n.metadata.labels === undefined ? {} : {labels: n.metadata.labels})} : n))}),
+      ...(namespaces === undefined ? {} : {namespaces: namespaces.map(unwrapNamespace)}),
       ...(services === undefined ? {} : {services: services.map(unwrap)}),
       ...(networkPolicies === undefined ? {} : {networkPolicies: networkPolicies.map(unwrap)}),
     },
   };
   const original = (path: SpecPath): SpecPath => {
-    const [root, list, index, field, ...rest] = path;
+    const [root, list, index, field, ...deeper] = path;
     if (root !== 'spec' || typeof index !== 'number' || field === undefined) return path;
     if (!(wrapped.get(String(list))?.has(index) ?? false)) return path;
     const inMetadata = list === 'namespaces' || field === 'name' || field === 'namespace';
-    return ['spec', list!, index, inMetadata ? 'metadata' : 'spec', field, ...rest];
+    return ['spec', list!, index, inMetadata ? 'metadata' : 'spec', field, ...deeper];
   };
   return {document, original};
 }
