@@ -63,16 +63,16 @@ function iptablesDump(chains: readonly string[] | undefined): string[] {
 
 const PREAMBLE = ['export LC_ALL=C', `sec() { printf '\\n${SECTION} %s\\n' "$*"; }`];
 
-/**
- * A line that runs `action` (with the user's uid in $uid) unless the script runs as root: netctl needs
- * root on a node, and as another user every tool in /usr/sbin looks missing (not on its PATH) and every
- * read comes back empty. Read from the shell's own status, starting no process.
- */
 /** What netctl says of a node whose SSH user is not root. */
 export function needsRoot(uid: string): string {
   return `netctl needs root on the node, and its SSH user has uid ${uid}: connect as root (ssh.user in the spec, or User in your SSH configuration)`;
 }
 
+/**
+ * A line that runs `action` (with the user's uid in $uid) unless the script runs as root: netctl needs
+ * root on a node, and as another user every tool in /usr/sbin looks missing (not on its PATH) and every
+ * read comes back empty. Read from the shell's own status, starting no process.
+ */
 export function unlessRoot(action: string): string {
   return `while read -r key _ uid _; do [ "$key" = Uid: ] && { [ "$uid" = 0 ] || { ${action}; }; break; }; done </proc/self/status`;
 }
