@@ -4,6 +4,8 @@ import {hash} from 'node:crypto';
 export const BRIDGE = 'netctl0';
 /** Name of a pod's interface inside its namespace. */
 export const POD_INTERFACE = 'eth0';
+/** Where `ip netns` keeps the namespaces it names: a pod is on its node while `NETNS_DIR/<pod>` is. */
+export const NETNS_DIR = '/run/netns';
 
 export function vxlanName(vni: number): string {
   return `netctl.${vni}`;

@@ -4,6 +4,7 @@
  * namespace. Each is bounded by its timeoutSeconds. They ride in the node's read round trip, or (in
  * the reconcile loop) in a round trip of their own over the held connection.
  */
+import {NETNS_DIR} from '../desired/names.js';
 import {formatAddress} from '../net/ipv4.js';
 import type {HttpHeader, Pod, Probe} from '../spec/types.js';
 import {shellQuote} from '../shell/quote.js';
@@ -60,7 +61,7 @@ const ABSENT = 'absent';
  */
 export function probeScript(pods: readonly Pod[]): string[] {
   return pods.filter((p) => p.readinessProbe !== undefined).map((pod) =>
-    `printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; if [ -e ${shellQuote(`/run/netns/${pod.name}`)} ]; then ` +
+    `printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; if [ -e ${NETNS_DIR}/${shellQuote(pod.name)} ]; then ` +
     `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"; else echo ${ABSENT}; fi`);
 }
 

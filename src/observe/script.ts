@@ -2,6 +2,7 @@
  * The read-only script that dumps, in one round trip, everything netctl needs to know about a node,
  * as JSON where the tools offer it. Sections start with a `@@netctl <name> [arg]` line.
  */
+import {NETNS_DIR} from '../desired/names.js';
 import {shellQuote} from '../shell/quote.js';
 import type {Pod} from '../spec/types.js';
 import {dnsDump} from './dns.js';
@@ -109,7 +110,7 @@ export function observeScript(options: ObserveOptions): string {
     // namespace and command made reading 1,000 pods take 13 s).
     // The names come from ip's directory of named namespaces by a glob, and the batch from a here-document:
     // no process but ip (process creation is what reading a node costs most).
-    'for ns in /run/netns/*; do [ -e "$ns" ] || continue; ns=${ns##*/}',
+    `for ns in ${NETNS_DIR}/*; do [ -e "$ns" ] || continue; ns=\${ns##*/}`,
     `  sec ns "$ns"; ip -n "$ns" -N -d -j -batch - <<'NETCTL_NS'`,
     'link show',
     'addr show',

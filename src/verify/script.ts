@@ -1,4 +1,5 @@
 /** Node-side scripts of `netctl verify`: run a node's checks in one round trip; serve and stop responders. */
+import {NETNS_DIR} from '../desired/names.js';
 import {unlessRoot} from '../observe/script.js';
 import {shellQuote} from '../shell/quote.js';
 import type {HostTool} from '../host/packages.js';
@@ -8,8 +9,6 @@ export const CHECK_MARK = '@@check';
 const MISSING_MARK = '@@missing';
 const ABSENT_POD_MARK = '@@absent-pod';
 const NOT_ROOT_MARK = '@@not-root';
-/** Where `ip netns` keeps the namespaces it names, and so each pod's. */
-const NETNS_DIR = '/run/netns';
 /** What `--serve` runs on an endpoint's node. */
 export const SERVE_TOOLS: readonly HostTool[] = ['socat', 'ss', 'setsid'];
 const PIDS = '/run/netctl/verify-serve.pids';
