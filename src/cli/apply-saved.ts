@@ -3,29 +3,17 @@
  * spec file and every node are as they were when the plan was made.
  */
 import type {Command} from '@oclif/core/command';
-import {UnreadableFileError, readTextFile} from '../spec/load.js';
 import {lockAndRead, planReads, readCluster, type ClusterPlan} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {describeDrift, fingerprint} from '../plan/fingerprint.js';
 import type {NodePlan} from '../plan/node-plan.js';
-import {SavedPlanError, changesDiffer, parseSavedPlan} from '../plan/saved-plan.js';
+import {changesDiffer} from '../plan/saved-plan.js';
 import {observedResources} from '../observe/parse.js';
-import {loadSpecOrExit, type ChangeOptions} from './common.js';
+import {loadSavedPlanOrExit, loadSpecOrExit, type ChangeOptions} from './common.js';
 import {applyPlanned, reportLocked} from './run-changes.js';
 
 export async function applySavedPlan(command: Command, planFile: string, options: ChangeOptions): Promise<void> {
-  let saved;
-  try {
-    saved = parseSavedPlan(await readTextFile(planFile), planFile);
-  } catch (error) {
-    if (error instanceof UnreadableFileError) {
-      process.stderr.write(`${error.file}: error: cannot read: ${error.reason}\n`);
-      return command.exit(2);
-    }
-    if (!(error instanceof SavedPlanError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
-    return command.exit(1);
-  }
+  const saved = await loadSavedPlanOrExit(command, planFile);
   const {cluster, sha256} = await loadSpecOrExit(command, saved.spec.file);
   if (sha256 !== saved.spec.sha256) {
     process.stderr.write(`error: the spec ${saved.spec.file} changed since the plan was made (${saved.createdAt}); nothing was applied: make a new plan\n`);

@@ -4,7 +4,8 @@ import type {Command} from '@oclif/core/command';
 import {DEFAULT_CONNECT_TIMEOUT} from '../engine/session.js';
 import type {Confirmation} from '../engine/engine.js';
 import {checkSpecFile} from '../spec/check.js';
-import {UnreadableFileError} from '../spec/load.js';
+import {SavedPlanError, parseSavedPlan, type SavedPlan} from '../plan/saved-plan.js';
+import {UnreadableFileError, readTextFile} from '../spec/load.js';
 import {suggest} from '../spec/suggest.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {renderValidation} from '../ui/validate-report.js';
@@ -85,6 +86,23 @@ export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, fla
   return mine;
 }
 
+/** A saved plan (`plan --out`), checked; exits 2 when its file cannot be read, 1 when it is no plan. */
+export async function loadSavedPlanOrExit(command: Command, file: string): Promise<SavedPlan> {
+  try {
+    return parseSavedPlan(await readTextFile(file), file);
+  } catch (error) {
+    if (error instanceof UnreadableFileError) return unreadable(command, error);
+    if (!(error instanceof SavedPlanError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return command.exit(1);
+  }
+}
+
+function unreadable(command: Command, error: UnreadableFileError): never {
+  process.stderr.write(`${error.file}: error: cannot read: ${error.reason}\n`);
+  return command.exit(2);
+}
+
 /** Loads and checks the spec; on any error prints every problem and exits 1 (2 when unreadable). */
 export async function loadClusterOrExit(command: Command, file: string): Promise<ClusterNetwork> {
   return (await loadSpecOrExit(command, file)).cluster;
@@ -103,7 +121,6 @@ export async function loadSpecOrExit(command: Command, file: string): Promise<{c
     return command.exit(1);
   } catch (cause) {
     if (!(cause instanceof UnreadableFileError)) throw cause;
-    process.stderr.write(`${file}: error: cannot read: ${cause.reason}\n`);
-    return command.exit(2);
+    return unreadable(command, cause);
   }
 }

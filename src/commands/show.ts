@@ -3,12 +3,11 @@ import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
-import {UnreadableFileError, readTextFile} from '../spec/load.js';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {loadClusterOrExit, loadSavedPlanOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {observeCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {ChangeList} from '../plan/change-list.js';
-import {SavedPlanError, parseSavedPlan, savedPlanStatus} from '../plan/saved-plan.js';
+import {savedPlanStatus} from '../plan/saved-plan.js';
 import {colorsFor} from '../ui/colors.js';
 import {planDocument, renderPlanText} from '../ui/plan-view.js';
 import {renderState, stateDocument} from '../ui/state-view.js';
@@ -28,27 +27,16 @@ export default class Show extends Command {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Show);
     if (args.plan !== undefined) {
-      let matches = false;
-      try {
-        const saved = parseSavedPlan(await readTextFile(args.plan), args.plan);
-        // Rendered from the changes apply would check, not from the summary stored beside them.
-        const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n, changes: ChangeList.of(n.changes)}))});
-        const spec = await readFile(saved.spec.file).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
-        matches = spec === saved.spec.sha256;
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify({...document, spec: {file: saved.spec.file, matches}}, null, 2)}\n`);
-        } else {
-          process.stdout.write(renderPlanText(document, colorsFor(process.stdout)));
-          process.stdout.write(`\n${savedPlanStatus(saved.spec.file, spec === undefined ? 'unreadable' : matches ? 'matches' : 'changed')}\n`);
-        }
-      } catch (error) {
-        if (error instanceof UnreadableFileError) {
-          process.stderr.write(`${error.file}: error: cannot read: ${error.reason}\n`);
-          this.exit(2);
-        }
-        if (!(error instanceof SavedPlanError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
-        this.exit(1);
+      const saved = await loadSavedPlanOrExit(this, args.plan);
+      // Rendered from the changes apply would check, not from the summary stored beside them.
+      const document = planDocument({intent: saved.intent, nodes: saved.nodes.map((n) => ({status: 'planned' as const, ...n, changes: ChangeList.of(n.changes)}))});
+      const spec = await readFile(saved.spec.file).then((bytes) => createHash('sha256').update(bytes).digest('hex'), () => undefined);
+      const matches = spec === saved.spec.sha256;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({...document, spec: {file: saved.spec.file, matches}}, null, 2)}\n`);
+      } else {
+        process.stdout.write(renderPlanText(document, colorsFor(process.stdout)));
+        process.stdout.write(`\n${savedPlanStatus(saved.spec.file, spec === undefined ? 'unreadable' : matches ? 'matches' : 'changed')}\n`);
       }
       if (!matches) this.exit(1);
       return;
