@@ -68,7 +68,7 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       const where = [...path, field];
       if (known.length === 0) return at('key', where, `unknown field ${quote(field)}`);
       // A label written straight under a policy's selector, as a service's selector takes them.
-      if (known.includes('matchLabels') && !known.includes(field) && typeof problem.data === 'object' && problem.data !== null) {
+      if (known.includes('matchLabels') && typeof problem.data === 'object' && problem.data !== null) {
         const value = (problem.data as Record<string, unknown>)[field];
         if (typeof value === 'string') return at('key', where, `unknown field ${quote(field)}: a policy's ${String(path.at(-1))} is a LabelSelector, as in Kubernetes: write ${String(path.at(-1))}: {matchLabels: {${field}: ${value}}}`);
       }
