@@ -5,6 +5,13 @@ import type {IptablesTable} from '../resources/model.js';
 
 export const comment = (text: string) => ['-m', 'comment', '--comment', text];
 
+/**
+ * Node ports are served on a node's addresses but not on 127.0.0.0/8: a connection to localhost that
+ * is DNATed to a pod is a martian the kernel drops (unless route_localnet is set, which kube-proxy's
+ * iptables mode does and its nftables mode does not), so it would hang instead of being refused.
+ */
+export const NOT_LOOPBACK = ['!', '-d', '127.0.0.0/8'];
+
 /** A chain of netctl's with its rules in order, and a jump to it first in each given built-in chain. */
 export function ownChain(table: IptablesTable, chain: string, jumpedFrom: readonly string[] | undefined, rules: readonly (readonly string[])[]): IptablesResource[] {
   return [

@@ -25,7 +25,7 @@ import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork, Endpoint, Service, ServicePort} from '../spec/types.js';
 import {serviceIdentity} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
-import {hashedChain, ownChain} from './iptables.js';
+import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 import {localRules} from './traffic-policy.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
@@ -100,7 +100,7 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       if (endpoints.length === 0) {
         rejectRules.push(['-d', clusterIP, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         if (port.nodePort !== undefined) {
-          rejectRules.push(['-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+          rejectRules.push([...NOT_LOOPBACK, '-p', proto, ...comment(`${label} has no endpoints`), '-m', 'addrtype', '--dst-type', 'LOCAL', ...nodePortMatch, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
         }
         for (const ip of externalIPs) {
           rejectRules.push(['-d', ip, '-p', proto, ...comment(`${label} has no endpoints`), ...match(port.port), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
@@ -167,7 +167,7 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       }
     }
   }
-  serviceRules.push([...comment('node ports'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN]);
+  serviceRules.push([...NOT_LOOPBACK, ...comment('node ports'), '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NODEPORTS_CHAIN]);
 
   return [
     ...ownChain('nat', SERVICES_CHAIN, ['PREROUTING', 'OUTPUT'], serviceRules),

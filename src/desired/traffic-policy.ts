@@ -15,7 +15,7 @@ import type {IptablesResource} from '../resources/iptables.js';
 import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
 import {serviceIdentity} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
-import {hashedChain, ownChain} from './iptables.js';
+import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 
 /** One service port as services.ts builds its rules. */
 export interface PolicedPort {
@@ -96,7 +96,7 @@ export function localRules(cluster: ClusterNetwork, p: PolicedPort): LocalRules 
       [...nodePortOf, ...fromHere, ...dport, '-j', 'RETURN'],
       ...nodes.map((l) => ['-d', l.address, ...nodePortOf, ...dport, '-j', l.chain]),
     ];
-    drop.push([...p.protocol, ...p.said('has no local endpoints'), '-m', 'addrtype', '--dst-type', 'LOCAL', ...dport, '-j', 'DROP']);
+    drop.push([...NOT_LOOPBACK, ...p.protocol, ...p.said('has no local endpoints'), '-m', 'addrtype', '--dst-type', 'LOCAL', ...dport, '-j', 'DROP']);
   }
   return {chains, clusterIP, nodePort, drop};
 }

@@ -110,6 +110,12 @@ suite('services on a 3-node lab', () => {
     }
   });
 
+  it('does not serve node ports on 127.0.0.1, where DNAT to a pod would leave the connection hanging', async () => {
+    const result = await lab.onNode(1, tcpClient('127.0.0.1', 30080), {reject: false});
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Connection refused');
+  });
+
   it('keeps a client on one endpoint with ClientIP affinity', async () => {
     const seen = await requests(20, '10.96.0.11', 80);
     expect([...seen.values()]).toEqual([20]);

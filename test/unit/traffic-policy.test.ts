@@ -101,7 +101,7 @@ describe('externalTrafficPolicy Local', () => {
   });
 
   it('drops node-port traffic that no endpoint of its node took; cluster IP traffic still goes to every endpoint', () => {
-    expect(rulesOf(c, 'filter', REJECT_CHAIN)).toEqual(['-p tcp -m comment --comment netctl: web/http has no local endpoints -m addrtype --dst-type LOCAL -m tcp --dport 30080 -j DROP']);
+    expect(rulesOf(c, 'filter', REJECT_CHAIN)).toEqual(['! -d 127.0.0.0/8 -p tcp -m comment --comment netctl: web/http has no local endpoints -m addrtype --dst-type LOCAL -m tcp --dport 30080 -j DROP']);
     expect(rulesOf(c, 'nat', svc)).toHaveLength(4);
   });
 });
