@@ -5,10 +5,13 @@
  * `<a-b-c-d>.<ns>.pod.<domain>` for every pod. The zone is the same on every node; each node serves it
  * on its pods' gateway, and each pod's resolv.conf points there.
  */
-import {formatAddress, type Cidr} from '../net/ipv4.js';
+import {formatAddress, formatCidr, type Cidr} from '../net/ipv4.js';
 import type {DnsHosts, DnsServer, PodResolver, SrvRecord} from '../resources/dns.js';
+import type {IptablesResource} from '../resources/iptables.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 import {perCluster, podsOf, type NodeContext} from './context.js';
+import {comment, ownChain} from './iptables.js';
+import {BRIDGE, VETH_PREFIX} from './names.js';
 
 /** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
 const NDOTS = 5;
@@ -86,6 +89,25 @@ export function dnsAddress(cluster: ClusterNetwork, node: Node): string {
 export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodResolver {
   const domain = cluster.dns!.domain;
   return {kind: 'pod-resolver', ns: '', pod: pod.name, nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
+}
+
+export const DNS_CHAIN = 'NETCTL-DNS';
+
+/**
+ * Pods' queries to their node's DNS server are accepted before the host's own INPUT rules, as
+ * NodeLocal DNSCache does for its address: a host whose firewall drops what it does not know (INPUT
+ * policy DROP, ufw, firewalld) would otherwise cut every pod off from names. Only what pods send to
+ * port 53 of an address of the link they come in on: the bridge's gateway, or in underlay mode (pods
+ * behind their own veths) the node's address.
+ */
+export function dnsFirewall(cluster: ClusterNetwork): IptablesResource[] {
+  if (cluster.dns === undefined) return [];
+  const pods = formatCidr(cluster.clusterCIDR);
+  const from = cluster.mode === 'underlay' ? ['-i', `${VETH_PREFIX}+`] : ['-i', BRIDGE];
+  const toNode = cluster.mode === 'underlay' ? ['-m', 'addrtype', '--dst-type', 'LOCAL'] : ['-m', 'addrtype', '--dst-type', 'LOCAL', '--limit-iface-in'];
+  return ownChain('filter', DNS_CHAIN, ['INPUT'], (['udp', 'tcp'] as const).map((proto) => (
+    ['-s', pods, ...from, '-p', proto, ...toNode, '-m', proto, '--dport', '53', ...comment('netctl: DNS queries from pods'), '-j', 'ACCEPT']
+  )));
 }
 
 /** The node's DNS objects: none without a `dns` block. They need only the node's nameservers of its facts. */

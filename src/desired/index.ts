@@ -4,7 +4,7 @@ import {iptablesState, type IptablesState} from '../resources/iptables.js';
 import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
-import {dns} from './dns.js';
+import {dns, dnsFirewall} from './dns.js';
 import {perCluster, type NodeContext, type NodeFacts} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay, overlayRoutes} from './overlay.js';
@@ -24,7 +24,7 @@ export interface DesiredState {
   readonly iptables: IptablesState;
 }
 
-const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster), ...policies(cluster)]));
+const iptablesOf = perCluster((cluster: ClusterNetwork) => iptablesState([...forwarding(cluster), ...masquerade(cluster), ...services(cluster), ...policies(cluster), ...dnsFirewall(cluster)]));
 
 /** netctl's iptables chains and jumps, the same on every node of the cluster. */
 export function desiredIptables(cluster: ClusterNetwork): IptablesState {

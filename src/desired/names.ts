@@ -11,9 +11,12 @@ export function vxlanName(vni: number): string {
   return `netctl.${vni}`;
 }
 
+/** What every host end of a pod's veth pair starts with. */
+export const VETH_PREFIX = 'nc';
+
 /** Host end of a pod's veth pair: `nc` and a hash of the pod name (pod names are too long for links). */
 export function vethName(pod: string): string {
-  return `nc${hash('sha256', pod, 'hex').slice(0, 11)}`;
+  return `${VETH_PREFIX}${hash('sha256', pod, 'hex').slice(0, 11)}`;
 }
 
 /**

@@ -90,6 +90,23 @@ suite('cluster DNS', () => {
     expect(['web-1', 'web-2']).toContain(answer.stdout.trim());
   });
 
+  it('answers pods on a node whose firewall drops what it does not know (INPUT policy DROP), over UDP and TCP', async () => {
+    const firewall = [
+      ['-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
+      ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT'],
+      ['-A', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'ACCEPT'],
+    ];
+    for (const rule of firewall) await lab.onNode(1, ['iptables', ...rule]);
+    await lab.onNode(1, ['iptables', '-P', 'INPUT', 'DROP']);
+    try {
+      expect((await inClient('dig', '+short', '+tries=1', '+time=2', 'web.shop.svc.cluster.local')).stdout.trim()).toBe(webIP);
+      expect((await inClient('dig', '+short', '+tcp', '+tries=1', '+time=2', 'web.shop.svc.cluster.local')).stdout.trim()).toBe(webIP);
+    } finally {
+      await lab.onNode(1, ['iptables', '-P', 'INPUT', 'ACCEPT']);
+      for (const rule of firewall) await lab.onNode(1, ['iptables', '-D', ...rule.slice(1)]);
+    }
+  });
+
   it('binds port 53 only on the pods\' gateway of each node, UDP and TCP', async () => {
     for (const node of [1, 2]) {
       const {stdout} = await lab.onNode(node, ['ss', '-Hlntu', 'sport = :53']);

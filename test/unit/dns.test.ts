@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {rollbackScript} from '../../src/apply/transaction.js';
 import {applyScript} from '../../src/apply/script.js';
-import {dns} from '../../src/desired/dns.js';
+import {dns, dnsFirewall} from '../../src/desired/dns.js';
 import {formatAddress} from '../../src/net/ipv4.js';
 import {parseObservation} from '../../src/observe/parse.js';
 import {planNode} from '../../src/plan/node-plan.js';
@@ -97,6 +97,20 @@ describe('the cluster zone', () => {
 
   it('is absent without a dns block', () => {
     expect(dns({cluster: {...cluster, dns: undefined}, node: node1!, facts})).toEqual([]);
+    expect(dnsFirewall({...cluster, dns: undefined})).toEqual([]);
+  });
+});
+
+describe('pods\' queries through a host firewall', () => {
+  const rules = (c: typeof cluster) => dnsFirewall(c).flatMap((r) => (r.kind === 'iptables-chain' ? r.rules.map((rule) => rule.join(' ')) : []));
+
+  it('are accepted first in INPUT, to port 53 of an address of the bridge they come in on only', () => {
+    expect(dnsFirewall(cluster).filter((r) => r.kind === 'iptables-rule').map((r) => r.kind === 'iptables-rule' && `${r.table} ${r.chain}`)).toEqual(['filter INPUT']);
+    expect(rules(cluster)).toEqual(['udp', 'tcp'].map((p) => `-s 10.244.0.0/16 -i netctl0 -p ${p} -m addrtype --dst-type LOCAL --limit-iface-in -m ${p} --dport 53 -m comment --comment netctl: DNS queries from pods -j ACCEPT`));
+  });
+
+  it('come in on the pods\' own veths in underlay mode, to the node\'s address', () => {
+    expect(rules({...cluster, mode: 'underlay'})).toEqual(['udp', 'tcp'].map((p) => `-s 10.244.0.0/16 -i nc+ -p ${p} -m addrtype --dst-type LOCAL -m ${p} --dport 53 -m comment --comment netctl: DNS queries from pods -j ACCEPT`));
   });
 });
 
