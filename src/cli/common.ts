@@ -64,26 +64,38 @@ export function exitWithError(command: Command, message: string, code: number): 
  * The nodes a command works on: the targeted ones (or all), of the given shard (or all). Exits 1 naming
  * an unknown target, 2 for a malformed shard; an empty shard is said and ends the command with 0.
  */
-export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, flags: {target?: readonly string[] | undefined; shard?: string | undefined}): string[] {
+export function targetNodesOrExit(command: Command, cluster: ClusterNetwork, flags: TargetFlags): string[] {
+  const targets = resolveTargets(cluster, flags);
+  if (!('problem' in targets)) return targets.nodes;
+  if (targets.exitCode === 0) {
+    process.stderr.write(`${targets.problem}\n`);
+    return command.exit(0);
+  }
+  return exitWithError(command, targets.problem, targets.exitCode);
+}
+
+export interface TargetFlags {
+  readonly target?: readonly string[] | undefined;
+  readonly shard?: string | undefined;
+}
+
+/** The nodes of `cluster` that --target and --shard pick, or why there are none (and the exit code that says it). */
+export function resolveTargets(cluster: ClusterNetwork, flags: TargetFlags): {nodes: string[]} | {problem: string; exitCode: 0 | 1 | 2} {
   const names = cluster.nodes.map((n) => n.name);
   const targets = flags.target ?? [];
   for (const target of targets) {
     if (!names.includes(target)) {
       const hint = suggest(target, names);
-      process.stderr.write(`error: --target ${target}: the spec has no such node${hint === undefined ? '' : ` (did you mean ${hint}?)`}\n`);
-      command.exit(1);
+      return {problem: `--target ${target}: the spec has no such node${hint === undefined ? '' : ` (did you mean ${hint}?)`}`, exitCode: 1};
     }
   }
   const targeted = targets.length === 0 ? names : names.filter((n) => targets.includes(n));
-  if (flags.shard === undefined) return targeted;
+  if (flags.shard === undefined) return {nodes: targeted};
   const shard = parseShard(flags.shard);
-  if (typeof shard === 'string') return exitWithError(command, shard, 2);
+  if (typeof shard === 'string') return {problem: shard, exitCode: 2};
   const mine = targeted.filter((n) => shardOf(n, shard.count) === shard.index);
-  if (mine.length === 0) {
-    process.stderr.write(`shard ${shard.index}/${shard.count} holds none of the ${targeted.length} node${targeted.length === 1 ? '' : 's'}: nothing to do\n`);
-    return command.exit(0);
-  }
-  return mine;
+  if (mine.length === 0) return {problem: `shard ${shard.index}/${shard.count} holds none of the ${targeted.length} node${targeted.length === 1 ? '' : 's'}: nothing to do`, exitCode: 0};
+  return {nodes: mine};
 }
 
 /** A saved plan (`plan --out`), checked; exits 2 when its file cannot be read, 1 when it is no plan. */

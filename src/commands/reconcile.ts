@@ -1,14 +1,14 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import {changeFlags, changeOptions, loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, changeOptions, loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {durationFlag} from '../cli/duration.js';
-import {Reconciler, type ReconcileEvent} from '../engine/reconcile.js';
-import {Session} from '../engine/session.js';
+import {reconcileFollowing} from '../cli/reconcile-run.js';
+import type {ReconcileEvent} from '../engine/reconcile.js';
 import {renderEvent} from '../ui/reconcile-view.js';
 
 export default class Reconcile extends Command {
   static override summary = 'Keep the network true until stopped: probe pods, follow readiness, repair drift.';
-  static override description = 'Runs where netctl runs, over one SSH connection per node kept for its lifetime: probes every pod at its readinessProbe period (thresholds as in Kubernetes; a pod starts not ready), applies endpoint changes at most once per --min-sync, re-reads every node and repairs drift every --resync (as kube-proxy\'s sync period), and reconnects to nodes that went away. Changes go through the same transaction, verification, rollback and confirmation as apply; node locks are held only while nodes change. One line per event (--json: one JSON object per line). SIGINT or SIGTERM ends it with exit 0, leaving the network as it is.';
+  static override description = 'Runs where netctl runs, over one SSH connection per node kept for its lifetime: probes every pod at its readinessProbe period (thresholds as in Kubernetes; a pod starts not ready), applies endpoint changes at most once per --min-sync, re-reads every node and repairs drift every --resync (as kube-proxy\'s sync period), and reconnects to nodes that went away. It follows the spec file: a valid change saved to it is taken up (and applied) within a second, so an apply of the edited spec is never undone; an invalid one is reported and the spec as it was is kept. Changes go through the same transaction, verification, rollback and confirmation as apply; node locks are held only while nodes change. One line per event (--json: one JSON object per line). SIGINT or SIGTERM ends it with exit 0, leaving the network as it is.';
   static override examples = [
     '<%= config.bin %> reconcile -f cluster.yaml',
     '<%= config.bin %> reconcile -f cluster.yaml --min-sync 500ms --resync 2m --json',
@@ -24,25 +24,20 @@ export default class Reconcile extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Reconcile);
-    const cluster = await loadClusterOrExit(this, flags.file);
+    const {cluster, sha256} = await loadSpecOrExit(this, flags.file);
+    const nodes = targetNodesOrExit(this, cluster, flags);
     const options = changeOptions(flags);
-    const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: options.connectTimeoutSeconds});
     const emit = (event: ReconcileEvent) => {
       const time = new Date().toISOString();
       process.stdout.write(flags.json ? `${JSON.stringify({time, ...event})}\n` : `${time} ${renderEvent(event)}\n`);
     };
-    const stop = new AbortController();
-    try {
-      const reconciler = new Reconciler(session, cluster, {
-        minSyncMs: flags['min-sync'],
-        resyncMs: flags.resync,
-        parallelism: options.parallelism,
-        lockTimeoutSeconds: options.lockTimeoutSeconds,
-        confirm: options.confirm,
-      }, emit);
-      await session.gracefully(() => stop.abort(), () => reconciler.run(stop.signal));
-    } finally {
-      await session.close();
-    }
+    await reconcileFollowing({file: flags.file, cluster, sha256, nodes, targets: flags}, {
+      minSyncMs: flags['min-sync'],
+      resyncMs: flags.resync,
+      parallelism: options.parallelism,
+      lockTimeoutSeconds: options.lockTimeoutSeconds,
+      confirm: options.confirm,
+      connectTimeoutSeconds: options.connectTimeoutSeconds,
+    }, emit);
   }
 }

@@ -26,6 +26,8 @@ export type ReconcileEvent =
   | {readonly event: 'change-failed'; readonly node: string; readonly error: string}
   | {readonly event: 'node-lost' | 'node-back'; readonly node: string; readonly detail: string}
   | {readonly event: 'sync-postponed'; readonly reason: string}
+  | {readonly event: 'spec-changed'; readonly file: string}
+  | {readonly event: 'spec-not-taken'; readonly file: string; readonly problems: readonly string[]}
   | {readonly event: 'stopped'};
 
 export interface ReconcileOptions {
@@ -38,6 +40,11 @@ export interface ReconcileOptions {
   readonly confirm: Confirmation | undefined;
   /** Milliseconds between two attempts to reach a lost node again. */
   readonly reconnectMs?: number;
+  /**
+   * Asked between two steps of the loop: true ends the run so that a changed spec is taken up (the
+   * loop does not change nodes for a spec its user has replaced).
+   */
+  readonly specChanged?: () => Promise<boolean>;
 }
 
 /** The loop's clock and sleep: real ones, or a test's. */
@@ -87,9 +94,11 @@ export class Reconciler {
     this.tracker = new ReadinessTracker(cluster.pods.filter((p) => nodes.has(p.node)), clock.now());
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  /** Runs until `signal` ('stopped') or until the spec changed ('spec-changed'). */
+  async run(signal: AbortSignal): Promise<'stopped' | 'spec-changed'> {
     this.emit({event: 'started', nodes: this.session.transports.size, probes: this.cluster.pods.filter((p) => p.readinessProbe !== undefined).length});
     while (!signal.aborted) {
+      if (await this.options.specChanged?.()) return 'spec-changed';
       const now = this.clock.now();
       this.reconnect(now);
       await this.probeDue(now);
@@ -100,6 +109,7 @@ export class Reconciler {
       await this.clock.sleep(this.idle(), signal);
     }
     this.emit({event: 'stopped'});
+    return 'stopped';
   }
 
   /** How long nothing is due. */

@@ -19,7 +19,8 @@ export function renderValidation(results: readonly FileResult[], format: Validat
   }
 }
 
-function line(file: string, d: Diagnostic): string {
+/** One diagnostic as one line: `FILE:LINE:COLUMN SEVERITY: MESSAGE (at PATH)`. */
+export function diagnosticLine(file: string, d: Diagnostic): string {
   const at = d.path.length === 0 ? '' : ` (at ${formatPath(d.path)})`;
   return `${file}:${d.line ?? 1}:${d.column ?? 1} ${d.severity}: ${d.message}${at}`;
 }
@@ -35,7 +36,7 @@ function renderText(results: readonly FileResult[], strict: boolean): string {
       continue;
     }
     for (const d of result.diagnostics) {
-      out.push(line(result.file, d));
+      out.push(diagnosticLine(result.file, d));
       if (d.severity === 'error') errors++;
       else warnings++;
     }

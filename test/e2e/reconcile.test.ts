@@ -172,6 +172,28 @@ suite('netctl reconcile', () => {
     await waitFor(async () => (await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode === 0, 'every node to be in sync', 20);
   });
 
+  it('follows the spec file: takes up a valid change, so an apply of it is not undone, and keeps the spec it has when a change is invalid', async () => {
+    const hasPod = async (pod: string) => (await lab.onNode(1, ['test', '-e', `/run/netns/${pod}`], {reject: false})).exitCode === 0;
+    const original = readFileSync(file, 'utf8');
+    const since = events.length;
+    const changes = () => events.slice(since).filter((e) => e.event === 'spec-changed').length;
+    const withLate = (node: string) => original.replace('    - {name: client, node: node1}\n', `    - {name: client, node: node1}\n    - {name: late, node: ${node}}\n`);
+    try {
+      // The user's workflow: edit the spec, apply it. The loop then reconciles the edited spec.
+      writeFileSync(file, withLate('node1'));
+      expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+      await waitFor(() => changes() === 1, 'the loop to take up the changed spec', MARGIN);
+      writeFileSync(file, withLate('Node-1'));
+      await waitFor(() => events.slice(since).some((e) => e.event === 'spec-not-taken' && String((e.problems as string[])[0]).includes('spec.pods[4].node')), 'the loop to refuse an invalid spec', MARGIN);
+      expect(changes()).toBe(1);
+      expect(await hasPod('late')).toBe(true);
+    } finally {
+      writeFileSync(file, original);
+    }
+    await waitFor(() => changes() === 2, 'the loop to take up the spec as it was', MARGIN);
+    await waitFor(async () => !(await hasPod('late')), 'the loop to remove the pod the spec no longer has', 3 * MARGIN);
+  });
+
   it('ends on SIGTERM with exit 0, leaving nothing to do', async () => {
     run.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
