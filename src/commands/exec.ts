@@ -29,9 +29,10 @@ export default class Exec extends Command {
   };
 
   async run(): Promise<void> {
-    const {args, argv, flags} = await this.parse(Exec);
+    const {args, raw, flags} = await this.parse(Exec);
     const cluster = await loadClusterOrExit(this, flags.file);
-    const command = (argv as string[]).slice(1);
+    // The words in the order given: oclif's argv orders repeated words by their first place (a b a -> a a b).
+    const command = raw.flatMap((token) => (token.type === 'arg' ? [token.input] : [])).slice(1);
     if (args.pod === undefined) return this.list(cluster, flags['connect-timeout']);
     const pod = podByRef(cluster, args.pod);
     if (pod === undefined) exitWithError(this, `no pod ${args.pod} in the spec; netctl exec -f ${flags.file} lists them`, 2);

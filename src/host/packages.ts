@@ -10,6 +10,7 @@ export const DEBIAN_PACKAGES = {
   'dnsmasq': 'dnsmasq-base',
   'flock': 'util-linux',
   'getent': 'libc-bin',
+  'head': 'coreutils',
   'ip': 'iproute2',
   'iptables': 'iptables',
   'iptables-restore': 'iptables',

@@ -8,12 +8,12 @@
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
-import type {ClusterNetwork, Endpoint, Node, Pod, Service} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Node, Pod, Protocol, Service} from '../spec/types.js';
 import {withReadiness} from '../desired/readiness.js';
 import {notReadyText, type NotReady} from '../plan/readiness.js';
 import {isolated, policyChecks, policyServedPorts, reachesEndpoints} from './policy-checks.js';
 
-export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'dns' | 'nxdomain' | 'policy';
+export type CheckKind = 'ping' | 'mtu' | 'tcp' | 'udp' | 'dns' | 'nxdomain' | 'policy';
 
 export interface Check {
   readonly id: string;
@@ -47,6 +47,8 @@ export function toolsOf(check: Check): HostTool[] {
     case 'tcp':
     case 'policy':
       return ['timeout', 'bash'];
+    case 'udp':
+      return ['timeout', 'bash', 'head'];
     case 'dns':
     case 'nxdomain':
       return ['timeout', 'getent'];
@@ -102,8 +104,9 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
   }
 
   for (const service of virtualServices(cluster)) {
-    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
-      const {endpointNodes, client} = serviceClient(cluster, service, nodes, port.endpoints);
+    for (const port of service.ports) {
+      const kind = port.protocol === 'UDP' ? 'udp' : 'tcp';
+      const {endpointNodes, client} = serviceClient(cluster, service, nodes, port.endpoints, port.protocol);
       if (client === undefined) continue;
       const label = portLabel(service, port);
       const clusterIP = formatAddress(service.clusterIP);
@@ -111,16 +114,17 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
         const specified = spec.services.find((s) => s.namespace === service.namespace && s.name === service.name)!.endpoints;
         const waiting = notReady.filter((n) => specified.includes(n.pod.ip)).map(notReadyText);
         add({
-          kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, refused: true,
-          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port} refused`,
+          kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, refused: true,
+          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port}${kind === 'udp' ? '/udp' : ''} refused`,
         });
         continue;
       }
-      add({kind: 'tcp', node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}`});
+      const udp = kind === 'udp' ? '/udp' : '';
+      add({kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}${udp}`});
       if (port.nodePort !== undefined && !policiesOnPath(cluster, client, port.endpoints)) {
         const other = nodePortTarget(cluster, service, client, endpointNodes);
         const address = formatAddress(other.address);
-        add({kind: 'tcp', node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort} on ${other.name}`});
+        add({kind, node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort}${udp} on ${other.name}`});
       }
     }
   }
@@ -157,9 +161,9 @@ function nodePortTarget(cluster: ClusterNetwork, service: Service, client: Pod, 
  * of the port (`endpoints`), or none. With internalTrafficPolicy Local, only a pod beside an endpoint
  * is answered, so the client is one of those.
  */
-function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = []): {endpointNodes: string[]; client: Pod | undefined} {
+function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = [], protocol: Protocol = 'TCP'): {endpointNodes: string[]; client: Pod | undefined} {
   const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
-  const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && reachesEndpoints(cluster, p, endpoints));
+  const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && reachesEndpoints(cluster, p, endpoints, protocol));
   const beside = (p: Pod) => endpointNodes.includes(p.node);
   const client = service.internalTrafficPolicy === 'Local' ? candidates.find(beside) : candidates.find((p) => !beside(p)) ?? candidates[0];
   return {endpointNodes, client};
@@ -195,20 +199,27 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
   return checks;
 }
 
-/** TCP ports each pod must listen on for the service and policy checks to find a listener (`--serve`). */
-export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = []): Map<string, number[]> {
-  const served = new Map<string, Set<number>>([...policyServedPorts(checks, cluster)].map(([pod, ports]) => [pod, new Set(ports)]));
+/** A port a pod must answer on for the checks (`--serve` starts a responder there). */
+export interface ServedPort {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** The ports each pod must answer on for the service and policy checks to find a listener (`--serve`). */
+export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = []): Map<string, ServedPort[]> {
+  const served = new Map<string, Set<string>>([...policyServedPorts(checks, cluster)].map(([pod, ports]) => [pod, new Set(ports.map((p) => `TCP ${p}`))]));
   const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
   for (const service of virtualServices(cluster)) {
-    for (const port of service.ports.filter((p) => p.protocol === 'TCP')) {
+    for (const port of service.ports) {
       for (const endpoint of port.endpoints) {
         const pod = podAt.get(endpoint.ip);
         if (pod === undefined) continue;
-        const ports = served.get(pod.name) ?? new Set<number>();
-        ports.add(endpoint.port);
+        const ports = served.get(pod.name) ?? new Set<string>();
+        ports.add(`${port.protocol} ${endpoint.port}`);
         served.set(pod.name, ports);
       }
     }
   }
-  return new Map([...served].map(([pod, ports]) => [pod, [...ports].sort((a, b) => a - b)]));
+  const parse = (key: string): ServedPort => ({protocol: key.startsWith('UDP') ? 'UDP' : 'TCP', port: Number(key.slice(4))});
+  return new Map([...served].map(([pod, ports]) => [pod, [...ports].map(parse).sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1))]));
 }

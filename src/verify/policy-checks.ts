@@ -20,13 +20,13 @@ export function isolated(cluster: ClusterNetwork, from: Pod | undefined, to: Pod
 }
 
 /** Whether the policies let `client` reach every endpoint of a service port (on its target port). */
-export function reachesEndpoints(cluster: ClusterNetwork, client: Pod, endpoints: readonly {ip: number; port: number}[]): boolean {
-  return endpoints.every((e) => decisionFor(cluster, client, e.ip, e.port).allowed);
+export function reachesEndpoints(cluster: ClusterNetwork, client: Pod, endpoints: readonly {ip: number; port: number}[], protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
+  return endpoints.every((e) => decisionFor(cluster, client, e.ip, e.port, protocol).allowed);
 }
 
-function decisionFor(cluster: ClusterNetwork, client: Pod, ip: number, port: number): Decision {
+function decisionFor(cluster: ClusterNetwork, client: Pod, ip: number, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Decision {
   const pod = cluster.pods.find((p) => p.ip === ip);
-  return decide(cluster, {from: {ip: client.ip, pod: client}, to: {ip, ...(pod === undefined ? {} : {pod})}, protocol: 'TCP', port});
+  return decide(cluster, {from: {ip: client.ip, pod: client}, to: {ip, ...(pod === undefined ? {} : {pod})}, protocol, port});
 }
 
 /** The TCP ports the policies selecting the pod name for it, as destination: numbers, range ends, its named ports. */

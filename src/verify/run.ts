@@ -37,11 +37,11 @@ export function interpret(check: Check, exit: number, output: string, serving: b
     return result(false, `${what}, but the spec says ${check.allowed === true ? 'allowed' : 'denied'} (${check.reason ?? ''})`);
   }
   if (check.refused === true) {
-    if (exit === 0) return result(false, 'connected, but the port has no endpoints: it must refuse connections');
+    if (exit === 0) return result(false, `${check.kind === 'udp' ? 'answered' : 'connected'}, but the port has no endpoints: it must refuse connections`);
     if (/refused/i.test(output)) return result(true, 'refused, as a port without endpoints must');
     return result(false, exit === 124 ? `no answer in ${CHECK_TIMEOUT} s: a port without endpoints must refuse connections at once` : 'unreachable');
   }
-  if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : 'ok');
+  if (exit === 0) return result(true, check.kind === 'tcp' ? 'connected' : check.kind === 'udp' ? 'answered' : 'ok');
   switch (check.kind) {
     case 'ping':
       return result(false, 'unreachable');
@@ -50,6 +50,7 @@ export function interpret(check: Check, exit: number, output: string, serving: b
         ? 'packet too big: the path MTU is below the pod MTU'
         : `a don't-fragment packet of ${check.size ?? 0} bytes was lost: the path MTU is below the pod MTU`);
     case 'tcp':
+    case 'udp':
       if (/refused/i.test(output)) return result(false, serving ? 'no listener' : 'no listener (nothing listens on the endpoints; --serve starts a responder)');
       if (exit === 124) return result(false, `unreachable (no answer in ${CHECK_TIMEOUT} s)`);
       return result(false, 'unreachable');

@@ -3,7 +3,7 @@ import {NETNS_DIR} from '../desired/names.js';
 import {unlessRoot} from '../observe/script.js';
 import {shellQuote} from '../shell/quote.js';
 import type {HostTool} from '../host/packages.js';
-import {NXDOMAIN_SECONDS, toolsOf, type Check} from './checks.js';
+import {NXDOMAIN_SECONDS, toolsOf, type Check, type ServedPort} from './checks.js';
 
 export const CHECK_MARK = '@@check';
 const MISSING_MARK = '@@missing';
@@ -25,6 +25,13 @@ function command(check: Check): string {
     case 'tcp':
     case 'policy':
       return `${inPod}timeout ${CHECK_TIMEOUT} bash -c ${shellQuote(`exec 3<>/dev/tcp/${check.target}/${check.port ?? 0}`)}`;
+    case 'udp':
+      // A connected UDP socket: the answer must come back from where the datagram went (conntrack
+      // turns the endpoint's reply back into the service's address), and an ICMP port unreachable
+      // fails the read with "Connection refused". A datagram may be lost (UDP), so it is sent once a
+      // second, three times, as a resolver retries. head reads the whole datagram; bash's read would
+      // take its first byte and lose the rest.
+      return `${inPod}timeout ${CHECK_TIMEOUT + 1} bash -c ${shellQuote(`exec 3<>/dev/udp/${check.target}/${check.port ?? 0} || exit 1; for try in ${Array.from({length: CHECK_TIMEOUT}, (_, i) => i + 1).join(' ')}; do echo netctl verify >&3 || exit 1; timeout 1 head -n 1 <&3; rc=$?; [ $rc -eq 124 ] || exit $rc; done; exit 124`)}`;
     case 'dns':
       // Every address the name has, on one line: `10.244.1.5 10.244.2.7`.
       return `${inPod}timeout ${CHECK_TIMEOUT} getent ahostsv4 ${shellQuote(check.target)} | cut -d' ' -f1 | sort -u | tr '\\n' ' '`;
@@ -73,8 +80,8 @@ export function checksScript(checks: readonly Check[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Starts a TCP responder per pod and port, each in its own session, and waits until all listen. */
-export function serveScript(ports: ReadonlyMap<string, readonly number[]>): string {
+/** Starts a TCP or UDP responder per pod and port, each in its own session, and waits until all listen. */
+export function serveScript(ports: ReadonlyMap<string, readonly ServedPort[]>): string {
   const lines = [
     unlessRoot('exit 0'),
     'mkdir -p /run/netctl',
@@ -83,13 +90,17 @@ export function serveScript(ports: ReadonlyMap<string, readonly number[]>): stri
     '[ -z "$missing" ] || exit 0',
   ];
   for (const [pod, list] of ports) {
-    for (const port of list) {
-      lines.push(`setsid ip netns exec ${shellQuote(pod)} socat TCP-LISTEN:${port},fork,reuseaddr SYSTEM:'echo netctl verify' </dev/null >/dev/null 2>&1 & echo $! >>${PIDS}`);
+    for (const {port, protocol} of list) {
+      // UDP-LISTEN answers each client from a socket of its own (UDP-RECVFROM's children share one and
+      // lost about one datagram in a hundred here); a datagram that comes while it opens the next
+      // socket is lost, which the checks' retries cover.
+      const listen = `${protocol}-LISTEN:${port},fork,reuseaddr`;
+      lines.push(`setsid ip netns exec ${shellQuote(pod)} socat ${listen} SYSTEM:'echo netctl verify' </dev/null >/dev/null 2>&1 & echo $! >>${PIDS}`);
     }
   }
   for (const [pod, list] of ports) {
-    for (const port of list) {
-      lines.push(`n=0; until ip netns exec ${shellQuote(pod)} ss -Hltn "sport = :${port}" | grep -q .; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done`);
+    for (const {port, protocol} of list) {
+      lines.push(`n=0; until ip netns exec ${shellQuote(pod)} ss -Hl${protocol === 'UDP' ? 'u' : 't'}n "sport = :${port}" | grep -q .; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done`);
     }
   }
   lines.push('echo "@@serve ready"');

@@ -136,6 +136,21 @@ suite('services on a 3-node lab', () => {
     expect(WEB).toContain(await lab.udpFromPod(1, 'client-1', '10.96.0.53', 53));
   });
 
+  it('verifies the UDP service with a datagram and its answer, and fails it when its datagrams are dropped', async () => {
+    const line = (out: string) => out.split('\n').find((l) => l.includes('service names/dns: pod ') && l.includes('10.96.0.53:53/udp'));
+    const passing = await netctl(['verify', '-f', file]);
+    expect(line(passing.stdout)).toMatch(/^ {2}pass {2}/);
+    const drop = ['PREROUTING', '-d', '10.96.0.53', '-p', 'udp', '--dport', '53', '-j', 'DROP'];
+    for (const node of [1, 2, 3]) await lab.onNode(node, ['iptables', '-t', 'raw', '-I', ...drop]);
+    try {
+      const failing = await netctl(['verify', '-f', file]);
+      expect(failing.exitCode).toBe(1);
+      expect(line(failing.stdout)).toMatch(/^ {2}FAIL {2}.*: unreachable \(no answer in 3 s\)$/);
+    } finally {
+      for (const node of [1, 2, 3]) await lab.onNode(node, ['iptables', '-t', 'raw', '-D', ...drop]);
+    }
+  });
+
   it('plans only the endpoint that leaves the selector, and sends it nothing after apply, UDP flows already on it included', async () => {
     // A UDP "connection" is its conntrack entry: the datagrams of one source port keep going to one
     // endpoint. Find a source port whose flow is on web-3, which then leaves the service.
@@ -176,6 +191,8 @@ suite('services on a 3-node lab', () => {
     expect((await netctl(['exec', '-f', file, 'default/web-2', '--', 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
     const echoed = await execa(bin, ['exec', '-f', file, 'web-2', '--', 'cat'], {input: 'through the pod\n', reject: false});
     expect(echoed.stdout).toBe('through the pod');
+    // Every word as given and in its place, repeated ones and those that look like netctl's flags too.
+    expect((await netctl(['exec', '-f', file, 'web-2', '--', 'echo', '2', 'a', '-t', '2', '-', 'a'])).stdout).toBe('2 a -t 2 - a\n');
     const list = await netctl(['exec', '-f', file]);
     expect(list.stdout).toMatch(new RegExp(`^default/web-2 +node2 +${ip.replace(/\./g, '\\.')} +yes \\(no probe\\)$`, 'm'));
     const unknown = await netctl(['exec', '-f', file, 'web-9', '--', 'true']);

@@ -85,7 +85,21 @@ describe('verify checks', () => {
     const nx = checks.find((c) => c.kind === 'nxdomain')!;
     expect(interpret(nx, 2, '', true).status).toBe('passed');
     expect(interpret(nx, 124, '', true).outcome).toBe('no answer within 1 s: unknown names must fail at once');
-    expect(servedPorts(demo).get('web-2')).toEqual([8080]);
+    expect(servedPorts(demo).get('web-2')).toEqual([{port: 8080, protocol: 'TCP'}]);
+  });
+
+  it('send a datagram to every UDP service port and wait for the answer, with a UDP responder under --serve', () => {
+    const services = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'services.yaml'), 'utf8')).cluster!;
+    const udp = connectivityChecks(services, services.nodes.map((n) => n.name)).filter((c) => c.kind === 'udp');
+    expect(udp.map((c) => c.description)).toEqual([expect.stringMatching(/^service dns\/dns: pod web-1 → 10\.96\.\d+\.\d+:53\/udp$/)]);
+    expect(checksScript(udp)).toContain(`ip netns exec web-1 timeout 4 bash -c 'exec 3<>/dev/udp/${udp[0]!.target}/53 || exit 1; for try in 1 2 3; do echo netctl verify >&3 || exit 1; timeout 1 head -n 1 <&3; rc=$?; [ $rc -eq 124 ] || exit $rc; done; exit 124'`);
+    expect(servedPorts(services).get('dns-1')).toEqual([{port: 53, protocol: 'UDP'}]);
+    const serve = serveScript(servedPorts(services));
+    expect(serve).toContain("setsid ip netns exec dns-1 socat UDP-LISTEN:53,fork,reuseaddr SYSTEM:'echo netctl verify'");
+    expect(serve).toContain('ip netns exec dns-1 ss -Hlun "sport = :53"');
+    expect(interpret(udp[0]!, 0, 'netctl verify', true)).toEqual(expect.objectContaining({status: 'passed', outcome: 'answered'}));
+    expect(interpret(udp[0]!, 1, 'head: error reading \'standard input\': Connection refused', true).outcome).toBe('no listener');
+    expect(interpret(udp[0]!, 124, '', true).outcome).toBe('unreachable (no answer in 3 s)');
   });
 
   it('keep only the checks that run on targeted nodes', () => {
@@ -148,7 +162,7 @@ describe('verify scripts on a node that lacks a tool', () => {
   });
 
   it('report what --serve lacks and start nothing', async () => {
-    const {stdout} = await run(serveScript(new Map([['web-1', [8080]]])).replaceAll('/run/netctl', join(bin, 'run')));
+    const {stdout} = await run(serveScript(new Map([['web-1', [{port: 8080, protocol: 'TCP' as const}]]])).replaceAll('/run/netctl', join(bin, 'run')));
     expect(missingToolsIn(stdout)).toEqual(['socat', 'ss', 'setsid']);
     expect(stdout).not.toContain('@@serve ready');
   });
@@ -169,7 +183,7 @@ describe('verify with network policies', () => {
     // db-1's egress is isolated too: towards a pod of each other kind.
     expect(table.filter((c) => c.pod === 'db-1').every((c) => c.allowed === false)).toBe(true);
     // Responders for every probed port of every probed pod.
-    expect(servedPorts(policies, checks).get('db-1')).toEqual([5432, 8000, 8100, 9187, 65000]);
+    expect(servedPorts(policies, checks).get('db-1')).toEqual([5432, 8000, 8100, 9187, 65000].map((port) => ({port, protocol: 'TCP'})));
   });
 
   it('leave out pings the policies refuse, and keep service checks to clients the policies admit', () => {
