@@ -1,10 +1,12 @@
 /**
  * The reconcile command's run: the loop over the spec file it follows. Each valid change of the file
  * ends the running loop and starts a new one on the new spec, over a new session that is open (and
- * catches signals) before the old one ends; a signal at any point ends it all gracefully.
+ * catches signals) before the old one ends, with the readiness of the pods the change left alone; a
+ * signal at any point ends it all gracefully.
  */
-import {Reconciler, type ReconcileEvent, type ReconcileOptions} from '../engine/reconcile.js';
+import {Reconciler, realClock, type ReconcileEvent, type ReconcileOptions} from '../engine/reconcile.js';
 import {Session} from '../engine/session.js';
+import type {ReadinessTracker} from '../plan/readiness.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import type {TargetFlags} from './common.js';
 import {SpecFollower} from './spec-follower.js';
@@ -23,6 +25,7 @@ export async function reconcileFollowing(spec: FollowedSpec, options: Omit<Recon
   const stopping = () => stop.abort();
   let {cluster} = spec;
   let session = Session.open(cluster, [...spec.nodes], {connectTimeoutSeconds: options.connectTimeoutSeconds});
+  let readiness: ReadinessTracker | undefined;
   try {
     for (;;) {
       let next: {readonly cluster: ClusterNetwork; readonly nodes: readonly string[]} | undefined;
@@ -36,9 +39,10 @@ export async function reconcileFollowing(spec: FollowedSpec, options: Omit<Recon
         next = change;
         return true;
       };
-      const reconciler = new Reconciler(session, cluster, {...options, specChanged}, emit);
+      const reconciler = new Reconciler(session, cluster, {...options, specChanged}, emit, realClock, readiness);
       const outcome = await session.gracefully(stopping, () => reconciler.run(stop.signal));
       if (outcome === 'stopped' || next === undefined) return;
+      readiness = reconciler.readiness;
       cluster = next.cluster;
       emit({event: 'spec-changed', file: spec.file});
       const old = session;

@@ -89,9 +89,17 @@ export class Reconciler {
     private readonly options: ReconcileOptions,
     private readonly emit: (event: ReconcileEvent) => void,
     private readonly clock: Clock = realClock,
+    /** The readiness a loop on the spec before this one left (a reloaded spec): unchanged pods keep theirs. */
+    previous?: ReadinessTracker,
   ) {
     const nodes = new Set(session.transports.keys());
-    this.tracker = new ReadinessTracker(cluster.pods.filter((p) => nodes.has(p.node)), clock.now());
+    const pods = cluster.pods.filter((p) => nodes.has(p.node));
+    this.tracker = previous?.followedBy(pods, clock.now()) ?? new ReadinessTracker(pods, clock.now());
+  }
+
+  /** The pods' readiness as the loop knows it, for a loop that takes over (a reloaded spec). */
+  get readiness(): ReadinessTracker {
+    return this.tracker;
   }
 
   /** Runs until `signal` ('stopped') or until the spec changed ('spec-changed'). */

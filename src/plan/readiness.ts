@@ -4,6 +4,7 @@
  * on a node that could not be read is not ready either; pods on nodes the run does not read
  * (`--target`) are taken as they are.
  */
+import {isDeepStrictEqual} from 'node:util';
 import {probeResult, type ProbeResult} from '../observe/probes.js';
 import type {ClusterNetwork, Pod, Probe} from '../spec/types.js';
 
@@ -136,6 +137,21 @@ export class ReadinessTracker {
       state.due = now;
       state.probed = false;
     }
+  }
+
+  /**
+   * The tracker of a reloaded spec's `pods`: a pod this one tracks on the same node, at the same address
+   * and with the same probe keeps its readiness, counts and schedule; the others start afresh.
+   */
+  followedBy(pods: readonly Pod[], start: number): ReadinessTracker {
+    const next = new ReadinessTracker(pods, start);
+    for (const pod of pods) {
+      const before = this.pods.find((p) => p.name === pod.name);
+      const state = this.states.get(pod.name);
+      if (before === undefined || state === undefined || !next.states.has(pod.name)) continue;
+      if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(pod.name, {...state});
+    }
+    return next;
   }
 
   /** Whether every pod that is due by now has been probed once (so a sync does not act on a guess). */

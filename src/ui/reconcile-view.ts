@@ -22,7 +22,7 @@ export function renderEvent(e: ReconcileEvent): string {
     case 'sync-postponed':
       return `sync postponed: ${e.reason}`;
     case 'spec-changed':
-      return `spec ${e.file} changed: reconciling it from now on (its pods are probed afresh)`;
+      return `spec ${e.file} changed: reconciling it from now on`;
     case 'spec-not-taken':
       return `spec ${e.file} changed but cannot be taken up; still reconciling the spec as it was: ${e.problems[0] ?? ''}${e.problems.length > 1 ? ` (and ${e.problems.length - 1} more)` : ''}`;
     case 'stopped':

@@ -179,6 +179,20 @@ describe('readiness over time (the reconcile loop)', () => {
     expect(tracker.due(6000)).toEqual([pod]);
     expect(tracker.settled(6000)).toBe(false);
   });
+
+  it('carries a pod\'s readiness over a reloaded spec when its node, address and probe stay, and starts it afresh otherwise', () => {
+    const tracker = new ReadinessTracker(cluster!.pods, 0);
+    tracker.record(pod, ok, 5000);
+    tracker.record(pod, ok, 7000);
+    const same = tracker.followedBy(cluster!.pods, 8000);
+    expect(same.notReady()).toEqual([]);
+    expect(same.settled(8000)).toBe(true);
+    expect(same.nextDue()).toBe(9000);
+    const slower = {...pod, readinessProbe: {...pod.readinessProbe!, periodSeconds: 5}};
+    expect(tracker.followedBy([slower], 8000).notReady()).toEqual([{pod: slower, detail: 'not probed yet'}]);
+    const moved = {...pod, ip: pod.ip + 1};
+    expect(tracker.followedBy([moved], 8000).notReady()).toEqual([{pod: moved, detail: 'not probed yet'}]);
+  });
 });
 
 describe('durations on the command line', () => {
