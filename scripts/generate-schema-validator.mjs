@@ -13,7 +13,7 @@ const outFile = fileURLToPath(new URL('../src/spec/schema-validator.generated.ts
 const ajv = new Ajv2020({allErrors: true, verbose: true, strict: true, code: {source: true, esm: true}});
 // Our own annotations: the message shown when a value fails its pattern or const, the values and
 // fields Kubernetes knows that netctl refuses with a reason (not offered as known fields).
-ajv.addVocabulary(['x-message', 'x-unsupported', 'x-refused']);
+ajv.addVocabulary(['x-message', 'x-unsupported', 'x-refused', 'x-hints']);
 const code = standalone.default(ajv, ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8'))));
 const runtime = 'require("ajv/dist/runtime/ucs2length").default';
 if (code.split(runtime).length - 1 !== (code.match(/require\(/g) ?? []).length) {

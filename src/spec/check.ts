@@ -34,6 +34,8 @@ function checkLoaded({source, diagnostics: loadProblems}: LoadResult): SpecCheck
         message: `the document must be a mapping with apiVersion, kind, metadata and spec, got ${got}`}],
     };
   }
+  const foreign = foreignDocument(source.value as Record<string, unknown>);
+  if (foreign !== undefined) return {cluster: undefined, diagnostics: [{...foreign, ...locate(source, ['kind'])}]};
   const schema = checkSchema(source.value);
   if (schema.spec === undefined) {
     const located = schema.diagnostics.map(({target, ...d}) => ({...d, ...locate(source, d.path, target)}));
@@ -42,4 +44,25 @@ function checkLoaded({source, diagnostics: loadProblems}: LoadResult): SpecCheck
   const {document, original} = unwrapManifests(schema.spec);
   const {cluster, diagnostics} = compileSpec(document);
   return {cluster, diagnostics: diagnostics.map((d) => ({...d, path: original(d.path)})).map((d) => ({...d, ...locate(source, d.path)})).sort(byPosition)};
+}
+
+/** Where netctl takes a Kubernetes object of this kind, if it does. */
+const PLACES: Record<string, string> = {
+  Service: 'spec.services',
+  NetworkPolicy: 'spec.networkPolicies',
+  Namespace: 'spec.namespaces',
+};
+
+/**
+ * A document of another tool (a Kubernetes manifest, most likely): one error that says what netctl
+ * reads instead, rather than every field the schema would find missing or unknown.
+ */
+function foreignDocument(value: Record<string, unknown>): Diagnostic | undefined {
+  const {apiVersion, kind} = value;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.startsWith('netctl/') || kind === 'ClusterNetwork') return undefined;
+  const place = PLACES[kind];
+  return {
+    severity: 'error', code: 'schema', path: ['kind'],
+    message: `this is a ${kind} (apiVersion ${apiVersion}), not a netctl spec: netctl reads one ClusterNetwork (apiVersion: netctl/v1, kind: ClusterNetwork) whose spec has the nodes, pods, services and network policies${place === undefined ? '' : `; put this ${kind} under ${place} of such a spec`}`,
+  };
 }

@@ -67,6 +67,9 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
       const hint = suggest(field, known);
       const where = [...path, field];
       if (known.length === 0) return at('key', where, `unknown field ${quote(field)}`);
+      // A field Kubernetes has there and netctl has no use for: what to write instead.
+      const hints = schema['x-hints'] as Record<string, string> | undefined;
+      if (typeof hints?.[field] === 'string') return at('key', where, `unknown field ${quote(field)}: ${hints[field]}`);
       // A label written straight under a policy's selector, as a service's selector takes them.
       if (known.includes('matchLabels') && typeof problem.data === 'object' && problem.data !== null) {
         const value = (problem.data as Record<string, unknown>)[field];
