@@ -83,14 +83,20 @@ interface Waiting {
  */
 export function holder(
   process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown; readonly code?: string | undefined}>,
-  /** The error the session ended with; `spawnError`: the code of a process that could not start (ENOENT). */
-  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string) => Error,
+  /**
+   * The error the session ended with; `spawnError`: the code of a process that could not start
+   * (ENOENT); `said`: the last line the node printed before netctl's shell started, if any (what a
+   * login shell such as nologin says instead of running it).
+   */
+  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string, said?: string) => Error,
 ): Holder {
   // Requests are answered in order, so one queue serves both kinds of answer.
   const waiting: Waiting[] = [];
   let ended: Error | undefined;
   let buffer = '';
   let running: string[] | undefined;
+  let started = false;
+  let said: string | undefined;
   const ready = new Promise<void>((resolve, reject) => {
     // Decoded as a stream: a character split between two chunks stays whole.
     process.stdout.setEncoding('utf8');
@@ -127,8 +133,11 @@ export function holder(
           const stdout = running.join('\n') + (end.index === 0 && running.length > 0 ? '\n' : '');
           waiting.shift()?.resolve({exitCode: Number(end[1]), stdout, stderr: Buffer.from(end[2] ?? '', 'base64').toString()});
           running = undefined;
-        } else if (line === READY) resolve();
-        else if (line === RUN_BEGIN) running = [];
+        } else if (line === READY) {
+          started = true;
+          resolve();
+        } else if (line === RUN_BEGIN) running = [];
+        else if (!started && line.trim() !== '') said = line.trim();
         else if (line.startsWith(`${ANSWER} `)) {
           const answer = line.slice(ANSWER.length + 1);
           if (answer === 'taken' && waiting[0]?.onTaken !== undefined) waiting[0].onTaken();
@@ -139,7 +148,7 @@ export function holder(
     });
     process.then((result) => {
       const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
-      ended = failure(result.exitCode, last, result.code);
+      ended = failure(result.exitCode, last, result.code, started ? undefined : said);
       reject(ended);
       for (const request of waiting.splice(0)) request.reject(ended);
     });

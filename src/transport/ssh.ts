@@ -267,12 +267,14 @@ export class SshTransport implements Transport {
       timedOut = true;
       killGroup(child);
     }, this.connectTimeout * 1000);
-    this.master = holder(child, (exitCode, last, spawnError) => {
+    this.master = holder(child, (exitCode, last, spawnError, said) => {
       if (this.expired !== undefined) {
         this.lost = new UnreachableError(this.node, this.expired);
         return this.lost;
       }
-      const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : last || `ssh exited ${exitCode ?? '?'}`;
+      // Logged in, but the user's login shell did not run netctl's (nologin, a forced command).
+      const refused = said !== undefined && exitCode !== SSH_FAILED ? `logged in, but the SSH user's login shell did not run netctl's commands (exit ${exitCode ?? '?'}): ${said}` : undefined;
+      const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : refused ?? (last || `ssh exited ${exitCode ?? '?'}`);
       this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
       return this.lost;
     });

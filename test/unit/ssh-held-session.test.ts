@@ -21,6 +21,12 @@ beforeAll(() => {
     '  for _ in $(seq 100); do read -t 0 && break; sleep 0.02; done',
     '  read -t 0 || { echo "nothing was written before the session was ready" >&2; exit 255; }',
     'fi',
+    '# A user whose login shell is nologin: sshd says so on stderr, nologin on stdout, and nothing runs.',
+    'if [ -n "$STANDIN_NOLOGIN" ]; then',
+    '  echo "Could not chdir to home directory /nonexistent: No such file or directory" >&2',
+    '  echo "This account is currently not available."',
+    '  exit 1',
+    'fi',
     'sh -c "$command"',
     'sleep 0.2',
     `touch ${ended}`,
@@ -90,6 +96,17 @@ describe('the held SSH session', () => {
       await transport.close();
     }
   }, 15_000);
+
+  it('says what the node printed when the user\'s login shell runs no command (nologin), not sshd\'s last warning', async () => {
+    process.env.STANDIN_NOLOGIN = '1';
+    const transport = new SshTransport('node1', 'node1.example', {}, 10);
+    try {
+      await expect(transport.run('true\n')).rejects.toThrow('cannot reach node node1: logged in, but the SSH user\'s login shell did not run netctl\'s commands (exit 1): This account is currently not available.');
+    } finally {
+      delete process.env.STANDIN_NOLOGIN;
+      await transport.close();
+    }
+  });
 
   it('says so when this machine has no ssh command', async () => {
     const transport = new SshTransport('node1', 'node1.example', {}, 10);
