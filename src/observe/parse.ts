@@ -66,7 +66,9 @@ export interface HostFacts {
   /** IPv4 addresses on interfaces netctl did not create. */
   readonly foreignAddresses: readonly {readonly dev: string; readonly cidr: string}[];
   /** Unicast routes of the main table netctl did not create. */
-  readonly foreignRoutes: readonly {readonly dst: string; readonly dev?: string}[];
+  readonly foreignRoutes: readonly {readonly dst: string; readonly dev?: string; readonly gateway?: string}[];
+  /** The address the node sees netctl's SSH connection come from (SSH_CONNECTION); undefined when local or not read. */
+  readonly sshClient?: string;
   /** net.ipv4.conf.<interface>.rp_filter, "all" included. */
   readonly rpFilter: ReadonlyMap<string, number>;
   /** The backend `iptables --version` names: nf_tables or legacy. */
@@ -204,7 +206,7 @@ export function parseObservation(output: string): NodeObservation {
     }
   }
 
-  const foreignRoutes: {dst: string; dev?: string}[] = [];
+  const foreignRoutes: {dst: string; dev?: string; gateway?: string}[] = [];
   for (const route of json<IpRoute>(sections, 'routes')) {
     if (route.type !== undefined && route.type !== 'unicast') continue;
     const owned = route.protocol === String(ROUTE_PROTOCOL);
@@ -212,7 +214,7 @@ export function parseObservation(output: string): NodeObservation {
     if (owned) keep(resource);
     else {
       foreign.set(keyOf(resource), `route ${route.dst}${route.gateway === undefined ? '' : ` via ${route.gateway}`} dev ${route.dev ?? '?'} proto ${route.protocol ?? 'boot'}`);
-      foreignRoutes.push({dst: route.dst, ...(route.dev === undefined ? {} : {dev: route.dev})});
+      foreignRoutes.push({dst: route.dst, ...(route.dev === undefined ? {} : {dev: route.dev}), ...(route.gateway === undefined ? {} : {gateway: route.gateway})});
     }
   }
 
@@ -313,8 +315,14 @@ export function parseObservation(output: string): NodeObservation {
       foreignRoutes,
       rpFilter: rpFilter(sections.get('sysctl')),
       iptablesMode: /\((nf_tables|legacy)\)/.exec(sections.get('iptables-version') ?? '')?.[1],
+      ...sshClientOf(sections.get('ssh-client')),
     },
   };
+}
+
+function sshClientOf(body: string | undefined): {sshClient?: string} {
+  const address = body?.trim() ?? '';
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? {sshClient: address} : {};
 }
 
 function rpFilter(body: string | undefined): Map<string, number> {

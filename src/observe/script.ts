@@ -91,6 +91,8 @@ export function observeScript(options: ObserveOptions): string {
     'neigh show nud permanent',
     'NETCTL_HOST',
     'sec routes; ip -N -j route show table main',
+    // Where the node sees netctl come from: underlay pods must not take that address.
+    'sec ssh-client; printf \'%s\\n\' "${SSH_CONNECTION%% *}"',
     'sec fdb; bridge -j fdb show',
     // With reverse-path filtering per interface ("all" included), for preflight; grep, not the shell's
     // read: sysctl files answer a read of one byte at a time with their first byte only.

@@ -14,7 +14,7 @@ import type {ClusterNetwork, Node} from '../spec/types.js';
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface HostCheck {
-  /** What is checked: tools, kernel, interface, peers, mtu, overlap, ip_forward, rp_filter, vxlan. */
+  /** What is checked: tools, kernel, interface, peers, mtu, overlap, pod addresses, ip_forward, rp_filter, vxlan. */
   readonly check: string;
   readonly status: CheckStatus;
   readonly detail: string;
@@ -67,6 +67,7 @@ export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeOb
     'error' in found ? found.error : {check: 'interface', status: 'pass', detail: `${uplink} holds ${formatAddress(node.address)}`},
     ...(uplink === undefined ? [] : [peersCheck(cluster, node, observed, uplink), mtuCheck(cluster, observed, uplink)]),
     overlapCheck(cluster, observed, own),
+    underlayAddressCheck(cluster, node, observed),
     ipForwardCheck(observed, own),
     rpFilterCheck(observed, uplink, own),
   ].filter((c): c is HostCheck => c !== undefined);
@@ -177,6 +178,26 @@ function overlapCheck(cluster: ClusterNetwork, observed: NodeObservation, own: R
     return {check: 'overlap', status: 'fail', blocking: true, detail: [...new Set(clashes)].join('; '), fix: 'pick clusterCIDR and serviceCIDR ranges the hosts do not use, or remove those addresses and routes'};
   }
   return {check: 'overlap', status: 'pass', detail: `no address or route of the host overlaps ${checked}`};
+}
+
+/**
+ * Underlay pods take addresses of the node network, where other hosts live. A pod that takes the
+ * node's gateway, or the address netctl's SSH connection comes from, takes that address over (its
+ * node answers ARP for it and routes it to the pod) and cuts the node off: netctl could not even
+ * undo it but by the node's own watchdog. Any pod of the cluster: they all share that network.
+ */
+function underlayAddressCheck(cluster: ClusterNetwork, node: Node, observed: NodeObservation): HostCheck | undefined {
+  if (cluster.mode !== 'underlay') return undefined;
+  const taken = new Map<number, string>();
+  for (const route of observed.host.foreignRoutes) {
+    const gateway = route.gateway === undefined ? undefined : parseAddress(route.gateway);
+    if (gateway !== undefined) taken.set(gateway, `${node.name}'s gateway (route ${route.dst} via ${route.gateway!})`);
+  }
+  const client = observed.host.sshClient === undefined ? undefined : parseAddress(observed.host.sshClient);
+  if (client !== undefined) taken.set(client, `the address ${node.name} sees netctl's SSH connection come from`);
+  const clashes = cluster.pods.filter((p) => taken.has(p.ip)).map((p) => `pod ${p.name} has ${formatAddress(p.ip)}, ${taken.get(p.ip)!}: it would take that address over and cut ${node.name} off`);
+  if (clashes.length > 0) return {check: 'pod addresses', status: 'fail', blocking: true, detail: clashes.join('; '), fix: 'give those pods other addresses (ip), or a podCIDR that leaves them out'};
+  return {check: 'pod addresses', status: 'pass', detail: `no pod takes ${node.name}'s gateway or the address netctl connects from`};
 }
 
 function ipForwardCheck(observed: NodeObservation, own: ReadonlyMap<string, Link>): HostCheck {

@@ -78,6 +78,23 @@ suite('netctl preflight', () => {
     }
   });
 
+  it('refuses underlay pods on the nodes\' gateway and on the address netctl connects from, before they cut the nodes off', async () => {
+    // The lab's nodes reach this machine at 203.0.113.254 and route by default via 203.0.113.253.
+    const underlay = lab.writeSpec('preflight-underlay', labSpec({
+      mode: 'underlay',
+      clusterCIDR: '203.0.113.240/28',
+      extra: '  nodeCIDRMaskSize: 28\n  masquerade: false\n',
+      nodes: `    - {name: node1, address: ${nodeAddress(1)}/24}\n`,
+      pods: '    - {name: gw, node: node1, ip: 203.0.113.253}\n    - {name: me, node: node1, ip: 203.0.113.254}\n',
+    }));
+    const apply = await netctl(['apply', '-f', underlay, '--auto-approve']);
+    expect(apply.stdout).toContain('pod gw has 203.0.113.253, node1\'s gateway (route default via 203.0.113.253): it would take that address over and cut node1 off');
+    expect(apply.stdout).toContain('pod me has 203.0.113.254, the address node1 sees netctl\'s SSH connection come from');
+    expect(apply.exitCode).toBe(1);
+    expect((await lab.onNode(1, ['ip', 'netns', 'list'])).stdout).toBe('');
+    expect((await netctl(['plan', '-f', file])).exitCode).toBe(0);
+  });
+
   it('finds an uplink whose MTU is smaller than the spec needs', async () => {
     await lab.onNode(1, ['ip', 'link', 'set', 'eth0', 'mtu', '1400']);
     try {

@@ -65,7 +65,9 @@ describe('parseObservation', () => {
     // Read with the sysctls netctl sets, in one grep, but not taken for one of them.
     expect([...observed.resources.keys()].filter((key) => key.includes('rp_filter'))).toEqual([]);
     expect(observed.host.linkMtus.get('eth0')).toBe(1500);
-    expect(observed.host.foreignRoutes).toContainEqual({dst: '198.18.0.0/15', dev: 'eth0'});
+    expect(observed.host.foreignRoutes).toContainEqual({dst: '198.18.0.0/15', dev: 'eth0', gateway: '203.0.113.254'});
+    expect(observed.host.foreignRoutes).toContainEqual({dst: 'default', dev: 'eth0', gateway: '203.0.113.253'});
+    expect(observed.host.sshClient).toBe('203.0.113.254');
     expect(observed.host.foreignAddresses).toContainEqual({dev: 'eth0', cidr: '203.0.113.1/24'});
     // netctl's bridge address is its own, not the host's.
     expect(observed.host.foreignAddresses.map((a) => a.dev)).not.toContain('netctl0');

@@ -61,6 +61,23 @@ describe('preflight host checks', () => {
     expect(only(hostChecks(overlay, node, withHost({rpFilter: new Map([['all', 0], ['eth0', 2]])})), 'rp_filter')).toEqual(expect.objectContaining({status: 'pass', detail: 'eth0 loose'}));
   });
 
+  it('refuse underlay pods on the node\'s gateway or on the address netctl connects from: they would cut the node off', () => {
+    const underlay = check((s) => {
+      s.spec.mode = 'underlay';
+      s.spec.clusterCIDR = '198.51.100.128/25';
+      s.spec.nodeCIDRMaskSize = 28;
+      s.spec.masquerade = false;
+      s.spec.nodes = [{name: 'node-a', address: '198.51.100.1/24', podCIDR: '198.51.100.240/28'}];
+      s.spec.pods = [{name: 'gw', node: 'node-a', ip: '198.51.100.253'}, {name: 'me', node: 'node-a', ip: '198.51.100.254'}, {name: 'ok', node: 'node-a', ip: '198.51.100.250'}];
+    }).cluster!;
+    const host = withHost({foreignRoutes: [{dst: 'default', dev: 'eth0', gateway: '198.51.100.253'}], sshClient: '198.51.100.254'});
+    const found = only(hostChecks(underlay, underlay.nodes[0]!, host), 'pod addresses');
+    expect(found).toEqual(expect.objectContaining({status: 'fail', blocking: true}));
+    expect(found?.detail).toBe('pod gw has 198.51.100.253, node-a\'s gateway (route default via 198.51.100.253): it would take that address over and cut node-a off; pod me has 198.51.100.254, the address node-a sees netctl\'s SSH connection come from: it would take that address over and cut node-a off');
+    expect(only(hostChecks(underlay, underlay.nodes[0]!, withHost({})), 'pod addresses')?.status).toBe('pass');
+    expect(only(hostChecks(overlay, node, host), 'pod addresses')).toBeUndefined();
+  });
+
   it('stop at the tools when ip or bridge is missing: nothing else could be read', () => {
     expect(hostChecks(overlay, node, withHost({}, {missingTools: ['ip']})).map((c) => c.check)).toEqual(['tools']);
   });
