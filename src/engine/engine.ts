@@ -262,6 +262,9 @@ function lostState(output: string, confirm: Confirmation | undefined): string {
       : `its changes were applied, and since no confirmation can come, its watchdog restores its previous state within ${confirm.seconds} s`;
   }
   if (output.includes(`${TX_MARK} rolled-back`)) return 'a command failed and the node rolled itself back';
+  if (confirm !== undefined) {
+    return `its transaction runs to the end by itself on the node, and since no confirmation can come, the node ends as it was before (a failed command rolls it back, and its watchdog undoes an applied change within ${confirm.seconds} s of the apply); run netctl plan once it answers`;
+  }
   return 'its state is unknown: its transaction runs to the end by itself on the node (applied, or rolled back if a command fails); run netctl plan once it answers';
 }
 
