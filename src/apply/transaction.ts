@@ -47,6 +47,9 @@ function undo(change: Change): Change {
   }
 }
 
+/** The watchdog leads its own process group (setsid): ending the group ends its sleep too, leaving nothing behind. */
+const STOP_WATCHDOG = `{ watchdog=; [ -e ${TX_DIR}/watchdog.pid ] && read -r watchdog <${TX_DIR}/watchdog.pid && kill -- -"$watchdog" 2>/dev/null; true; }`;
+
 /**
  * With `confirmSeconds`, a watchdog in its own session rolls the node back unless netctl confirms,
  * over a new SSH connection, within that time (commit-confirm, as netplan try does): a change that
@@ -54,11 +57,15 @@ function undo(change: Change): Change {
  */
 export function transactionScript(plan: NodePlan, confirmSeconds?: number): string {
   const watchdog = confirmSeconds === undefined ? [] : [
-    `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ -e ${TX_DIR}/confirmed ] || [ "$tx_status" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
+    // A transaction still running when the time is up is waited for: it may be what cut netctl off.
+    `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; { flock 8; } 8>>${RUNNING}; flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ -e ${TX_DIR}/confirmed ] || [ "$tx_status" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
     `echo $! >${TX_DIR}/watchdog.pid`,
   ];
   return [
     AWAIT_RUNNING,
+    // The last transaction has ended, confirmed or rolled back (or confirmed by this run's read): its
+    // watchdog, if still asleep, must not wake to judge this one.
+    STOP_WATCHDOG,
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
     heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd(), '', 'NETCTL_APPLY_EOF'),
     heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd(), '', 'NETCTL_ROLLBACK_EOF'),
@@ -73,8 +80,6 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
   ].join('\n');
 }
 
-/** The watchdog leads its own process group (setsid): ending the group ends its sleep too, leaving nothing behind. */
-const STOP_WATCHDOG = `{ watchdog=; [ -e ${TX_DIR}/watchdog.pid ] && read -r watchdog <${TX_DIR}/watchdog.pid && kill -- -"$watchdog" 2>/dev/null; true; }`;
 
 /**
  * Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down.

@@ -263,7 +263,7 @@ function lostState(output: string, confirm: Confirmation | undefined): string {
   }
   if (output.includes(`${TX_MARK} rolled-back`)) return 'a command failed and the node rolled itself back';
   if (confirm !== undefined) {
-    return `its transaction runs to the end by itself on the node, and since no confirmation can come, the node ends as it was before (a failed command rolls it back, and its watchdog undoes an applied change within ${confirm.seconds} s of the apply); run netctl plan once it answers`;
+    return `its transaction runs to the end by itself on the node: a failed command rolls it back, and its watchdog undoes an applied change ${confirm.seconds} s after the apply began unless a netctl run reaches the node before then (which confirms it); run netctl plan once it answers`;
   }
   return 'its state is unknown: its transaction runs to the end by itself on the node (applied, or rolled back if a command fails); run netctl plan once it answers';
 }

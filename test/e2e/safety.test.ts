@@ -208,6 +208,29 @@ suite('safe changes on live hosts', () => {
     expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
   });
 
+  it('undoes it too when the transaction that cut the path outlasts the watchdog\'s time', async () => {
+    const withoutSsh = (text: string) => text.split('\n').filter((l) => !l.includes('--dport 22')).join('\n');
+    const before = withoutSsh(await snapshot(lab, 1));
+    const cut = 'INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP';
+    const cutting = join(LAB_DIR, 'slow-cutting-bin');
+    // The transaction cuts the path, then runs 4 s more: past the watchdog's 2 s.
+    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I ${cut}\\nsleep 4\\n' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
+    await lab.onNode(1, ['mount', '--bind', cutting, '/usr/local/sbin']);
+    try {
+      const grown = lab.writeSpec('slow-cut', spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
+      const result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', '2']);
+      expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node');
+      const {stdout: watchdog} = await lab.onNode(1, ['cat', '/run/netctl/tx/watchdog.pid']);
+      await lab.onNode(1, ['timeout', '20', 'tail', `--pid=${watchdog.trim()}`, '-s', '0.1', '-f', '/dev/null']);
+      expect((await lab.onNode(1, ['cat', '/run/netctl/tx/status'])).stdout.trim()).toBe('expired');
+    } finally {
+      await lab.onNode(1, ['umount', '/usr/local/sbin']);
+      await lab.onNode(1, ['sh', '-c', `while iptables -D ${cut} 2>/dev/null; do :; done`]);
+    }
+    expect(withoutSsh(await snapshot(lab, 1))).toBe(before);
+    expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
   it('proves that a node reached through a ProxyCommand still answers with a whole new SSH session through it', async () => {
     // node1 is reached through a proxy in its own network namespace, and drops new connections to its
     // sshd from outside: only a new session through the proxy reaches it, not a connection to its address.

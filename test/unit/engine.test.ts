@@ -95,7 +95,7 @@ describe('applyNode', () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const node = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
     await applyNode(node, cluster, plan, 'apply', {seconds: 60, handshake: false});
-    expect(node.received[0]).toContain('sleep 60; flock /run/netctl/tx/confirm.lock');
+    expect(node.received[0]).toContain('sleep 60; { flock 8; } 8>>/run/netctl/tx.running; flock /run/netctl/tx/confirm.lock');
     expect(node.received[1]).toBe('probe');
     expect(node.received[2]).toMatch(/^flock \/run\/netctl\/tx\/confirm.lock/);
     const strict = new ScriptedNode([ok(`@@netctl-tx applied\n${applied}`), ok('@@netctl-tx confirmed\n')]);
@@ -132,7 +132,7 @@ describe('applyNode', () => {
     const plan = planNode(cluster, node1, await observeNode(new ScriptedNode([ok(empty)]), cluster, node1, 'apply'), 'apply');
     const before = applyNode(new ScriptedNode([], 'reaches', ''), cluster, plan, 'apply', {seconds: 60, handshake: false});
     await expect(before).rejects.toThrow(LostNodeError);
-    await expect(before).rejects.toThrow('node1: the node stopped answering during the apply (the connection was lost: Timeout, server 203.0.113.1 not responding.); its transaction runs to the end by itself on the node, and since no confirmation can come, the node ends as it was before (a failed command rolls it back, and its watchdog undoes an applied change within 60 s of the apply); run netctl plan once it answers');
+    await expect(before).rejects.toThrow('node1: the node stopped answering during the apply (the connection was lost: Timeout, server 203.0.113.1 not responding.); its transaction runs to the end by itself on the node: a failed command rolls it back, and its watchdog undoes an applied change 60 s after the apply began unless a netctl run reaches the node before then (which confirms it); run netctl plan once it answers');
     const unconfirmed = applyNode(new ScriptedNode([], 'reaches', ''), cluster, plan, 'apply', undefined);
     await expect(unconfirmed).rejects.toThrow('its state is unknown: its transaction runs to the end by itself on the node (applied, or rolled back if a command fails); run netctl plan once it answers');
     const after = applyNode(new ScriptedNode([], 'reaches', '@@netctl-tx applied\n'), cluster, plan, 'apply', {seconds: 60, handshake: false});
