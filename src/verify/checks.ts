@@ -106,6 +106,7 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
   for (const service of virtualServices(cluster)) {
     for (const port of service.ports) {
       const kind = port.protocol === 'UDP' ? 'udp' : 'tcp';
+      const udp = kind === 'udp' ? '/udp' : '';
       const {endpointNodes, client} = serviceClient(cluster, service, nodes, port.endpoints, port.protocol);
       if (client === undefined) continue;
       const label = portLabel(service, port);
@@ -115,11 +116,10 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
         const waiting = notReady.filter((n) => specified.includes(n.pod.ip)).map(notReadyText);
         add({
           kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, refused: true,
-          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port}${kind === 'udp' ? '/udp' : ''} refused`,
+          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port}${udp} refused`,
         });
         continue;
       }
-      const udp = kind === 'udp' ? '/udp' : '';
       add({kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}${udp}`});
       if (port.nodePort !== undefined && !policiesOnPath(cluster, client, port.endpoints)) {
         const other = nodePortTarget(cluster, service, client, endpointNodes);

@@ -8,7 +8,7 @@
 import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import {decide, isolatingPolicies, namedPort, type Decision} from '../spec/policy-semantics.js';
-import type {ClusterNetwork, Pod} from '../spec/types.js';
+import type {ClusterNetwork, Pod, Protocol} from '../spec/types.js';
 import type {Check} from './checks.js';
 
 /** A port no policy is likely to admit: the "everything else" of the truth table. */
@@ -20,11 +20,11 @@ export function isolated(cluster: ClusterNetwork, from: Pod | undefined, to: Pod
 }
 
 /** Whether the policies let `client` reach every endpoint of a service port (on its target port). */
-export function reachesEndpoints(cluster: ClusterNetwork, client: Pod, endpoints: readonly {ip: number; port: number}[], protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
+export function reachesEndpoints(cluster: ClusterNetwork, client: Pod, endpoints: readonly {ip: number; port: number}[], protocol: Protocol = 'TCP'): boolean {
   return endpoints.every((e) => decisionFor(cluster, client, e.ip, e.port, protocol).allowed);
 }
 
-function decisionFor(cluster: ClusterNetwork, client: Pod, ip: number, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Decision {
+function decisionFor(cluster: ClusterNetwork, client: Pod, ip: number, port: number, protocol: Protocol = 'TCP'): Decision {
   const pod = cluster.pods.find((p) => p.ip === ip);
   return decide(cluster, {from: {ip: client.ip, pod: client}, to: {ip, ...(pod === undefined ? {} : {pod})}, protocol, port});
 }
