@@ -172,6 +172,12 @@ function overlapCheck(cluster: ClusterNetwork, observed: NodeObservation, own: R
     const hit = ranges.find((r) => overlaps(r.cidr, range));
     if (hit !== undefined) clashes.push(`${candidate.what} overlaps ${hit.name} ${formatCidr(hit.cidr)}`);
   }
+  // Reached through the default route, netctl's own address is no other route's: inside clusterCIDR, the
+  // node would route its answers to netctl into the pod network.
+  const client = observed.host.sshClient === undefined ? undefined : parseAddress(observed.host.sshClient);
+  if (client !== undefined && cluster.mode !== 'underlay' && overlaps(cluster.clusterCIDR, cidrContaining(client, 32))) {
+    clashes.push(`the address netctl's SSH connection comes from, ${observed.host.sshClient!}, is inside clusterCIDR ${formatCidr(cluster.clusterCIDR)}`);
+  }
   if (ranges.length === 0) return undefined;
   const checked = ranges.map((r) => `${r.name} ${formatCidr(r.cidr)}`).join(' and ');
   if (clashes.length > 0) {

@@ -30,6 +30,7 @@ describe('preflight host checks', () => {
     ['a route into clusterCIDR', withHost({foreignRoutes: [{dst: '10.244.3.0/24', dev: 'eth0'}]}), 'overlap', 'route 10.244.3.0/24 dev eth0 overlaps clusterCIDR 10.244.0.0/16', true],
     ['a host address in serviceCIDR', withHost({foreignAddresses: [{dev: 'eth1', cidr: '10.96.5.5/24'}]}), 'overlap', 'address 10.96.5.5/24 on eth1 overlaps serviceCIDR 10.96.0.0/16', true],
     ['a route that holds clusterCIDR', withHost({foreignRoutes: [{dst: '10.0.0.0/8', dev: 'eth0'}]}), 'overlap', 'route 10.0.0.0/8 dev eth0 overlaps clusterCIDR 10.244.0.0/16', true],
+    ['netctl connecting from inside clusterCIDR, through the default route', withHost({sshClient: '10.244.7.9'}), 'overlap', 'the address netctl\'s SSH connection comes from, 10.244.7.9, is inside clusterCIDR 10.244.0.0/16', true],
   ] as const)('fail on %s', (_what, observed, name, detail, blocking) => {
     const found = only(hostChecks(overlay, node, observed), name);
     expect(found).toEqual(expect.objectContaining({status: 'fail', detail, blocking}));
