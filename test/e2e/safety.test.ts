@@ -180,23 +180,24 @@ suite('safe changes on live hosts', () => {
     expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
   });
 
-  it('undoes an apply on the node by itself when no new connection reaches it after the change', async () => {
-    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  /**
+   * Applies a change to node1 that cuts the path (after each iptables-restore, node1 drops new SSH
+   * connections; the connection netctl already has keeps working, as an established one would), then
+   * `after` more commands of the transaction; waits (at most 20 s) for the node's watchdog to finish,
+   * and returns netctl's output. The node must be as before.
+   */
+  const cutPathAndWait = async (name: string, after: string, confirmSeconds: number) => {
     const withoutSsh = (text: string) => text.split('\n').filter((l) => !l.includes('--dport 22')).join('\n');
     const before = withoutSsh(await snapshot(lab, 1));
-    // A change that cuts the path: after each iptables-restore, node1 drops new SSH connections (the
-    // connection netctl already has keeps working, as an established one would).
     const cut = 'INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP';
-    const cutting = join(LAB_DIR, 'cutting-bin');
-    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I ${cut}\\n' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
+    const cutting = join(LAB_DIR, `${name}-bin`);
+    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I ${cut}\\n${after}' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
     await lab.onNode(1, ['mount', '--bind', cutting, '/usr/local/sbin']);
+    let result: Awaited<ReturnType<typeof netctl>>;
     try {
       // Turning masquerade off rewrites iptables, so the change goes through iptables-restore.
-      const grown = lab.writeSpec('cut', spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
-      const result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', '3']);
-      expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node (cannot reach node node1: a new connection to 203.0.113.1 port 22 brought no SSH banner within 5 s (--connect-timeout)), so netctl did not confirm');
-      expect(result.exitCode).toBe(1);
-      // Wait (at most 20 s) for the node's watchdog to finish, then the node must be as before.
+      const grown = lab.writeSpec(name, spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
+      result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', String(confirmSeconds)]);
       const {stdout: watchdog} = await lab.onNode(1, ['cat', '/run/netctl/tx/watchdog.pid']);
       await lab.onNode(1, ['timeout', '20', 'tail', `--pid=${watchdog.trim()}`, '-s', '0.1', '-f', '/dev/null']);
       expect((await lab.onNode(1, ['cat', '/run/netctl/tx/status'])).stdout.trim()).toBe('expired');
@@ -206,29 +207,20 @@ suite('safe changes on live hosts', () => {
     }
     expect(withoutSsh(await snapshot(lab, 1))).toBe(before);
     expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+    return result;
+  };
+
+  it('undoes an apply on the node by itself when no new connection reaches it after the change', async () => {
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+    const result = await cutPathAndWait('cut', '', 3);
+    expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node (cannot reach node node1: a new connection to 203.0.113.1 port 22 brought no SSH banner within 5 s (--connect-timeout)), so netctl did not confirm');
+    expect(result.exitCode).toBe(1);
   });
 
   it('undoes it too when the transaction that cut the path outlasts the watchdog\'s time', async () => {
-    const withoutSsh = (text: string) => text.split('\n').filter((l) => !l.includes('--dport 22')).join('\n');
-    const before = withoutSsh(await snapshot(lab, 1));
-    const cut = 'INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP';
-    const cutting = join(LAB_DIR, 'slow-cutting-bin');
-    // The transaction cuts the path, then runs 4 s more: past the watchdog's 2 s.
-    await execa('sh', ['-c', `mkdir -p ${cutting} && printf '#!/bin/sh\\n/usr/sbin/iptables-restore "$@" || exit\\niptables -I ${cut}\\nsleep 4\\n' >${cutting}/iptables-restore && chmod +x ${cutting}/iptables-restore`]);
-    await lab.onNode(1, ['mount', '--bind', cutting, '/usr/local/sbin']);
-    try {
-      const grown = lab.writeSpec('slow-cut', spec.replace('  clusterCIDR: 10.244.0.0/16\n', '  clusterCIDR: 10.244.0.0/16\n  masquerade: false\n'));
-      const result = await netctl(['apply', '-f', grown, '--target', 'node1', '--auto-approve', '--confirm-timeout', '2']);
-      expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node');
-      const {stdout: watchdog} = await lab.onNode(1, ['cat', '/run/netctl/tx/watchdog.pid']);
-      await lab.onNode(1, ['timeout', '20', 'tail', `--pid=${watchdog.trim()}`, '-s', '0.1', '-f', '/dev/null']);
-      expect((await lab.onNode(1, ['cat', '/run/netctl/tx/status'])).stdout.trim()).toBe('expired');
-    } finally {
-      await lab.onNode(1, ['umount', '/usr/local/sbin']);
-      await lab.onNode(1, ['sh', '-c', `while iptables -D ${cut} 2>/dev/null; do :; done`]);
-    }
-    expect(withoutSsh(await snapshot(lab, 1))).toBe(before);
-    expect((await netctl(['plan', '-f', file, '--detailed-exitcode'])).exitCode).toBe(0);
+    // The transaction runs 4 s more after the cut: past the watchdog's 2 s.
+    const result = await cutPathAndWait('slow-cut', 'sleep 4\\n', 2);
+    expect(result.stderr).toContain('node1: applied and verified, but a new connection could not reach the node');
   });
 
   it('proves that a node reached through a ProxyCommand still answers with a whole new SSH session through it', async () => {
