@@ -112,6 +112,7 @@ suite('netctl lab and netctl verify', () => {
   it('reports the lab with netctl lab status', async () => {
     const result = await netctl(['lab', 'status']);
     expect(result.stdout).toContain('node1: 203.0.113.1 sshd running');
+    expect(result.stdout.endsWith(')\n')).toBe(true);
     expect(bin).toContain('run.cjs');
   });
 });

@@ -8,6 +8,6 @@ export default class LabStatus extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(LabStatus);
-    process.stdout.write(await runLab(this, flags.name, ['status']));
+    process.stdout.write(`${await runLab(this, flags.name, ['status'])}\n`);
   }
 }
