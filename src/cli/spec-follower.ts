@@ -18,7 +18,7 @@ export type SpecChange =
   | {readonly problems: readonly string[]};
 
 export class SpecFollower {
-  /** What stat() said when the file was last read; undefined before the first look. */
+  /** What stat() said of the file as last read (the same before and after); undefined before the first look. */
   private statKey: string | undefined;
 
   constructor(
@@ -30,16 +30,19 @@ export class SpecFollower {
 
   /** What changed in the file since the last look, if anything. */
   async next(): Promise<SpecChange | undefined> {
-    const key = await stat(this.file).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`, (error: NodeJS.ErrnoException) => `missing:${error.code ?? ''}`);
+    const key = await statKey(this.file);
     if (key === this.statKey) return undefined;
-    this.statKey = key;
     let check;
     try {
       check = await checkSpecFile(this.file);
     } catch (cause) {
       if (!(cause instanceof UnreadableFileError)) throw cause;
-      return {problems: [cause.message]};
+      check = cause;
     }
+    // Still being written (an editor saving in place): read it again at the next look.
+    if (await statKey(this.file) !== key) return undefined;
+    this.statKey = key;
+    if (check instanceof UnreadableFileError) return {problems: [check.message]};
     if (check.sha256 === this.sha256) return undefined;
     this.sha256 = check.sha256 ?? '';
     if (check.cluster === undefined) return {problems: check.diagnostics.filter((d) => d.severity === 'error').map((d) => diagnosticLine(this.file, d))};
@@ -49,4 +52,9 @@ export class SpecFollower {
     this.cluster = check.cluster;
     return {cluster: check.cluster, nodes: targets.nodes};
   }
+}
+
+/** What stat() says of the file, as a string that changes when the file does. */
+function statKey(file: string): Promise<string> {
+  return stat(file).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`, (error: NodeJS.ErrnoException) => `missing:${error.code ?? ''}`);
 }
