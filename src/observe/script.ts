@@ -92,7 +92,7 @@ export function observeScript(options: ObserveOptions): string {
     'NETCTL_HOST',
     'sec routes; ip -N -j route show table main',
     // Where the node sees netctl come from: underlay pods must not take that address.
-    'sec ssh-client; printf \'%s\\n\' "${SSH_CONNECTION%% *}"',
+    'sec ssh-client; ssh_client=${SSH_CONNECTION:-}; printf \'%s\\n\' "${ssh_client%% *}"',
     'sec fdb; bridge -j fdb show',
     // With reverse-path filtering per interface ("all" included), for preflight; grep, not the shell's
     // read: sysctl files answer a read of one byte at a time with their first byte only.
