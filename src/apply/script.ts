@@ -5,7 +5,7 @@
  * restores of their own around it: chain-restores.ts). The script stops at the first failure
  * (`set -e`; `-batch` stops at its first failing line).
  */
-import {joinWords, savedText} from '../resources/iptables.js';
+import {IPTABLES_WAIT, joinWords, savedText} from '../resources/iptables.js';
 import {
   OWNER_ALIAS,
   ROUTE_PROTOCOL,
@@ -78,7 +78,7 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const bridges = bridgePorts(changes);
     const parts = [
       'set -e',
-      ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc('iptables-restore --noflush', lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
+      ...(restores.length === 0 ? [] : [...restores.map((lines) => heredoc(`iptables-restore ${IPTABLES_WAIT} --noflush`, lines.join('\n'))), ...forgetUdpEndpoints(iptables)]),
       ...beforePortChanges(bridges),
       ...batches(steps, false),
       ...afterPortChanges(bridges),
@@ -90,12 +90,12 @@ export function applyScript(changes: Iterable<Change>, options: ScriptOptions = 
     const r = (c.after ?? c.before)!;
     return r.kind === 'iptables-rule' && isBuiltinChain(r.chain) ? [{change: c, rule: r}] : [];
   });
-  const jumpCommand = (r: IptablesRule, ...flag: string[]) => ['iptables', '-t', r.table, ...flag, ...r.rule].map(shellQuote).join(' ');
+  const jumpCommand = (r: IptablesRule, ...flag: string[]) => `iptables ${IPTABLES_WAIT} ${['-t', r.table, ...flag, ...r.rule].map(shellQuote).join(' ')}`;
   const restore = iptablesRestore(iptables, false);
   const parts = [
     ...batches(steps, true),
     ...jumps.filter((j) => j.change.action === 'delete').map((j) => `${jumpCommand(j.rule, '-D', j.rule.chain)} 2>/dev/null || true`),
-    ...(restore === undefined ? [] : [heredoc('iptables-restore --noflush', restore.join('\n'), ' || true')]),
+    ...(restore === undefined ? [] : [heredoc(`iptables-restore ${IPTABLES_WAIT} --noflush`, restore.join('\n'), ' || true')]),
     ...jumps.filter((j) => j.change.action === 'create').map((j) => `${jumpCommand(j.rule, '-C', j.rule.chain)} 2>/dev/null || ${jumpCommand(j.rule, '-I', j.rule.chain, '1')} || true`),
   ];
   return `${parts.join('\n')}\n`;

@@ -3,6 +3,7 @@
  * as JSON where the tools offer it. Sections start with a `@@netctl <name> [arg]` line.
  */
 import {NETNS_DIR} from '../desired/names.js';
+import {IPTABLES_WAIT} from '../resources/iptables.js';
 import {shellQuote} from '../shell/quote.js';
 import type {Pod} from '../spec/types.js';
 import {dnsDump} from './dns.js';
@@ -57,7 +58,7 @@ function iptablesDump(chains: readonly string[] | undefined): string[] {
   for (const table of ['filter', 'nat']) {
     const inTable = chains.filter((c) => c.startsWith(`${table} `)).map((c) => c.slice(table.length + 1));
     if (inTable.length === 0) continue;
-    lines.push(`echo '*${table}'`, ...inTable.map((chain) => `iptables -t ${table} -S ${shellQuote(chain)} 2>/dev/null`), "echo 'COMMIT'");
+    lines.push(`echo '*${table}'`, ...inTable.map((chain) => `iptables ${IPTABLES_WAIT} -t ${table} -S ${shellQuote(chain)} 2>/dev/null`), "echo 'COMMIT'");
   }
   return lines;
 }

@@ -91,3 +91,10 @@ export function iptablesState(resources: readonly IptablesResource[]): IptablesS
   for (const line of lines) hash.update(line).update('\0');
   return {resources, digest: hash.digest('hex')};
 }
+
+/**
+ * What iptables and iptables-restore are told to wait for the xtables lock, as kube-proxy does: with the
+ * legacy backend another program changing the ruleset (Docker, a firewall) holds it, and a command
+ * that does not wait fails at once. The nf_tables backend has no such lock and ignores it.
+ */
+export const IPTABLES_WAIT = '-w 5';

@@ -54,9 +54,9 @@ describe('many new or dropped chains in restores of their own', () => {
   it('make the apply script run a restore per group of new chains before the main one', () => {
     const chains = Array.from({length: 400}, (_, i) => service(i)).flat();
     const script = applyScript([...chains.map(create), create({kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SVC-0']})]);
-    expect(script.match(/^iptables-restore --noflush <<'NETCTL_EOF'$/gm)).toHaveLength(3);
+    expect(script.match(/^iptables-restore -w 5 --noflush <<'NETCTL_EOF'$/gm)).toHaveLength(3);
     expect(script.match(/^:NETCTL-/gm)).toHaveLength(chains.length);
-    expect(script).toContain("iptables-restore --noflush <<'NETCTL_EOF'\n*nat\n-I PREROUTING 1 -j NETCTL-SVC-0\nCOMMIT\nNETCTL_EOF");
+    expect(script).toContain("iptables-restore -w 5 --noflush <<'NETCTL_EOF'\n*nat\n-I PREROUTING 1 -j NETCTL-SVC-0\nCOMMIT\nNETCTL_EOF");
   });
 
   it('remove every dropped chain once, after the main restore, before the dropped chains it jumps to', () => {
@@ -88,7 +88,7 @@ describe('many new or dropped chains in restores of their own', () => {
     const chains = Array.from({length: 400}, (_, i) => service(i)).flat();
     const jump: IptablesRule = {kind: 'iptables-rule', ns: '', table: 'nat', chain: 'PREROUTING', rule: ['-j', 'NETCTL-SVC-0']};
     const script = applyScript([...chains.map(remove), remove(jump)]);
-    const payloads = [...script.matchAll(/^iptables-restore --noflush <<'NETCTL_EOF'\n([^]*?)\nNETCTL_EOF$/gm)].map((m) => m[1]!);
+    const payloads = [...script.matchAll(/^iptables-restore -w 5 --noflush <<'NETCTL_EOF'\n([^]*?)\nNETCTL_EOF$/gm)].map((m) => m[1]!);
     expect(payloads).toHaveLength(3);
     expect(payloads[0]).toBe('*nat\n-D PREROUTING -j NETCTL-SVC-0\nCOMMIT');
     for (const payload of payloads.slice(1)) {

@@ -164,7 +164,7 @@ describe('diff', () => {
     const {changes} = diff([chain('RETURN', 'MASQUERADE')], {resources: [chain('RETURN')], foreign: noForeign});
     expect(changes).toEqual([expect.objectContaining({action: 'update', key: 'iptables-chain nat NETCTL-X', reason: 'rules +1 -0'})]);
     expect(diff([chain('RETURN', 'MASQUERADE')], {resources: [chain('MASQUERADE', 'RETURN')], foreign: noForeign}).changes[0]?.reason).toBe('rules reordered');
-    expect(applyScript(changes)).toBe("set -e\niptables-restore --noflush <<'NETCTL_EOF'\n*nat\n:NETCTL-X - [0:0]\n-A NETCTL-X -j RETURN\n-A NETCTL-X -j MASQUERADE\nCOMMIT\nNETCTL_EOF\n");
+    expect(applyScript(changes)).toBe("set -e\niptables-restore -w 5 --noflush <<'NETCTL_EOF'\n*nat\n:NETCTL-X - [0:0]\n-A NETCTL-X -j RETURN\n-A NETCTL-X -j MASQUERADE\nCOMMIT\nNETCTL_EOF\n");
   });
 });
 

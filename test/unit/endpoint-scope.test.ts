@@ -40,7 +40,7 @@ describe('an endpoint change', () => {
   it('reads nothing on the node but those chains and the DNS files', () => {
     const script = observeScript(observeOptions(cluster!, cluster!.nodes[0]!, 'apply', scope));
     expect(script).not.toMatch(/ip -j|ip -n|bridge -j|iptables-save|ip netns|probe/);
-    for (const chain of scope.iptablesChains!) expect(script).toContain(`iptables -t ${chain.split(' ')[0]} -S ${chain.split(' ')[1]}`);
+    for (const chain of scope.iptablesChains!) expect(script).toContain(`iptables -w 5 -t ${chain.split(' ')[0]} -S ${chain.split(' ')[1]}`);
     expect(script).toContain('dns-hosts');
   });
 });

@@ -145,7 +145,7 @@ describe('applyNode', () => {
     const script = rollbackScript(plan);
     expect(script).not.toContain('set -e');
     expect(script).toContain("ip -force -batch - <<'NETCTL_EOF' || true\nlink del dev");
-    expect(script).toContain("iptables -t filter -D FORWARD -m comment --comment netctl -j NETCTL-FORWARD 2>/dev/null || true");
+    expect(script).toContain("iptables -w 5 -t filter -D FORWARD -m comment --comment netctl -j NETCTL-FORWARD 2>/dev/null || true");
     expect(script).toContain(':NETCTL-FORWARD - [0:0]\n');
     expect(script).toContain('-X NETCTL-FORWARD');
   });
@@ -154,7 +154,7 @@ describe('applyNode', () => {
     const {rollbackScript} = await import('../../src/apply/transaction.js');
     const observed = await observeNode(new ScriptedNode([ok(applied)]), cluster, node1, 'destroy');
     const script = rollbackScript(planNode(cluster, node1, observed, 'destroy'));
-    expect(script).toContain('iptables -t nat -C POSTROUTING -m comment --comment netctl -j NETCTL-POSTROUTING 2>/dev/null || iptables -t nat -I POSTROUTING 1 -m comment --comment netctl -j NETCTL-POSTROUTING || true');
+    expect(script).toContain('iptables -w 5 -t nat -C POSTROUTING -m comment --comment netctl -j NETCTL-POSTROUTING 2>/dev/null || iptables -w 5 -t nat -I POSTROUTING 1 -m comment --comment netctl -j NETCTL-POSTROUTING || true');
   });
 });
 
