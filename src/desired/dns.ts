@@ -8,6 +8,7 @@
 import {formatAddress, formatCidr, type Cidr} from '../net/ipv4.js';
 import type {DnsHosts, DnsServer, PodResolver, SrvRecord} from '../resources/dns.js';
 import type {IptablesResource} from '../resources/iptables.js';
+import {dnsNameProblem} from '../spec/dns.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 import {perCluster, podsOf, type NodeContext} from './context.js';
 import {comment, ownChain} from './iptables.js';
@@ -34,13 +35,18 @@ function endpointName(pod: Pod, service: string): string {
 const zoneOf = perCluster((cluster: ClusterNetwork) => {
   const domain = cluster.dns!.domain;
   const names = new Map<string, string[]>();
+  // Names DNS cannot hold are left out (validate warns of them): dnsmasq refuses the whole configuration.
   const add = (ip: number, name: string) => {
+    if (dnsNameProblem(name) !== undefined) return;
     const key = formatAddress(ip);
     const list = names.get(key);
     if (list === undefined) names.set(key, [name]);
     else if (!list.includes(name)) list.push(name);
   };
   const srv: SrvRecord[] = [];
+  const addSrv = (record: SrvRecord) => {
+    if (dnsNameProblem(record.name) === undefined && dnsNameProblem(record.target) === undefined) srv.push(record);
+  };
   const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
   // Headless endpoints first: their pod's PTR answer is its name under the service, as in Kubernetes.
   for (const service of cluster.services) {
@@ -48,7 +54,7 @@ const zoneOf = perCluster((cluster: ClusterNetwork) => {
     if (service.clusterIP !== undefined) {
       add(service.clusterIP, name);
       for (const port of service.ports.filter((p) => p.name !== undefined)) {
-        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: name, port: port.port});
+        addSrv({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: name, port: port.port});
       }
       continue;
     }
@@ -62,7 +68,7 @@ const zoneOf = perCluster((cluster: ClusterNetwork) => {
     for (const port of service.ports.filter((p) => p.name !== undefined)) {
       for (const endpoint of port.endpoints.filter((e) => ready.has(e.ip))) {
         const pod = podAt.get(endpoint.ip);
-        srv.push({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: pod === undefined ? name : `${endpointName(pod, service.name)}.${name}`, port: endpoint.port});
+        addSrv({name: `_${port.name!}._${port.protocol.toLowerCase()}.${name}`, target: pod === undefined ? name : `${endpointName(pod, service.name)}.${name}`, port: endpoint.port});
       }
     }
   }

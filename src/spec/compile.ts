@@ -31,7 +31,7 @@ import {
   type ServicePortDocument,
   type SpecDocument,
 } from './types.js';
-import {checkSubdomains, resolveDns} from './dns.js';
+import {checkDnsNames, checkSubdomains, resolveDns} from './dns.js';
 import {checkExternalIPs} from './external-ips.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, serviceIdentity} from './namespaces.js';
@@ -226,6 +226,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const namespaces = resolveNamespaces(document, report);
   const dns = resolveDns(document, report);
   checkSubdomains(document, report);
+  checkDnsNames(document, report);
   const networkPolicies = resolvePolicies(document, report);
 
   if (diagnostics.some((d) => d.severity === 'error') || clusterCIDR === undefined || nodePortRange === undefined) {

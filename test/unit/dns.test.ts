@@ -77,6 +77,15 @@ describe('the cluster zone', () => {
     ]);
   });
 
+  it('leaves out, with a warning, the SRV name of a 63-character port name: with its _ the label is one character too long for DNS', () => {
+    const long = 'p'.repeat(63);
+    const text = readFileSync(join(root, 'examples', 'dns.yaml'), 'utf8').replace('ports: [{name: http, port: 80, targetPort: http}]', `ports: [{name: ${long}, port: 80, targetPort: http}]`);
+    const {cluster: named, diagnostics} = checkSpecText(text);
+    expect(diagnostics.map((d) => d.message)).toEqual([`port ${long} of service web has no SRV record: its label _${long} has 64 characters, more than the 63 a DNS label may have`]);
+    const zone = dns({cluster: named!, node: named!.nodes[0]!, facts}).find((r) => r.kind === 'dns-server') as DnsServer;
+    expect(zone.srv.map((r) => r.name)).toEqual(['_pg._tcp.db.bank.svc.cluster.local', '_pg._tcp.db.bank.svc.cluster.local']);
+  });
+
   it('serves on the pods\' gateway, answers the cluster\'s reverse zones itself, forwards the rest upstream', () => {
     expect(server).toEqual(expect.objectContaining({listen: '10.244.79.1', domain: 'cluster.local', upstream: ['203.0.113.253'], reverseZones: ['244.10.in-addr.arpa', '96.10.in-addr.arpa']}));
     const byNodeDefault = dns({cluster: {...cluster, dns: {domain: 'cluster.local', upstream: undefined}}, node: node2!, facts: {nameservers: ['10.255.255.53', '10.244.181.1']}});
