@@ -69,6 +69,8 @@ export interface HostFacts {
   readonly foreignRoutes: readonly {readonly dst: string; readonly dev?: string; readonly gateway?: string}[];
   /** The address the node sees netctl's SSH connection come from (SSH_CONNECTION); undefined when local or not read. */
   readonly sshClient?: string;
+  /** The port of the node netctl's SSH connection came to (SSH_CONNECTION); undefined when local or not read. */
+  readonly sshPort?: number;
   /** net.ipv4.conf.<interface>.rp_filter, "all" included. */
   readonly rpFilter: ReadonlyMap<string, number>;
   /** The backend `iptables --version` names: nf_tables or legacy. */
@@ -320,9 +322,13 @@ export function parseObservation(output: string): NodeObservation {
   };
 }
 
-function sshClientOf(body: string | undefined): {sshClient?: string} {
-  const address = body?.trim() ?? '';
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? {sshClient: address} : {};
+/** `203.0.113.254 41234 203.0.113.1 22`: the client's address and the server's port. */
+function sshClientOf(body: string | undefined): {sshClient?: string; sshPort?: number} {
+  const [address = '', , , port = ''] = (body?.trim() ?? '').split(/\s+/);
+  return {
+    ...(/^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? {sshClient: address} : {}),
+    ...(/^\d{1,5}$/.test(port) ? {sshPort: Number(port)} : {}),
+  };
 }
 
 function rpFilter(body: string | undefined): Map<string, number> {

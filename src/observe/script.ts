@@ -92,8 +92,9 @@ export function observeScript(options: ObserveOptions): string {
     'neigh show nud permanent',
     'NETCTL_HOST',
     'sec routes; ip -N -j route show table main',
-    // Where the node sees netctl come from: underlay pods must not take that address.
-    'sec ssh-client; ssh_client=${SSH_CONNECTION:-}; printf \'%s\\n\' "${ssh_client%% *}"',
+    // Where the node sees netctl come from, and the port it comes to: underlay pods must not take the
+    // address, nor node ports the port (SSH_CONNECTION: client address and port, server address and port).
+    'sec ssh-client; printf \'%s\\n\' "${SSH_CONNECTION:-}"',
     'sec fdb; bridge -j fdb show',
     // With reverse-path filtering per interface ("all" included), for preflight; grep, not the shell's
     // read: sysctl files answer a read of one byte at a time with their first byte only.

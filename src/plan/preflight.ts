@@ -3,7 +3,7 @@
  * says what it found and, when it fails, how to fix it. Failures that apply cannot get past are the
  * node's errors in plan and apply too; `netctl preflight` shows every check.
  */
-import {hasServices} from '../desired/services.js';
+import {hasServices, portLabel} from '../desired/services.js';
 import {perCluster, peersOf} from '../desired/context.js';
 import {cidrContaining, formatAddress, formatCidr, overlaps, parseAddress, type Cidr} from '../net/ipv4.js';
 import type {NodeObservation} from '../observe/parse.js';
@@ -68,6 +68,7 @@ export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeOb
     ...(uplink === undefined ? [] : [peersCheck(cluster, node, observed, uplink), mtuCheck(cluster, observed, uplink)]),
     overlapCheck(cluster, observed, own),
     underlayAddressCheck(cluster, node, observed),
+    sshPortCheck(cluster, node, observed),
     ipForwardCheck(observed, own),
     rpFilterCheck(observed, uplink, own),
   ].filter((c): c is HostCheck => c !== undefined);
@@ -204,6 +205,18 @@ function underlayAddressCheck(cluster: ClusterNetwork, node: Node, observed: Nod
   const clashes = cluster.pods.filter((p) => taken.has(p.ip)).map((p) => `pod ${p.name} has ${formatAddress(p.ip)}, ${taken.get(p.ip)!}: it would take that address over and cut ${node.name} off`);
   if (clashes.length > 0) return {check: 'pod addresses', status: 'fail', blocking: true, detail: clashes.join('; '), fix: 'give those pods other addresses (ip), or a podCIDR that leaves them out'};
   return {check: 'pod addresses', status: 'pass', detail: `no pod takes ${node.name}'s gateway or the address netctl connects from`};
+}
+
+/**
+ * A TCP node port is served on every address of every node: one on the port netctl's SSH connection
+ * comes to would send new connections to it (the confirmation's, the next run's) to a pod instead.
+ */
+function sshPortCheck(cluster: ClusterNetwork, node: Node, observed: NodeObservation): HostCheck | undefined {
+  const port = observed.host.sshPort;
+  if (port === undefined) return undefined;
+  const taking = cluster.services.flatMap((s) => s.ports.filter((p) => p.protocol === 'TCP' && p.nodePort === port).map((p) => portLabel(s, p)));
+  if (taking.length === 0) return {check: 'ssh port', status: 'pass', detail: `no node port takes TCP ${port}, where netctl reaches ${node.name}`};
+  return {check: 'ssh port', status: 'fail', blocking: true, detail: `node port ${port} of ${taking.join(', ')} is the TCP port netctl's SSH connection to ${node.name} comes to: new connections to it would go to a pod, and netctl would be cut off`, fix: 'give the service another nodePort (netctl allocates them from nodePortRange, default 30000-32767)'};
 }
 
 function ipForwardCheck(observed: NodeObservation, own: ReadonlyMap<string, Link>): HostCheck {

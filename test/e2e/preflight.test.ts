@@ -95,6 +95,15 @@ suite('netctl preflight', () => {
     expect((await netctl(['plan', '-f', file])).exitCode).toBe(0);
   });
 
+  it('refuses a node port on the port netctl reaches the nodes on, before it takes their SSH over', async () => {
+    const taken = lab.writeSpec('preflight-ssh-port', spec.replace('  serviceCIDR: 10.96.0.0/16\n', '  serviceCIDR: 10.96.0.0/16\n  nodePortRange: 1-65535\n')
+      .replace('ports: [{port: 80}]', 'ports: [{port: 80, nodePort: 22}]'));
+    const apply = await netctl(['apply', '-f', taken, '--auto-approve']);
+    expect(apply.stdout).toContain('node port 22 of web/tcp-80 is the TCP port netctl\'s SSH connection to node1 comes to');
+    expect(apply.exitCode).toBe(1);
+    expect((await lab.onNode(1, ['ip', 'netns', 'list'])).stdout).toBe('');
+  });
+
   it('finds an uplink whose MTU is smaller than the spec needs', async () => {
     await lab.onNode(1, ['ip', 'link', 'set', 'eth0', 'mtu', '1400']);
     try {

@@ -68,6 +68,7 @@ describe('parseObservation', () => {
     expect(observed.host.foreignRoutes).toContainEqual({dst: '198.18.0.0/15', dev: 'eth0', gateway: '203.0.113.254'});
     expect(observed.host.foreignRoutes).toContainEqual({dst: 'default', dev: 'eth0', gateway: '203.0.113.253'});
     expect(observed.host.sshClient).toBe('203.0.113.254');
+    expect(observed.host.sshPort).toBe(22);
     expect(observed.host.foreignAddresses).toContainEqual({dev: 'eth0', cidr: '203.0.113.1/24'});
     // netctl's bridge address is its own, not the host's.
     expect(observed.host.foreignAddresses.map((a) => a.dev)).not.toContain('netctl0');

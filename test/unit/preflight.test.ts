@@ -79,6 +79,19 @@ describe('preflight host checks', () => {
     expect(only(hostChecks(overlay, node, host), 'pod addresses')).toBeUndefined();
   });
 
+  it('refuse a TCP node port on the port netctl\'s SSH connection comes to', () => {
+    const sshPort = check((s) => {
+      s.spec.mode = 'overlay';
+      s.spec.serviceCIDR = '10.96.0.0/16';
+      s.spec.nodePortRange = '1-65535';
+      s.spec.services = [{name: 'oops', selector: {app: 'web'}, ports: [{name: 'ssh', port: 22, nodePort: 22}, {name: 'dns', port: 53, protocol: 'UDP', nodePort: 2222}]}];
+    }).cluster!;
+    const found = only(hostChecks(sshPort, sshPort.nodes[0]!, withHost({sshPort: 22})), 'ssh port');
+    expect(found).toEqual(expect.objectContaining({status: 'fail', blocking: true, detail: `node port 22 of oops/ssh is the TCP port netctl's SSH connection to ${sshPort.nodes[0]!.name} comes to: new connections to it would go to a pod, and netctl would be cut off`}));
+    expect(only(hostChecks(sshPort, sshPort.nodes[0]!, withHost({sshPort: 2222})), 'ssh port')?.status).toBe('pass');
+    expect(only(hostChecks(sshPort, sshPort.nodes[0]!, withHost({})), 'ssh port')).toBeUndefined();
+  });
+
   it('stop at the tools when ip or bridge is missing: nothing else could be read', () => {
     expect(hostChecks(overlay, node, withHost({}, {missingTools: ['ip']})).map((c) => c.check)).toEqual(['tools']);
   });
