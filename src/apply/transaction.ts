@@ -80,7 +80,6 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
   ].join('\n');
 }
 
-
 /**
  * Rolls back the last transaction, after an apply that ran but did not verify; the watchdog stands down.
  * Says `expired` instead when the watchdog had already rolled it back (the verification outlasted it).

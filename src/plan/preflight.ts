@@ -14,7 +14,7 @@ import type {ClusterNetwork, Node} from '../spec/types.js';
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface HostCheck {
-  /** What is checked: tools, kernel, interface, peers, mtu, overlap, pod addresses, ip_forward, rp_filter, vxlan. */
+  /** What is checked: tools, kernel, interface, peers, mtu, overlap, pod addresses, ssh port, ip_forward, rp_filter, vxlan. */
   readonly check: string;
   readonly status: CheckStatus;
   readonly detail: string;
