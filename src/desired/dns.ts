@@ -97,12 +97,12 @@ export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodR
   return {kind: 'pod-resolver', ns: '', pod: pod.name, nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
 }
 
-export const DNS_CHAIN = 'NETCTL-DNS';
+const DNS_CHAIN = 'NETCTL-DNS';
 
 /**
  * Pods' queries to their node's DNS server are accepted before the host's own INPUT rules, as
- * NodeLocal DNSCache does for its address: a host whose firewall drops what it does not know (INPUT
- * policy DROP, ufw, firewalld) would otherwise cut every pod off from names. Only what pods send to
+ * NodeLocal DNSCache does for its address: a host whose iptables firewall drops what it does not know
+ * (INPUT policy DROP, ufw) would otherwise cut every pod off from names. Only what pods send to
  * port 53 of an address of the link they come in on: the bridge's gateway, or in underlay mode (pods
  * behind their own veths) the node's address.
  */
