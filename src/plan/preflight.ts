@@ -207,6 +207,17 @@ function underlayAddressCheck(cluster: ClusterNetwork, node: Node, observed: Nod
   return {check: 'pod addresses', status: 'pass', detail: `no pod takes ${node.name}'s gateway or the address netctl connects from`};
 }
 
+/** The service ports on each TCP node port, built once per cluster (every node's check asks). */
+const tcpNodePorts = perCluster((cluster: ClusterNetwork) => {
+  const byPort = new Map<number, string[]>();
+  for (const service of cluster.services) {
+    for (const port of service.ports) {
+      if (port.protocol === 'TCP' && port.nodePort !== undefined) byPort.set(port.nodePort, [...(byPort.get(port.nodePort) ?? []), portLabel(service, port)]);
+    }
+  }
+  return byPort;
+});
+
 /**
  * A TCP node port is served on every address of every node: one on the port netctl's SSH connection
  * comes to would send new connections to it (the confirmation's, the next run's) to a pod instead.
@@ -214,7 +225,7 @@ function underlayAddressCheck(cluster: ClusterNetwork, node: Node, observed: Nod
 function sshPortCheck(cluster: ClusterNetwork, node: Node, observed: NodeObservation): HostCheck | undefined {
   const port = observed.host.sshPort;
   if (port === undefined) return undefined;
-  const taking = cluster.services.flatMap((s) => s.ports.filter((p) => p.protocol === 'TCP' && p.nodePort === port).map((p) => portLabel(s, p)));
+  const taking = tcpNodePorts(cluster).get(port) ?? [];
   if (taking.length === 0) return {check: 'ssh port', status: 'pass', detail: `no node port takes TCP ${port}, where netctl reaches ${node.name}`};
   return {check: 'ssh port', status: 'fail', blocking: true, detail: `node port ${port} of ${taking.join(', ')} is the TCP port netctl's SSH connection to ${node.name} comes to: new connections to it would go to a pod, and netctl would be cut off`, fix: 'give the service another nodePort (netctl allocates them from nodePortRange, default 30000-32767)'};
 }

@@ -145,8 +145,9 @@ export class ReadinessTracker {
    */
   followedBy(pods: readonly Pod[], start: number): ReadinessTracker {
     const next = new ReadinessTracker(pods, start);
+    const tracked = new Map(this.pods.map((p) => [p.name, p]));
     for (const pod of pods) {
-      const before = this.pods.find((p) => p.name === pod.name);
+      const before = tracked.get(pod.name);
       const state = this.states.get(pod.name);
       if (before === undefined || state === undefined || !next.states.has(pod.name)) continue;
       if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(pod.name, {...state});
