@@ -202,24 +202,27 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
 /** A port a pod must answer on for the checks (`--serve` starts a responder there). */
 export interface ServedPort {
   readonly port: number;
-  readonly protocol: 'TCP' | 'UDP';
+  readonly protocol: Protocol;
 }
 
 /** The ports each pod must answer on for the service and policy checks to find a listener (`--serve`). */
 export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = []): Map<string, ServedPort[]> {
-  const served = new Map<string, Set<string>>([...policyServedPorts(checks, cluster)].map(([pod, ports]) => [pod, new Set(ports.map((p) => `TCP ${p}`))]));
+  // Each pod's ports by `PROTOCOL PORT`, so that a port two checks need is served once.
+  const served = new Map<string, Map<string, ServedPort>>();
+  const serve = (pod: string, port: ServedPort) => {
+    const ports = served.get(pod) ?? new Map<string, ServedPort>();
+    ports.set(`${port.protocol} ${port.port}`, port);
+    served.set(pod, ports);
+  };
+  for (const [pod, ports] of policyServedPorts(checks, cluster)) for (const port of ports) serve(pod, {port, protocol: 'TCP'});
   const podAt = new Map(cluster.pods.map((p) => [p.ip, p]));
   for (const service of virtualServices(cluster)) {
     for (const port of service.ports) {
       for (const endpoint of port.endpoints) {
         const pod = podAt.get(endpoint.ip);
-        if (pod === undefined) continue;
-        const ports = served.get(pod.name) ?? new Set<string>();
-        ports.add(`${port.protocol} ${endpoint.port}`);
-        served.set(pod.name, ports);
+        if (pod !== undefined) serve(pod.name, {port: endpoint.port, protocol: port.protocol});
       }
     }
   }
-  const parse = (key: string): ServedPort => ({protocol: key.startsWith('UDP') ? 'UDP' : 'TCP', port: Number(key.slice(4))});
-  return new Map([...served].map(([pod, ports]) => [pod, [...ports].map(parse).sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1))]));
+  return new Map([...served].map(([pod, ports]) => [pod, [...ports.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1))]));
 }
