@@ -18,7 +18,11 @@ import type {LockOutcome, Session} from './session.js';
 
 export type NodeOutcome =
   | ({readonly status: 'planned'} & NodePlan)
-  | {readonly status: 'unreachable' | 'locked'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: ChangeList};
+  | {
+    readonly status: 'unreachable' | 'locked'; readonly node: string; readonly errors: readonly string[]; readonly warnings: readonly string[]; readonly changes: ChangeList;
+    /** What the operator can do about it, when netctl can tell (UnreachableError.fix). */
+    readonly fix?: string;
+  };
 
 export interface ClusterPlan {
   readonly intent: Intent;
@@ -79,7 +83,7 @@ async function readOf(node: Node, observation: Promise<NodeObservation>): Promis
   try {
     return {node, observation: await observation};
   } catch (error) {
-    if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
+    if (error instanceof UnreachableError) return failed({status: 'unreachable', node: node.name, errors: [error.reason], warnings: [], changes: ChangeList.EMPTY, ...(error.fix === undefined ? {} : {fix: error.fix})});
     if (error instanceof LockedError) return failed({status: 'locked', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY});
     if (error instanceof ObservationError) return failed({status: 'planned', node: node.name, errors: [error.message], warnings: [], changes: ChangeList.EMPTY, fingerprint: ''});
     throw error;

@@ -21,12 +21,14 @@ export async function preflight(session: Session, cluster: ClusterNetwork, paral
   for (const read of reads) {
     if ('observation' in read) results.set(read.node.name, hostChecks(cluster, read.node, read.observation));
     else {
-      const unreachable = read.outcome.status === 'unreachable';
+      const outcome = read.outcome;
+      const unreachable = outcome.status === 'unreachable';
+      const known = outcome.status === 'planned' ? undefined : outcome.fix;
       results.set(read.node.name, [{
         check: unreachable ? 'ssh' : 'read',
         status: 'fail',
-        detail: read.outcome.errors.join('; '),
-        fix: unreachable ? 'check the node\'s address and ssh settings in the spec, that sshd runs there, and that this machine\'s key is authorized' : 'see the error; netctl needs root on the node',
+        detail: outcome.errors.join('; '),
+        fix: known ?? (unreachable ? 'check the node\'s address and ssh settings in the spec, that sshd runs there, and that this machine\'s key is authorized' : 'see the error; netctl needs root on the node'),
       }]);
     }
   }

@@ -86,9 +86,9 @@ export function holder(
   /**
    * The error the session ended with; `spawnError`: the code of a process that could not start
    * (ENOENT); `said`: the last line the node printed before netctl's shell started, if any (what a
-   * login shell such as nologin says instead of running it).
+   * login shell such as nologin says instead of running it); `stderr`: all the process printed there.
    */
-  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string, said?: string) => Error,
+  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string, said?: string, stderr?: string) => Error,
 ): Holder {
   // Requests are answered in order, so one queue serves both kinds of answer.
   const waiting: Waiting[] = [];
@@ -148,7 +148,7 @@ export function holder(
     });
     process.then((result) => {
       const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
-      ended = failure(result.exitCode, last, result.code, started ? undefined : said);
+      ended = failure(result.exitCode, last, result.code, started ? undefined : said, String(result.stderr));
       reject(ended);
       for (const request of waiting.splice(0)) request.reject(ended);
     });

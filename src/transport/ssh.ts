@@ -9,9 +9,11 @@
  */
 import {execa} from 'execa';
 import {homedir} from 'node:os';
+import {shellQuote} from '../shell/quote.js';
 import type {SshSettings} from '../spec/types.js';
 import {holder, sessionCommand, type Holder} from './lock.js';
 import {probeBanner} from './probe.js';
+import {sshFailureFix} from './ssh-failure.js';
 import {tcpPeerOfProcess} from './socket-peer.js';
 import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
 
@@ -60,6 +62,25 @@ export function sshOptions(settings: SshSettings): string[] {
   return args;
 }
 
+/**
+ * The ssh command line an operator types to reach the node as netctl does, and answer what netctl
+ * never asks (a host key to record): the spec's settings without netctl's BatchMode and bounds.
+ */
+export function loginCommand(settings: SshSettings, destination: string): string {
+  const args = ['ssh'];
+  if (settings.configFile !== undefined) args.push('-F', expandHome(settings.configFile));
+  const option = (name: string, value: string | number | undefined) => {
+    if (value !== undefined) args.push('-o', `${name}=${value}`);
+  };
+  option('User', settings.user);
+  option('Port', settings.port);
+  option('IdentityFile', settings.identityFile);
+  option('UserKnownHostsFile', settings.knownHostsFile);
+  option('ProxyJump', settings.proxyJump);
+  args.push(destination);
+  return args.map(shellQuote).join(' ');
+}
+
 /** Seconds between keepalives, so that a silent connection is declared lost after about the connect timeout. */
 export function keepaliveInterval(connectTimeoutSeconds: number): number {
   return Math.max(1, Math.ceil(connectTimeoutSeconds / KEEPALIVE_COUNT));
@@ -75,6 +96,8 @@ export class SshTransport implements Transport {
   readonly description: string;
   private readonly options: string[];
   private readonly connectTimeout: number;
+  /** How the operator reaches the node by hand (loginCommand), for the fixes of failures. */
+  private readonly login: string;
   private readonly children = new Set<SshChild>();
   private master: Holder | undefined;
   private masterChild: SshChild | undefined;
@@ -98,6 +121,7 @@ export class SshTransport implements Transport {
     const user = settings.user === undefined ? '' : `${settings.user}@`;
     const port = settings.port === undefined ? '' : `:${settings.port}`;
     this.description = `${user}${destination}${port}`;
+    this.login = loginCommand(settings, destination);
   }
 
   /**
@@ -241,7 +265,7 @@ export class SshTransport implements Transport {
     if (result.code === 'ENOENT') throw new UnreachableError(this.node, NO_SSH_CLIENT);
     const exitCode = result.exitCode ?? 1;
     if (exitCode === SSH_FAILED || result.signal !== undefined) {
-      throw this.lost ?? new UnreachableError(this.node, lastLine(String(result.stderr)) || `ssh ended (${result.signal ?? `exit ${exitCode}`})`);
+      throw this.lost ?? this.failed(String(result.stderr), `ssh ended (${result.signal ?? `exit ${exitCode}`})`);
     }
     return {stdout: String(result.stdout), stderr: String(result.stderr), exitCode};
   }
@@ -267,21 +291,30 @@ export class SshTransport implements Transport {
       timedOut = true;
       killGroup(child);
     }, this.connectTimeout * 1000);
-    this.master = holder(child, (exitCode, last, spawnError, said) => {
+    this.master = holder(child, (exitCode, _last, spawnError, said, stderr) => {
       if (this.expired !== undefined) {
         this.lost = new UnreachableError(this.node, this.expired);
         return this.lost;
       }
       // Logged in, but the user's login shell did not run netctl's (nologin, a forced command).
       const refused = said !== undefined && exitCode !== SSH_FAILED ? `logged in, but the SSH user's login shell did not run netctl's commands (exit ${exitCode ?? '?'}): ${said}` : undefined;
-      const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : refused ?? (last || `ssh exited ${exitCode ?? '?'}`);
-      this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
+      const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : refused;
+      if (why !== undefined) this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
+      else if (connecting) this.lost = this.failed(stderr ?? '', `ssh exited ${exitCode ?? '?'}`);
+      else this.lost = new UnreachableError(this.node, `the connection was lost: ${lastLine(stderr ?? '') || `ssh exited ${exitCode ?? '?'}`}`);
       return this.lost;
     });
     void this.master.ready.then(() => {
       connecting = false;
     }, () => undefined).finally(() => clearTimeout(timer));
     return this.master.ready;
+  }
+
+  /** The node could not be reached: ssh's last words, and what to do about them when they tell. */
+  private failed(stderr: string, otherwise: string): UnreachableError {
+    const said = lastLine(stderr);
+    if (said === '') return new UnreachableError(this.node, otherwise);
+    return new UnreachableError(this.node, said.replace(/\.$/, ''), sshFailureFix(stderr, this.login));
   }
 
   async close(): Promise<void> {

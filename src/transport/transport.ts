@@ -66,8 +66,14 @@ export interface Transport {
 
 /** The node could not be reached, or stopped answering (as opposed to a command on it failing). */
 export class UnreachableError extends Error {
-  constructor(readonly node: string, readonly detail: string) {
-    super(`cannot reach node ${node}: ${detail}`);
+  /** What happened, without the fix: `cannot reach node NODE: DETAIL`. */
+  readonly reason: string;
+
+  /** `fix`: what the operator can do about it, when netctl can tell. */
+  constructor(readonly node: string, readonly detail: string, readonly fix?: string) {
+    const reason = `cannot reach node ${node}: ${detail}`;
+    super(fix === undefined ? reason : `${reason}: ${fix}`);
+    this.reason = reason;
   }
 }
 

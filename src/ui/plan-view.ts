@@ -20,6 +20,8 @@ export interface PlanDocument {
     readonly node: string;
     readonly status: 'ok' | 'error' | 'unreachable' | 'locked';
     readonly errors: readonly string[];
+    /** What the operator can do about the errors, when netctl can tell (an unreachable node). */
+    readonly fix?: string;
     readonly warnings: readonly string[];
     readonly changes: readonly {
       readonly action: Action;
@@ -75,6 +77,7 @@ export function planDocument(plan: ClusterPlan): PlanDocument {
       node: outcome.node,
       status: outcome.status === 'planned' ? (outcome.errors.length > 0 ? 'error' as const : 'ok' as const) : outcome.status,
       errors: outcome.errors,
+      ...(outcome.status !== 'planned' && outcome.fix !== undefined ? {fix: outcome.fix} : {}),
       warnings: outcome.warnings,
       changes: outcome.changes.map((c) => ({
         action: c.action,
@@ -108,6 +111,7 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
       const status = node.status === 'unreachable' || node.status === 'locked' ? node.status : 'cannot be planned';
       out.push(colors.bold(`${node.node}:`) + ` ${colors.red(status)}`);
       for (const error of node.errors) out.push(`  ${colors.red('error:')} ${error}`);
+      if (node.fix !== undefined) out.push(`  ${colors.bold('fix:')} ${node.fix}`);
       if (node.changes.length === 0) continue;
     } else if (node.changes.length === 0) {
       out.push(`${colors.bold(`${node.node}:`)} no changes`);
@@ -133,7 +137,7 @@ export function renderPlanText(doc: PlanDocument, colors: Colors = noColors): st
   if (hasChanges(doc)) out.push(colors.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`));
   else if (errors === 0) out.push(colors.bold(doc.intent === 'destroy' ? "No changes. Nothing of netctl's is left on the nodes." : 'No changes. The hosts match the spec.'));
   if (errors > 0) out.push(colors.red(`${errors} error${errors === 1 ? '' : 's'}: nodes with errors are left as they are.`));
-  if (doc.nodes.some((n) => n.errors.length > 0 && n.status !== 'locked')) {
+  if (doc.nodes.some((n) => n.errors.length > 0 && n.status !== 'locked' && n.fix === undefined)) {
     out.push('Next: `netctl preflight -f` with the same spec checks every node (SSH, tools, kernel, MTU, addresses, VXLAN between nodes) and says how to fix what fails.');
   }
   return `${out.join('\n')}\n`;

@@ -1,9 +1,11 @@
 /** How plan and apply behave at the edges: no terminal, a foreign object in the way, an unreachable node, local transport. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {execa, execaSync} from 'execa';
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {formatAddress} from '../../src/net/ipv4.js';
 import {checkSpecText} from '../../src/spec/check.js';
-import {Lab, bin, labSpec, labUnavailable, netctl} from './lab.js';
+import {LAB_DIR, Lab, bin, labSpec, labUnavailable, netctl} from './lab.js';
 
 const unavailable = labUnavailable();
 if (unavailable !== undefined) console.warn(`skipping end-to-end tests: ${unavailable}`);
@@ -54,6 +56,17 @@ suite('plan and apply at the edges', () => {
     const result = await netctl(['plan', '-f', withDeadNode]);
     expect(result.stdout).toMatch(/node4: unreachable\n {2}error: cannot reach node node4: ssh: connect to host 203\.0\.113\.9 port 22: (No route to host|Connection timed out)/);
     expect(result.stdout).toMatch(/node1:\n/);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('says what to do about a host key it does not know and a login the node refuses, as ssh reported them', async () => {
+    writeFileSync(join(LAB_DIR, 'no_known_hosts'), '');
+    const lab2 = nodes(lab3.slice(0, 2)).split('\n');
+    const twoNodes = `${lab2[0]!.replace('}', `, ssh: {knownHostsFile: ${LAB_DIR}/no_known_hosts}}`)}\n${lab2[1]!.replace('}', ', ssh: {user: stranger}}')}\n`;
+    const result = await netctl(['plan', '-f', lab.writeSpec('strangers', labSpec({mode: 'overlay', clusterCIDR: '10.244.0.0/16', nodes: twoNodes, pods: '    - {name: p1, node: node1}\n'}))]);
+    expect(result.stdout).toContain('node1: unreachable\n  error: cannot reach node node1: Host key verification failed\n  fix: this machine does not know the node\'s SSH host key, and strict host key checking is on');
+    expect(result.stdout).toContain('node2: unreachable\n  error: cannot reach node node2: stranger@203.0.113.2: Permission denied (publickey)\n  fix: the node accepted none of the keys this machine offered');
+    expect(result.stdout).not.toContain('Next: `netctl preflight');
     expect(result.exitCode).toBe(1);
   });
 

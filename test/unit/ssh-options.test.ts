@@ -1,6 +1,7 @@
 /** The OpenSSH options a spec's ssh settings become: only what the spec sets, plus netctl's own. */
 import {describe, expect, it} from '@jest/globals';
-import {sshOptions} from '../../src/transport/ssh.js';
+import {homedir} from 'node:os';
+import {loginCommand, sshOptions} from '../../src/transport/ssh.js';
 
 describe('sshOptions', () => {
   it('passes only BatchMode and Compression when the spec sets nothing', () => {
@@ -17,5 +18,13 @@ describe('sshOptions', () => {
       '-F', '/etc/lab/ssh_config',
       '-o', 'BatchMode=yes', '-o', 'User=ops', '-o', 'Port=2222', '-o', 'ProxyJump=bastion', '-o', 'ConnectTimeout=7', '-o', 'Compression=yes',
     ]);
+  });
+});
+
+describe('loginCommand', () => {
+  it('reaches the node as netctl does, but may ask (no BatchMode) and keeps no bounds of netctl\'s', () => {
+    expect(loginCommand({configFile: '~/lab/ssh_config', user: 'admin', port: 2222, identityFile: '~/.ssh/netctl', knownHostsFile: '/etc/netctl/known_hosts', proxyJump: 'bastion', connectTimeout: 5, compression: false, strictHostKeyChecking: 'yes'}, '198.51.100.1'))
+      .toBe(`ssh -F ${homedir()}/lab/ssh_config -o User=admin -o Port=2222 -o 'IdentityFile=~/.ssh/netctl' -o UserKnownHostsFile=/etc/netctl/known_hosts -o ProxyJump=bastion 198.51.100.1`);
+    expect(loginCommand({}, 'node1.example.org')).toBe('ssh node1.example.org');
   });
 });
