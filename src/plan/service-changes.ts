@@ -107,7 +107,9 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
   const removed = endpoints(group.removed);
   const frontAdded = group.added.some(isFront);
   const frontRemoved = group.removed.some(isFront);
-  const action: Action = frontAdded && !frontRemoved && removed.length === 0 ? 'create'
+  // A front rule that comes back alone (its chain was flushed on the node) repairs a service, not makes one.
+  const made = (front: boolean, endpointRules: readonly string[]) => front && (endpointRules.length > 0 || group.added.some((d) => d.label?.role === 'has no endpoints'));
+  const action: Action = made(frontAdded, added) && !frontRemoved && removed.length === 0 ? 'create'
     : frontRemoved && !frontAdded && added.length === 0 ? 'delete'
       : 'update';
   const shown = action === 'delete' ? group.removed : group.added;
@@ -127,7 +129,8 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
     const text = whyGone.get(endpoint.slice(0, endpoint.indexOf(':')));
     return text === undefined ? '' : ` (${text})`;
   };
-  const reasons = [...added.map((e) => `+ endpoint ${e}`), ...removed.map((e) => `- endpoint ${e}${why(e)}`)];
+  const endpointReasons = [...added.map((e) => `+ endpoint ${e}`), ...removed.map((e) => `- endpoint ${e}${why(e)}`)];
+  const reasons = endpointReasons.length > 0 ? endpointReasons : [...ruleReasons(group.added, '+'), ...ruleReasons(group.removed, '-')];
   const reason = action === 'update'
     ? (reasons.length > 0 ? reasons.join(', ') : 'its rules change')
     : action === 'create' ? 'missing on the node' : 'not in the spec';
@@ -140,4 +143,17 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
     endpointsRemoved: removed,
     keys: [...group.keys],
   };
+}
+
+const RULE_WORDS: Record<string, string> = {
+  'cluster IP': 'cluster IP rule',
+  'external IP': 'external IP rule',
+  'node port': 'node port rule',
+  'has no endpoints': 'reject rule (no endpoints)',
+  'has no local endpoints': 'drop rule (no local endpoints)',
+};
+
+/** The service's own rules that come or go, by what they do (`+ node port rule`). */
+function ruleReasons(deltas: readonly RuleDelta[], sign: '+' | '-'): string[] {
+  return [...new Set(deltas.flatMap((d) => (d.label?.role === undefined ? [] : [`${sign} ${RULE_WORDS[d.label.role] ?? d.label.role}`])))];
 }

@@ -56,6 +56,15 @@ describe('service rules', () => {
     ]);
   });
 
+  it('show front rules that come back alone (a flushed chain) as repairs of their services, not new services', () => {
+    const flushed = desired().map((r) => (r.kind === 'iptables-chain' && ['NETCTL-SERVICES', 'NETCTL-NODEPORTS'].includes(r.chain) ? {...r, rules: []} : r));
+    const {changes} = diff(desired(), {resources: flushed, foreign: new Map()});
+    expect(groupServiceChanges(changes).services.map((s) => `${s.action} ${s.description}: ${s.reason}`)).toEqual([
+      'update service dns/dns: + cluster IP rule',
+      'update service web/http: + cluster IP rule, + node port rule',
+    ]);
+  });
+
   it('forget the conntrack entries of a UDP endpoint that goes away', () => {
     const noDns = compile(specText.replace('{app: dns}}', '{app: gone}}'));
     const {changes} = diff(desired(noDns), {resources: desired(), foreign: new Map()});
