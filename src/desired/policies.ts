@@ -168,13 +168,14 @@ function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: 
       for (const pod of cluster.pods.filter((p) => peerSelectsPod(cluster, policy, peer, p))) matches.push([peerFlag, host(pod.ip), ...admit]);
       return;
     }
-    const cidr = formatCidr(peer.cidr);
+    // Every address is no match at all: iptables prints `-d 0.0.0.0/0` back as nothing.
+    const block = peer.cidr.prefix === 0 ? [] : [peerFlag, formatCidr(peer.cidr)];
     if (peer.except.length === 0) {
-      matches.push([peerFlag, cidr, ...admit]);
+      matches.push([...block, ...admit]);
       return;
     }
     const chain = blockChain(policy, direction, j, k);
-    matches.push([peerFlag, cidr, '-j', chain]);
+    matches.push([...block, '-j', chain]);
     subchains.push(...ownChain('filter', chain, undefined, [
       label(`${BLOCK_LABEL}${policyName(policy)} ${direction}: ${blockWords(peer)}`),
       ...peer.except.map((e) => [peerFlag, formatCidr(e), '-j', 'RETURN']),

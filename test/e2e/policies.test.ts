@@ -179,6 +179,30 @@ suite.each(['overlay', 'routing'])('network policies in %s mode', (mode) => {
     expect(await connect('other-1', DB, 5432)).toBe('refused');
   });
 
+  it('takes an ipBlock of 0.0.0.0/0 as every address: egress anywhere but the cluster, ingress from anywhere', async () => {
+    const anywhere = lab.writeSpec('anywhere', spec(mode, `${POLICIES}    - name: edge-out
+      namespace: bank
+      podSelector: {matchLabels: {app: edge}}
+      policyTypes: [Egress]
+      egress:
+        - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.244.0.0/16]}}]
+    - name: other-in
+      namespace: shop
+      podSelector: {matchLabels: {app: other}}
+      ingress:
+        - from: [{ipBlock: {cidr: 0.0.0.0/0}}]
+          ports: [{port: 7000}]
+`));
+    const apply = await netctl(['apply', '-f', anywhere, '--auto-approve']);
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', anywhere, '--detailed-exitcode'])).exitCode).toBe(0);
+    expect(await connect('edge-1', OTHER, 7000)).toBe('refused');
+    expect(await connect('edge-1', nodeAddress(2), 22)).toMatch(/^SSH-2\.0-/);
+    expect(await connect('web-1', OTHER, 7000)).toBe(WEB);
+    expect((await netctl(['apply', '-f', file, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('restores everything once the policies are removed, and destroy leaves no chain', async () => {
     const open = lab.writeSpec('open', spec(mode, ''));
     expect((await netctl(['apply', '-f', open, '--auto-approve'])).exitCode).toBe(0);

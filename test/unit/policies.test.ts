@@ -244,6 +244,20 @@ describe('network policy chains', () => {
     expect(rejects(routed.cluster!)[0]).not.toContain('DNAT');
   });
 
+  it('match an ipBlock of 0.0.0.0/0 with no address at all, as iptables prints such a rule back', () => {
+    const anywhere = cluster([
+      {name: 'out', namespace: 'shop', podSelector: dbSelector, policyTypes: ['Egress'], egress: [{to: [{ipBlock: {cidr: '0.0.0.0/0', except: ['10.244.0.0/16']}}]}]},
+      {name: 'in', namespace: 'shop', podSelector: dbSelector, ingress: [{from: [{ipBlock: {cidr: '0.0.0.0/0'}}], ports: [{port: 5432}]}]},
+    ]);
+    const rules = desiredIptables(anywhere).resources.flatMap((r) => (r.kind === 'iptables-chain' && /^NETCTL-(PI|PE|PB)-/.test(r.chain) ? r.rules.map((rule) => rule.join(' ')) : []));
+    expect(rules.filter((rule) => !rule.startsWith('-m comment'))).toEqual([
+      expect.stringMatching(/^-j NETCTL-PB-[0-9A-F]{16}$/),
+      '-d 10.244.0.0/16 -j RETURN',
+      '-j MARK --set-xmark 0x20000/0x20000',
+      '-p tcp -m tcp --dport 5432 -j MARK --set-xmark 0x20000/0x20000',
+    ]);
+  });
+
   it('leave nothing behind once the last policy goes', () => {
     const policyChains = /^NETCTL-(POLICY|PI-|PE-|PB-|PR-|ING-|EGR-)/;
     expect(desiredIptables(cluster(base)).resources.filter((r) => policyChains.test(r.chain))).not.toEqual([]);
