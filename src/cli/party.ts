@@ -20,16 +20,22 @@ export function partyOf(cluster: ClusterNetwork, text: string): Party | string {
     return {ip, ...(pod === undefined ? {} : {pod}), ...(node === undefined ? {} : {node})};
   }
   const pod = podByRef(cluster, text);
-  if (pod === undefined) return `no pod ${text} in the spec; write NAMESPACE/POD, node:NODE or an IPv4 address`;
+  if (typeof pod === 'string') return `${pod}, node:NODE or an IPv4 address`;
   return {ip: pod.ip, pod};
 }
 
-/** The pod `NAMESPACE/POD` or `POD` names. */
-export function podByRef(cluster: ClusterNetwork, text: string): Pod | undefined {
+/**
+ * The pod `NAMESPACE/POD` or `POD` names, or why there is none. A name alone is the pod of that name
+ * in whatever namespace, as long as only one namespace has one.
+ */
+export function podByRef(cluster: ClusterNetwork, text: string): Pod | string {
   const slash = text.indexOf('/');
   const namespace = slash < 0 ? undefined : text.slice(0, slash);
   const name = slash < 0 ? text : text.slice(slash + 1);
-  return cluster.pods.find((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
+  const found = cluster.pods.filter((p) => p.name === name && (namespace === undefined || p.namespace === namespace));
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0) return `no pod ${text} in the spec; write NAMESPACE/POD`;
+  return `pods named ${name} run in namespaces ${found.map((p) => p.namespace).join(', ')}; write NAMESPACE/POD`;
 }
 
 export function partyName(party: Party): string {

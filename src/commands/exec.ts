@@ -7,6 +7,8 @@ import {planReads, readCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import {formatAddress} from '../net/ipv4.js';
 import {shellQuote} from '../shell/quote.js';
+import {podNetns} from '../desired/names.js';
+import {podRef} from '../spec/namespaces.js';
 
 export default class Exec extends Command {
   static override summary = 'Run a command inside a pod\'s network namespace on its node, or list the pods.';
@@ -35,12 +37,12 @@ export default class Exec extends Command {
     const command = raw.flatMap((token) => (token.type === 'arg' ? [token.input] : [])).slice(1);
     if (args.pod === undefined) return this.list(cluster, flags['connect-timeout']);
     const pod = podByRef(cluster, args.pod);
-    if (pod === undefined) exitWithError(this, `no pod ${args.pod} in the spec; netctl exec -f ${flags.file} lists them`, 2);
+    if (typeof pod === 'string') exitWithError(this, `${pod} (netctl exec -f ${flags.file} lists the pods)`, 2);
     if (command.length === 0) exitWithError(this, `no command: netctl exec -f ${flags.file} ${args.pod} -- CMD [ARG...]`, 2);
     const session = Session.open(cluster, [pod.node], {connectTimeoutSeconds: flags['connect-timeout']});
     let status: number;
     try {
-      status = await session.transport(pod.node).interactive(['ip', 'netns', 'exec', pod.name, ...command].map(shellQuote).join(' '), flags.tty);
+      status = await session.transport(pod.node).interactive(['ip', 'netns', 'exec', podNetns(pod), ...command].map(shellQuote).join(' '), flags.tty);
     } finally {
       await session.close();
     }
@@ -57,10 +59,10 @@ export default class Exec extends Command {
       await session.close();
     }
     const lost = new Set(plan.nodes.filter((n) => n.status === 'unreachable').map((n) => n.node));
-    const notReady = new Map((plan.notReady ?? []).map((n) => [n.pod.name, n.detail]));
+    const notReady = new Map((plan.notReady ?? []).map((n) => [podRef(n.pod), n.detail]));
     const rows = [['POD', 'NODE', 'IP', 'READY'], ...cluster.pods.map((pod) => [
       `${pod.namespace}/${pod.name}`, pod.node, formatAddress(pod.ip),
-      lost.has(pod.node) ? 'unknown (node unreachable)' : notReady.has(pod.name) ? `no: ${notReady.get(pod.name)!}` : pod.readinessProbe === undefined ? 'yes (no probe)' : 'yes',
+      lost.has(pod.node) ? 'unknown (node unreachable)' : notReady.has(podRef(pod)) ? `no: ${notReady.get(podRef(pod))!}` : pod.readinessProbe === undefined ? 'yes (no probe)' : 'yes',
     ])];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     process.stdout.write(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');

@@ -12,7 +12,7 @@ import {dnsNameProblem} from '../spec/dns.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 import {perCluster, podsOf, type NodeContext} from './context.js';
 import {comment, ownChain} from './iptables.js';
-import {BRIDGE, VETH_PREFIX} from './names.js';
+import {BRIDGE, VETH_PREFIX, podNetns} from './names.js';
 
 /** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
 const NDOTS = 5;
@@ -94,7 +94,7 @@ export function dnsAddress(cluster: ClusterNetwork, node: Node): string {
 
 export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodResolver {
   const domain = cluster.dns!.domain;
-  return {kind: 'pod-resolver', ns: '', pod: pod.name, nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
+  return {kind: 'pod-resolver', ns: '', pod: podNetns(pod), nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
 }
 
 const DNS_CHAIN = 'NETCTL-DNS';

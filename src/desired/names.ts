@@ -1,5 +1,6 @@
 /** Names of the objects netctl creates on a node; all fit the kernel's 15-character limit. */
 import {hash} from 'node:crypto';
+import {DEFAULTS} from '../spec/types.js';
 
 export const BRIDGE = 'netctl0';
 /** Name of a pod's interface inside its namespace. */
@@ -14,9 +15,23 @@ export function vxlanName(vni: number): string {
 /** What every host end of a pod's veth pair starts with. */
 export const VETH_PREFIX = 'nc';
 
-/** Host end of a pod's veth pair: `nc` and a hash of the pod name (pod names are too long for links). */
-export function vethName(pod: string): string {
-  return `${VETH_PREFIX}${hash('sha256', pod, 'hex').slice(0, 11)}`;
+/**
+ * A pod's network namespace on its node: the pod's name in the `default` namespace, `<name>.<namespace>`
+ * elsewhere (pod names are unique per namespace and hold no dot, so no two pods share one).
+ */
+export function podNetns(pod: {readonly name: string; readonly namespace: string}): string {
+  return pod.namespace === DEFAULTS.namespace ? pod.name : `${pod.name}.${pod.namespace}`;
+}
+
+/** The pod a network namespace of podNetns's naming stands for, as podRef names it (`shop/web-1`). */
+export function netnsPod(netns: string): string {
+  const dot = netns.indexOf('.');
+  return dot < 0 ? netns : `${netns.slice(dot + 1)}/${netns.slice(0, dot)}`;
+}
+
+/** Host end of a pod's veth pair: `nc` and a hash of its network namespace's name (too long for links). */
+export function vethName(netns: string): string {
+  return `${VETH_PREFIX}${hash('sha256', netns, 'hex').slice(0, 11)}`;
 }
 
 /**

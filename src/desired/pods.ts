@@ -1,7 +1,8 @@
 /** A pod's network: its namespace and a veth pair, the host end on the node, `eth0` inside. */
 import type {Resource} from '../resources/model.js';
 import type {Pod} from '../spec/types.js';
-import {POD_INTERFACE, podMac, vethName} from './names.js';
+import {podRef} from '../spec/namespaces.js';
+import {POD_INTERFACE, podMac, podNetns, vethName} from './names.js';
 
 export interface PodWiring {
   readonly mtu: number;
@@ -15,20 +16,21 @@ export interface PodWiring {
 }
 
 export function podEndpoint(pod: Pod, wiring: PodWiring): Resource[] {
-  const host = vethName(pod.name);
+  const netns = podNetns(pod);
+  const host = vethName(netns);
   return [
-    {kind: 'netns', ns: '', name: pod.name},
+    {kind: 'netns', ns: '', name: netns},
     {
       kind: 'link', ns: '', name: host, type: 'veth', mtu: wiring.mtu, up: true,
       ...(wiring.master === undefined ? {} : {master: wiring.master, hairpin: true}),
-      peer: {name: POD_INTERFACE, ns: pod.name},
+      peer: {name: POD_INTERFACE, ns: netns},
       peerMac: podMac(wiring.address.split('/')[0]!),
-      note: `pod ${pod.name}`,
+      note: `pod ${podRef(pod)}`,
     },
-    {kind: 'link', ns: pod.name, name: POD_INTERFACE, type: 'veth', mtu: wiring.mtu, up: true, peer: {name: host, ns: ''}},
-    {kind: 'address', ns: pod.name, dev: POD_INTERFACE, cidr: wiring.address},
+    {kind: 'link', ns: netns, name: POD_INTERFACE, type: 'veth', mtu: wiring.mtu, up: true, peer: {name: host, ns: ''}},
+    {kind: 'address', ns: netns, dev: POD_INTERFACE, cidr: wiring.address},
     {
-      kind: 'route', ns: pod.name, dst: 'default', dev: POD_INTERFACE, via: wiring.gateway,
+      kind: 'route', ns: netns, dst: 'default', dev: POD_INTERFACE, via: wiring.gateway,
       ...(wiring.gatewayOnLink ? {onlink: true} : {}),
     },
   ];

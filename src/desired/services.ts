@@ -23,7 +23,7 @@ import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
 import type {ClusterNetwork, Endpoint, Service, ServicePort} from '../spec/types.js';
-import {serviceIdentity} from '../spec/namespaces.js';
+import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 import {localRules} from './traffic-policy.js';
@@ -43,20 +43,20 @@ export const HASHED_CHAIN = /^NETCTL-(SVC|SEP|SVL|EXT)-[0-9A-F]{16}$/;
 
 /** `web/http`, or `web/tcp-80` for an unnamed port; `shop/web/http` outside the default namespace. */
 export function portLabel(service: Service, port: ServicePort): string {
-  return `${serviceIdentity(service.namespace, service.name)}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
+  return `${namespacedName(service.namespace, service.name)}/${port.name ?? `${port.protocol.toLowerCase()}-${port.port}`}`;
 }
 
 export function serviceChain(service: Service, port: ServicePort): string {
-  return hashedChain('NETCTL-SVC-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+  return hashedChain('NETCTL-SVC-', `${namespacedName(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
 }
 
 /** The chain of a service port's node-port traffic from outside, when it differs from the cluster IP's. */
 export function externalChain(service: Service, port: ServicePort): string {
-  return hashedChain('NETCTL-EXT-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
+  return hashedChain('NETCTL-EXT-', `${namespacedName(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}`);
 }
 
 export function endpointChain(service: Service, port: ServicePort, endpoint: string): string {
-  return hashedChain('NETCTL-SEP-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
+  return hashedChain('NETCTL-SEP-', `${namespacedName(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}/${endpoint}`);
 }
 
 /** The probability iptables stores (a 31-bit fraction) and prints back (%.11f) for 1/n. */

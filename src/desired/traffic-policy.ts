@@ -13,7 +13,7 @@
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
-import {serviceIdentity} from '../spec/namespaces.js';
+import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 
@@ -51,7 +51,7 @@ export interface LocalRules {
 
 /** The chain of a service port's endpoints on one node. */
 export function localChain(service: Service, port: ServicePort, node: string): string {
-  return hashedChain('NETCTL-SVL-', `${serviceIdentity(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}@${node}`);
+  return hashedChain('NETCTL-SVL-', `${namespacedName(service.namespace, service.name)}/${port.protocol}/${port.port}/${port.name ?? ''}@${node}`);
 }
 
 /** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */

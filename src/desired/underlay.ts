@@ -10,7 +10,7 @@
 import {formatAddress} from '../net/ipv4.js';
 import type {Resource} from '../resources/model.js';
 import {podsOf, type NodeContext} from './context.js';
-import {POD_INTERFACE, vethName} from './names.js';
+import {POD_INTERFACE, podNetns, vethName} from './names.js';
 import {podEndpoint} from './pods.js';
 
 export function underlay({cluster, node, facts}: NodeContext): Resource[] {
@@ -26,16 +26,17 @@ export function underlay({cluster, node, facts}: NodeContext): Resource[] {
       const ip = formatAddress(pod.ip);
       resources.push(
         ...podEndpoint(pod, {mtu: cluster.mtu, address: `${ip}/32`, gateway: formatAddress(node.address), gatewayOnLink: true}),
-        {kind: 'route', ns: '', dst: `${ip}/32`, dev: vethName(pod.name)},
+        {kind: 'route', ns: '', dst: `${ip}/32`, dev: vethName(podNetns(pod))},
       );
     }
     return resources;
   }
   for (const pod of pods) {
+    const netns = podNetns(pod);
     resources.push(
-      {kind: 'netns', ns: '', name: pod.name},
-      {kind: 'link', ns: pod.name, name: POD_INTERFACE, type: cluster.underlay.driver, mtu: cluster.mtu, up: true, parent: facts.uplink},
-      {kind: 'address', ns: pod.name, dev: POD_INTERFACE, cidr: `${formatAddress(pod.ip)}/${node.addressPrefix ?? 32}`},
+      {kind: 'netns', ns: '', name: netns},
+      {kind: 'link', ns: netns, name: POD_INTERFACE, type: cluster.underlay.driver, mtu: cluster.mtu, up: true, parent: facts.uplink},
+      {kind: 'address', ns: netns, dev: POD_INTERFACE, cidr: `${formatAddress(pod.ip)}/${node.addressPrefix ?? 32}`},
     );
   }
   return resources;

@@ -10,6 +10,8 @@ import {splitSections} from '../observe/parse.js';
 import {probeOutputs, probeResult, probeScript} from '../observe/probes.js';
 import {ReadinessTracker, type NotReady} from '../plan/readiness.js';
 import {withReadiness} from '../desired/readiness.js';
+import {podNetns} from '../desired/names.js';
+import {podRef} from '../spec/namespaces.js';
 import {endpointScope} from '../plan/endpoint-scope.js';
 import {groupServiceChanges} from '../plan/service-changes.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
@@ -154,7 +156,7 @@ export class Reconciler {
       try {
         const {stdout} = await this.session.transport(node).run(`${probeScript(pods).join('\n')}\n`);
         const outputs = probeOutputs(splitSections(stdout).sections);
-        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(pod.name) ?? 'exit 1 no result'), now));
+        for (const pod of pods) this.note(this.tracker.record(pod, probeResult(pod.readinessProbe!, outputs.get(podNetns(pod)) ?? 'exit 1 no result'), now));
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error;
         this.loseNode(node, error.detail);
@@ -164,7 +166,7 @@ export class Reconciler {
 
   private note(change: {pod: Pod; ready: boolean; detail: string} | undefined): void {
     if (change === undefined) return;
-    this.emit({event: change.ready ? 'pod-ready' : 'pod-not-ready', pod: change.pod.name, node: change.pod.node, detail: change.detail});
+    this.emit({event: change.ready ? 'pod-ready' : 'pod-not-ready', pod: podRef(change.pod), node: change.pod.node, detail: change.detail});
     this.dirty = true;
   }
 

@@ -4,7 +4,7 @@
  * namespace. Each is bounded by its timeoutSeconds. They ride in the node's read round trip, or (in
  * the reconcile loop) in a round trip of their own over the held connection.
  */
-import {NETNS_DIR} from '../desired/names.js';
+import {NETNS_DIR, podNetns} from '../desired/names.js';
 import {formatAddress} from '../net/ipv4.js';
 import type {HttpHeader, Pod, Probe} from '../spec/types.js';
 import {shellQuote} from '../shell/quote.js';
@@ -47,7 +47,7 @@ function command(pod: Pod, probe: Probe): string {
       return `${timeout} bash -c ${shellQuote(HTTP_GET)} probe ${shellQuote(host)} ${port} ${shellQuote(httpRequest(host, port, path, headers))}`;
     }
     case 'exec':
-      return `ip netns exec ${shellQuote(pod.name)} ${timeout} ${probe.action.command.map(shellQuote).join(' ')}`;
+      return `ip netns exec ${shellQuote(podNetns(pod))} ${timeout} ${probe.action.command.map(shellQuote).join(' ')}`;
   }
 }
 
@@ -55,13 +55,13 @@ function command(pod: Pod, probe: Probe): string {
 const ABSENT = 'absent';
 
 /**
- * Script lines that probe these pods once, each in its own `@@netctl probe POD` section. A pod without
+ * Script lines that probe these pods once, each in its own `@@netctl probe NETNS` section (the pod's network namespace). A pod without
  * its network namespace (not created yet, or removed by hand) is not probed, as a kubelet probes no
  * container that is not running: it is not ready, and nothing waits for a probe's timeout.
  */
 export function probeScript(pods: readonly Pod[]): string[] {
   return pods.filter((p) => p.readinessProbe !== undefined).map((pod) =>
-    `printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${pod.name}`)}; if [ -e ${NETNS_DIR}/${shellQuote(pod.name)} ]; then ` +
+    `printf '\\n@@netctl %s\\n' ${shellQuote(`probe ${podNetns(pod)}`)}; if [ -e ${NETNS_DIR}/${shellQuote(podNetns(pod))} ]; then ` +
     `out=$(${command(pod, pod.readinessProbe!)} 2>&1 </dev/null); rc=$?; printf 'exit %s %s\\n' "$rc" "$(printf '%s' "$out" | tail -n 1)"; else echo ${ABSENT}; fi`);
 }
 

@@ -2,10 +2,11 @@
 import {joinWords} from '../resources/iptables.js';
 import {DNS_PORT} from '../resources/dns.js';
 import type {Resource} from '../resources/model.js';
+import {netnsPod} from '../desired/names.js';
 import {describePolicyChain} from './policy-words.js';
 
 export function describe(r: Resource): string {
-  const where = r.ns === '' ? '' : ` in pod ${r.ns}`;
+  const where = r.ns === '' ? '' : ` in pod ${netnsPod(r.ns)}`;
   switch (r.kind) {
     case 'sysctl':
       return `sysctl ${r.key.replace(/\//g, '.')} = ${r.value}`;
@@ -14,7 +15,7 @@ export function describe(r: Resource): string {
     case 'link': {
       const details = [r.type, `mtu ${r.mtu}`];
       if (r.master !== undefined) details.push(`on ${r.master}`);
-      if (r.peer !== undefined && r.ns === '') details.push(`peer ${r.peer.name} in pod ${r.peer.ns}`);
+      if (r.peer !== undefined && r.ns === '') details.push(`peer ${r.peer.name} in pod ${netnsPod(r.peer.ns)}`);
       if (r.vxlan !== undefined) details.push(`vni ${r.vxlan.vni}`, `port ${r.vxlan.port}`, `local ${r.vxlan.local}`, `dev ${r.vxlan.dev}`);
       if (r.parent !== undefined) details.push(`parent ${r.parent}`);
       if (r.mac !== undefined) details.push(`mac ${r.mac}`);
@@ -37,6 +38,6 @@ export function describe(r: Resource): string {
     case 'dns-server':
       return `dns server dnsmasq on ${r.listen}:${DNS_PORT} for ${r.domain}, upstream ${r.upstream.length === 0 ? 'none' : r.upstream.join(' ')}`;
     case 'pod-resolver':
-      return `resolver of pod ${r.pod}: nameserver ${r.nameserver}, search ${r.search.join(' ')}, ndots:${r.ndots}`;
+      return `resolver of pod ${netnsPod(r.pod)}: nameserver ${r.nameserver}, search ${r.search.join(' ')}, ndots:${r.ndots}`;
   }
 }

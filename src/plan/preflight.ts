@@ -10,6 +10,7 @@ import type {NodeObservation} from '../observe/parse.js';
 import type {Link} from '../resources/model.js';
 import type {ProbedLinkType} from '../observe/script.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
+import {podRef} from '../spec/namespaces.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -202,7 +203,7 @@ function underlayAddressCheck(cluster: ClusterNetwork, node: Node, observed: Nod
   }
   const client = observed.host.sshClient === undefined ? undefined : parseAddress(observed.host.sshClient);
   if (client !== undefined) taken.set(client, `the address ${node.name} sees netctl's SSH connection come from`);
-  const clashes = cluster.pods.filter((p) => taken.has(p.ip)).map((p) => `pod ${p.name} has ${formatAddress(p.ip)}, ${taken.get(p.ip)!}: it would take that address over and cut ${node.name} off`);
+  const clashes = cluster.pods.filter((p) => taken.has(p.ip)).map((p) => `pod ${podRef(p)} has ${formatAddress(p.ip)}, ${taken.get(p.ip)!}: it would take that address over and cut ${node.name} off`);
   if (clashes.length > 0) return {check: 'pod addresses', status: 'fail', blocking: true, detail: clashes.join('; '), fix: 'give those pods other addresses (ip), or a podCIDR that leaves them out'};
   return {check: 'pod addresses', status: 'pass', detail: `no pod takes ${node.name}'s gateway or the address netctl connects from`};
 }

@@ -6,6 +6,8 @@
  */
 import {isDeepStrictEqual} from 'node:util';
 import {probeResult, type ProbeResult} from '../observe/probes.js';
+import {podNetns} from '../desired/names.js';
+import {podRef} from '../spec/namespaces.js';
 import type {ClusterNetwork, Pod, Probe} from '../spec/types.js';
 
 export interface NotReady {
@@ -27,11 +29,12 @@ export function probeName(probe: Probe): string {
 
 /** `web-1 not ready: tcp 8080: connection refused` */
 export function notReadyText(entry: NotReady): string {
-  return `${entry.pod.name} not ready: ${probeName(entry.pod.readinessProbe!)}: ${entry.detail}`;
+  return `${podRef(entry.pod)} not ready: ${probeName(entry.pod.readinessProbe!)}: ${entry.detail}`;
 }
 
 /**
- * The probed pods that are not ready. `probed` holds, per node read, the raw probe outputs by pod;
+ * The probed pods that are not ready. `probed` holds, per node read, the raw probe outputs by the
+ * pods' network namespaces;
  * `lost` the nodes that could not be read.
  */
 export function notReadyPods(cluster: ClusterNetwork, probed: ReadonlyMap<string, ReadonlyMap<string, string>>, lost: ReadonlySet<string>): NotReady[] {
@@ -43,7 +46,7 @@ export function notReadyPods(cluster: ClusterNetwork, probed: ReadonlyMap<string
       found.push({pod, detail: 'its node cannot be read'});
       continue;
     }
-    const output = probed.get(pod.node)?.get(pod.name);
+    const output = probed.get(pod.node)?.get(podNetns(pod));
     if (output === undefined) continue;
     const result: ProbeResult = probeResult(probe, output);
     if (!result.ready) found.push({pod, detail: result.detail});
@@ -80,14 +83,14 @@ export class ReadinessTracker {
   constructor(private readonly pods: readonly Pod[], start: number) {
     for (const pod of pods) {
       const probe = pod.readinessProbe;
-      if (probe !== undefined) this.states.set(pod.name, {ready: false, probed: false, successes: 0, failures: 0, detail: 'not probed yet', due: start + probe.initialDelaySeconds * 1000});
+      if (probe !== undefined) this.states.set(podRef(pod), {ready: false, probed: false, successes: 0, failures: 0, detail: 'not probed yet', due: start + probe.initialDelaySeconds * 1000});
     }
   }
 
   /** The probed pods whose probe is due at `now`. */
   due(now: number): Pod[] {
     return this.pods.filter((p) => {
-      const state = this.states.get(p.name);
+      const state = this.states.get(podRef(p));
       return state !== undefined && state.due <= now;
     });
   }
@@ -104,7 +107,7 @@ export class ReadinessTracker {
    * readiness when it flipped, or when this was its first result.
    */
   record(pod: Pod, result: ProbeResult, now: number): ReadinessChange | undefined {
-    const state = this.states.get(pod.name);
+    const state = this.states.get(podRef(pod));
     const probe = pod.readinessProbe;
     if (state === undefined || probe === undefined) return undefined;
     const first = !state.probed;
@@ -132,7 +135,7 @@ export class ReadinessTracker {
   /** Probes these pods again at once, and holds syncs until they are (their node came back). */
   reprobe(pods: readonly Pod[], now: number): void {
     for (const pod of pods) {
-      const state = this.states.get(pod.name);
+      const state = this.states.get(podRef(pod));
       if (state === undefined) continue;
       state.due = now;
       state.probed = false;
@@ -145,12 +148,12 @@ export class ReadinessTracker {
    */
   followedBy(pods: readonly Pod[], start: number): ReadinessTracker {
     const next = new ReadinessTracker(pods, start);
-    const tracked = new Map(this.pods.map((p) => [p.name, p]));
+    const tracked = new Map(this.pods.map((p) => [podRef(p), p]));
     for (const pod of pods) {
-      const before = tracked.get(pod.name);
-      const state = this.states.get(pod.name);
-      if (before === undefined || state === undefined || !next.states.has(pod.name)) continue;
-      if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(pod.name, {...state});
+      const before = tracked.get(podRef(pod));
+      const state = this.states.get(podRef(pod));
+      if (before === undefined || state === undefined || !next.states.has(podRef(pod))) continue;
+      if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(podRef(pod), {...state});
     }
     return next;
   }
@@ -163,7 +166,7 @@ export class ReadinessTracker {
   /** The probed pods that are not ready now, and why. */
   notReady(): NotReady[] {
     return this.pods.flatMap((pod) => {
-      const state = this.states.get(pod.name);
+      const state = this.states.get(podRef(pod));
       return state === undefined || state.ready ? [] : [{pod, detail: state.detail}];
     });
   }

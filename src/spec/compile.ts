@@ -34,7 +34,7 @@ import {
 import {checkDnsNames, checkSubdomains, resolveDns} from './dns.js';
 import {checkExternalIPs} from './external-ips.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
-import {resolveNamespaces, serviceIdentity} from './namespaces.js';
+import {resolveNamespaces, namespacedName} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
@@ -145,7 +145,11 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const podIPOwner = new Map<number, number>();
   const pinnedPodIPs: (number | undefined)[] = [];
   pods.forEach((pod, i) => {
-    firstUse(podIndex, pod.name, i, podPath(i, 'name'), 'pod', 'pods', report);
+    // As in Kubernetes, a pod's name is unique within its namespace.
+    const namespace = pod.namespace ?? DEFAULTS.namespace;
+    const earlier = podIndex.get(`${namespace}/${pod.name}`);
+    if (earlier === undefined) podIndex.set(`${namespace}/${pod.name}`, i);
+    else report(error('duplicate-name', podPath(i, 'name'), `pod name ${pod.name} is already used in namespace ${namespace} by spec.pods[${earlier}]; pod names must be unique within a namespace`));
     const nodeAt = nodeIndex.get(pod.node);
     if (nodeAt === undefined) {
       const hint = suggest(pod.node, [...nodeIndex.keys()]);
@@ -211,7 +215,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
   if (serviceCIDR !== undefined) {
     const unpinned = services.map((s, i) => ({s, i})).filter(({s}) => s.clusterIP === undefined);
     // Services of the default namespace are allocated by name alone, as before namespaces existed.
-    const allocation = allocateAddresses('service', serviceCIDR, 1, 1, pinnedClusterIPs.filter((a): a is number => a !== undefined), unpinned.map(({s}) => serviceIdentity(s.namespace ?? DEFAULTS.namespace, s.name)));
+    const allocation = allocateAddresses('service', serviceCIDR, 1, 1, pinnedClusterIPs.filter((a): a is number => a !== undefined), unpinned.map(({s}) => namespacedName(s.namespace ?? DEFAULTS.namespace, s.name)));
     clusterIPs = [...pinnedClusterIPs];
     unpinned.forEach(({i}, k) => (clusterIPs[i] = allocation.addresses[k]));
     const pinnedInside = new Set(pinnedClusterIPs.filter((a): a is number => a !== undefined && contains(serviceCIDR, a))).size;
@@ -418,7 +422,7 @@ function allocatePodIPs(
     const unpinned = podIndexes.filter((i) => pods[i]?.ip === undefined);
     if (unpinned.length === 0) continue;
     const pinnedHere = podIndexes.map((i) => pinned[i]).filter((a): a is number => a !== undefined);
-    const allocation = allocateAddresses('pod', range, 2, 1, pinnedHere, unpinned.map((i) => pods[i]?.name ?? ''));
+    const allocation = allocateAddresses('pod', range, 2, 1, pinnedHere, unpinned.map((i) => namespacedName(pods[i]?.namespace ?? DEFAULTS.namespace, pods[i]?.name ?? '')));
     unpinned.forEach((i, k) => (ips[i] = allocation.addresses[k]));
     const room = allocation.usable - new Set(pinnedHere.filter((a) => a >= range.first + 2 && a < range.last)).size;
     if (unpinned.length > room) {

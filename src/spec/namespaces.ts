@@ -25,7 +25,12 @@ export function resolveNamespaces(document: SpecDocument, report: (d: Diagnostic
   return namespaces;
 }
 
-/** What a service is known by: its name in the default namespace, `namespace/name` in any other. */
-export function serviceIdentity(namespace: string, name: string): string {
+/** What a namespaced object (a service, a pod) is known by: its name in the default namespace, `namespace/name` in any other. */
+export function namespacedName(namespace: string, name: string): string {
   return namespace === DEFAULTS.namespace ? name : `${namespace}/${name}`;
+}
+
+/** A pod as netctl names it to people and keys it: pod names are unique within a namespace, as in Kubernetes. */
+export function podRef(pod: {readonly name: string; readonly namespace: string}): string {
+  return namespacedName(pod.namespace, pod.name);
 }

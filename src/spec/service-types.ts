@@ -6,7 +6,7 @@
  */
 import {preferredSlot, SlotAllocator} from './allocate.js';
 import {error, servicePath, type Diagnostic} from './diagnostics.js';
-import {serviceIdentity} from './namespaces.js';
+import {namespacedName} from './namespaces.js';
 import {DEFAULTS, type ServiceDocument} from './types.js';
 
 export type ServiceType = NonNullable<ServiceDocument['type']>;
@@ -68,7 +68,7 @@ export function allocateNodePorts(
   return services.map((service, i) => (service.ports ?? []).map((port, j) => {
     if (port.nodePort !== undefined || serviceType(service) !== 'NodePort') return port.nodePort;
     const protocol = port.protocol ?? DEFAULTS.protocol;
-    const identity = `${serviceIdentity(service.namespace ?? DEFAULTS.namespace, service.name)}/${port.port}/${protocol}`;
+    const identity = `${namespacedName(service.namespace ?? DEFAULTS.namespace, service.name)}/${port.port}/${protocol}`;
     const slot = allocator(protocol).take(preferredSlot('nodeport', identity, slots));
     if (slot === undefined) {
       report(error('port', servicePath(i, 'ports', j), `service ${service.name}: no ${protocol} node port is left in nodePortRange ${range.first}-${range.last} for port ${port.port}; widen nodePortRange`));

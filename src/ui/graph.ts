@@ -5,6 +5,7 @@
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import {virtualServices} from '../desired/services.js';
+import {podNetns} from '../desired/names.js';
 import {selectedPods, peerSelectsPod, policyName} from '../spec/policy-semantics.js';
 import type {ClusterNetwork, Pod} from '../spec/types.js';
 
@@ -205,7 +206,7 @@ export function withProbes(cluster: ClusterNetwork, graph: Graph, probes: readon
     ...virtualServices(cluster).map((s) => [formatAddress(s.clusterIP), serviceId(s)] as const),
   ]);
   const edges = probes.flatMap((probe): GraphEdge[] => {
-    const pod = probe.pod === undefined ? undefined : cluster.pods.find((p) => p.name === probe.pod);
+    const pod = probe.pod === undefined ? undefined : cluster.pods.find((p) => podNetns(p) === probe.pod);
     const from = pod === undefined ? `${nodeId(probe.node)}_bridge` : podId(pod);
     const to = byAddress.get(probe.target);
     return to === undefined || to === from ? [] : [{from, to, label: probe.label, kind: probe.status}];

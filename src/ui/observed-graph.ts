@@ -7,6 +7,7 @@
 import type {ClusterPlan, NodeOutcome} from '../engine/engine.js';
 import type {Change} from '../plan/diff.js';
 import type {ClusterNetwork} from '../spec/types.js';
+import {podNetns} from '../desired/names.js';
 import {id, nodeId, podId, topology, type Graph, type GraphBox, type GraphVertex} from './graph.js';
 
 /** The namespace a change is in ('' for the host), or the pod namespace it creates or removes. */
@@ -33,7 +34,7 @@ function observedNode(box: GraphBox, node: string, outcome: NodeOutcome | undefi
   if (outcome.status !== 'planned') return {...markPods(box, withReadiness), label: `${box.label}\n${outcome.status}`, state: 'unreachable'};
   if (outcome.errors.length > 0) return {...markPods(box, withReadiness), label: `${box.label}\ncannot be planned`, state: 'drift'};
 
-  const pods = new Map(cluster.pods.filter((p) => p.node === node).map((p) => [p.name, podId(p)]));
+  const pods = new Map(cluster.pods.filter((p) => p.node === node).map((p) => [podNetns(p), podId(p)]));
   const missing = new Set<string>();
   const drifted = new Set<string>();
   const extra: string[] = [];

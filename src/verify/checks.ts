@@ -10,6 +10,8 @@ import {portLabel, virtualServices} from '../desired/services.js';
 import type {HostTool} from '../host/packages.js';
 import type {ClusterNetwork, Endpoint, Node, Pod, Protocol, Service} from '../spec/types.js';
 import {withReadiness} from '../desired/readiness.js';
+import {podNetns} from '../desired/names.js';
+import {podRef} from '../spec/namespaces.js';
 import {notReadyText, type NotReady} from '../plan/readiness.js';
 import {isolated, policyChecks, policyServedPorts, reachesEndpoints} from './policy-checks.js';
 
@@ -20,7 +22,7 @@ export interface Check {
   readonly kind: CheckKind;
   /** The node the check runs on. */
   readonly node: string;
-  /** The pod it runs in, or undefined for the node itself. */
+  /** The network namespace of the pod it runs in (podNetns), or undefined for the node itself. */
   readonly pod: string | undefined;
   readonly target: string;
   readonly port?: number;
@@ -81,15 +83,15 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
         // Pings between pods that policies isolate would be refused: the policy checks cover them.
         const peer = podsOn(other.name).find((p) => !isolated(cluster, pod, p));
         if (peer === undefined) continue;
-        add({kind: 'ping', node: node.name, pod: pod.name, target: ip(peer), description: `pod ${pod.name} → pod ${peer.name} (${ip(peer)}) on ${other.name}`});
+        add({kind: 'ping', node: node.name, pod: podNetns(pod), target: ip(peer), description: `pod ${podRef(pod)} → pod ${podRef(peer)} (${ip(peer)}) on ${other.name}`});
       }
-      const neighbour = podsOn(node.name).find((p) => p.name !== pod.name && !isolated(cluster, pod, p));
+      const neighbour = podsOn(node.name).find((p) => p !== pod && !isolated(cluster, pod, p));
       if (neighbour !== undefined) {
-        add({kind: 'ping', node: node.name, pod: pod.name, target: ip(neighbour), description: `pod ${pod.name} → pod ${neighbour.name} (${ip(neighbour)}) on the same node`});
+        add({kind: 'ping', node: node.name, pod: podNetns(pod), target: ip(neighbour), description: `pod ${podRef(pod)} → pod ${podRef(neighbour)} (${ip(neighbour)}) on the same node`});
       }
       if (podsReachNode) {
-        add({kind: 'ping', node: node.name, pod: pod.name, target: address, description: `pod ${pod.name} → its node ${node.name} (${address})`});
-        add({kind: 'ping', node: node.name, pod: undefined, target: ip(pod), description: `node ${node.name} → its pod ${pod.name} (${ip(pod)})`});
+        add({kind: 'ping', node: node.name, pod: podNetns(pod), target: address, description: `pod ${podRef(pod)} → its node ${node.name} (${address})`});
+        add({kind: 'ping', node: node.name, pod: undefined, target: ip(pod), description: `node ${node.name} → its pod ${podRef(pod)} (${ip(pod)})`});
       }
     }
     for (const other of cluster.nodes.filter((n) => n.name !== node.name)) {
@@ -97,8 +99,8 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
       const peer = first === undefined ? undefined : podsOn(other.name).find((q) => !isolated(cluster, first, q));
       if (first === undefined || peer === undefined) continue;
       add({
-        kind: 'mtu', node: node.name, pod: first.name, target: ip(peer), size: cluster.podMTU - PING_OVERHEAD,
-        description: `path MTU ${cluster.podMTU}: pod ${first.name} → pod ${peer.name} on ${other.name}, don't fragment`,
+        kind: 'mtu', node: node.name, pod: podNetns(first), target: ip(peer), size: cluster.podMTU - PING_OVERHEAD,
+        description: `path MTU ${cluster.podMTU}: pod ${first.name} → pod ${podRef(peer)} on ${other.name}, don't fragment`,
       });
     }
   }
@@ -115,16 +117,16 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
         const specified = spec.services.find((s) => s.namespace === service.namespace && s.name === service.name)!.endpoints;
         const waiting = notReady.filter((n) => specified.includes(n.pod.ip)).map(notReadyText);
         add({
-          kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, refused: true,
-          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${client.name} → ${clusterIP}:${port.port}${udp} refused`,
+          kind, node: client.node, pod: podNetns(client), target: clusterIP, port: port.port, refused: true,
+          description: `service ${label} has no endpoints${waiting.length === 0 ? '' : ` (${waiting.join('; ')})`}: pod ${podRef(client)} → ${clusterIP}:${port.port}${udp} refused`,
         });
         continue;
       }
-      add({kind, node: client.node, pod: client.name, target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${client.name} → ${clusterIP}:${port.port}${udp}`});
+      add({kind, node: client.node, pod: podNetns(client), target: clusterIP, port: port.port, endpointNodes, description: `service ${label}: pod ${podRef(client)} → ${clusterIP}:${port.port}${udp}`});
       if (port.nodePort !== undefined && !policiesOnPath(cluster, client, port.endpoints)) {
         const other = nodePortTarget(cluster, service, client, endpointNodes);
         const address = formatAddress(other.address);
-        add({kind, node: client.node, pod: client.name, target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${client.name} → node port ${address}:${port.nodePort}${udp} on ${other.name}`});
+        add({kind, node: client.node, pod: podNetns(client), target: address, port: port.nodePort, endpointNodes, description: `service ${label}: pod ${podRef(client)} → node port ${address}:${port.nodePort}${udp} on ${other.name}`});
       }
     }
   }
@@ -185,16 +187,16 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
     // A headless service without (ready) endpoints has no address to answer with.
     if (expect.length === 0) continue;
-    add({kind: 'dns', node: client.node, pod: client.name, target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${client.name}`});
+    add({kind: 'dns', node: client.node, pod: podNetns(client), target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${podRef(client)}`});
     if (service.clusterIP === undefined) continue;
     for (const port of service.ports.filter((p) => p.protocol === 'TCP' && p.endpoints.length > 0 && reachesEndpoints(cluster, client, p.endpoints))) {
-      add({kind: 'tcp', node: client.node, pod: client.name, target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${client.name} → ${name}:${port.port}`});
+      add({kind: 'tcp', node: client.node, pod: podNetns(client), target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${podRef(client)} → ${name}:${port.port}`});
     }
   }
   const client = cluster.pods.find((p) => nodes.includes(p.node));
   if (client !== undefined) {
     const name = `netctl-verify-no-such-name.${client.namespace}.svc.${domain}`;
-    add({kind: 'nxdomain', node: client.node, pod: client.name, target: name, description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${client.name}`});
+    add({kind: 'nxdomain', node: client.node, pod: podNetns(client), target: name, description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${podRef(client)}`});
   }
   return checks;
 }
@@ -205,7 +207,7 @@ export interface ServedPort {
   readonly protocol: Protocol;
 }
 
-/** The ports each pod must answer on for the service and policy checks to find a listener (`--serve`). */
+/** The ports each pod (by its network namespace) must answer on for the service and policy checks to find a listener (`--serve`). */
 export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = []): Map<string, ServedPort[]> {
   // Each pod's ports by `PROTOCOL PORT`, so that a port two checks need is served once.
   const served = new Map<string, Map<string, ServedPort>>();
@@ -220,7 +222,7 @@ export function servedPorts(cluster: ClusterNetwork, checks: readonly Check[] = 
     for (const port of service.ports) {
       for (const endpoint of port.endpoints) {
         const pod = podAt.get(endpoint.ip);
-        if (pod !== undefined) serve(pod.name, {port: endpoint.port, protocol: port.protocol});
+        if (pod !== undefined) serve(podNetns(pod), {port: endpoint.port, protocol: port.protocol});
       }
     }
   }

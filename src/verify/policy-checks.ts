@@ -9,6 +9,8 @@ import {formatAddress} from '../net/ipv4.js';
 import {portLabel, virtualServices} from '../desired/services.js';
 import {decide, isolatingPolicies, namedPort, type Decision} from '../spec/policy-semantics.js';
 import type {ClusterNetwork, Pod, Protocol} from '../spec/types.js';
+import {podNetns} from '../desired/names.js';
+import {podRef} from '../spec/namespaces.js';
 import type {Check} from './checks.js';
 
 /** A port no policy is likely to admit: the "everything else" of the truth table. */
@@ -65,13 +67,13 @@ export function policyChecks(cluster: ClusterNetwork, nodes: readonly string[], 
   const add = (check: Omit<Check, 'id'>) => checks.push({...check, id: `c${numbered + checks.length + 1}`});
   const seen = new Set<string>();
   const connect = (client: Pod, server: Pod, port: number) => {
-    const key = `${client.name} ${server.name} ${port}`;
+    const key = `${podRef(client)} ${podRef(server)} ${port}`;
     if (client === server || !nodes.includes(client.node) || seen.has(key)) return;
     seen.add(key);
     const decision = decisionFor(cluster, client, server.ip, port);
     const target = formatAddress(server.ip);
     add({
-      kind: 'policy', node: client.node, pod: client.name, target, port, endpointNodes: [server.node], allowed: decision.allowed, reason: decision.reason,
+      kind: 'policy', node: client.node, pod: podNetns(client), target, port, endpointNodes: [server.node], allowed: decision.allowed, reason: decision.reason,
       description: `policy: ${client.namespace}/${client.name} → ${server.namespace}/${server.name} (${target}) TCP ${port} ${decision.allowed ? 'allowed' : 'denied'}`,
     });
   };
@@ -94,7 +96,7 @@ export function policyChecks(cluster: ClusterNetwork, nodes: readonly string[], 
       if (new Set(decisions.map((d) => d.allowed)).size !== 1) continue;
       const clusterIP = formatAddress(service.clusterIP);
       add({
-        kind: 'policy', node: client.node, pod: client.name, target: clusterIP, port: port.port, allowed: decisions[0]!.allowed, reason: decisions[0]!.reason,
+        kind: 'policy', node: client.node, pod: podNetns(client), target: clusterIP, port: port.port, allowed: decisions[0]!.allowed, reason: decisions[0]!.reason,
         endpointNodes: [...new Set(servers.map((s) => s.node))],
         description: `policy through service ${portLabel(service, port)}: ${client.namespace}/${client.name} → ${clusterIP}:${port.port} ${decisions[0]!.allowed ? 'allowed' : 'denied'}`,
       });
@@ -114,7 +116,7 @@ export function policyServedPorts(checks: readonly Check[], cluster: ClusterNetw
       : service.ports.filter((p) => p.port === check.port).flatMap((p) => p.endpoints.map((e) => ({pod: cluster.pods.find((q) => q.ip === e.ip), port: e.port})));
     for (const {pod, port} of targets) {
       if (pod === undefined) continue;
-      served.set(pod.name, (served.get(pod.name) ?? new Set()).add(port));
+      served.set(podNetns(pod), (served.get(podNetns(pod)) ?? new Set()).add(port));
     }
   }
   return new Map([...served].map(([pod, ports]) => [pod, [...ports].sort((a, b) => a - b)]));

@@ -5,6 +5,7 @@ import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
 import {withReadiness} from '../desired/readiness.js';
+import {podNetns} from '../desired/names.js';
 import {needsRoot} from '../observe/script.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
 import {probeReadiness} from './readiness.js';
@@ -85,12 +86,12 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
   const errorsOf = new Map<string, string[]>(nodes.map((n) => [n, []]));
   const ports = servedPorts(withReadiness(cluster, new Set(notReady.map((n) => n.pod.ip))), checks);
   // Only nodes of the session: with --target, the others are not contacted, not even to serve.
-  const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(p.name))) : [];
+  const servingNodes = serve ? nodes.filter((n) => cluster.pods.some((p) => p.node === n && ports.has(podNetns(p)))) : [];
   // Nodes where --serve could not start its responders: the service checks that need them are not run.
   const notServing = new Map<string, HostTool[]>();
   try {
     await mapLimit(servingNodes, parallelism, async (node) => {
-      const mine = new Map([...ports].filter(([pod]) => cluster.pods.find((p) => p.name === pod)?.node === node));
+      const mine = new Map([...ports].filter(([pod]) => cluster.pods.find((p) => podNetns(p) === pod)?.node === node));
       try {
         const answer = await session.transport(node).run(serveScript(mine));
         const missing = missingToolsIn(answer.stdout).filter((t) => SERVE_TOOLS.includes(t));

@@ -21,9 +21,9 @@ const gateway = (node: number) => formatAddress(cluster.nodes[node - 1]!.podCIDR
 
 suite('cluster DNS', () => {
   let lab: Lab;
-  // client is a shop pod on node1, teller a bank pod on node2.
-  const inClient = (...command: string[]) => lab.inPod(1, 'client', command, {reject: false});
-  const inTeller = (...command: string[]) => lab.inPod(2, 'teller', command, {reject: false});
+  // client is a shop pod on node1, teller a bank pod on node2 (network namespaces <pod>.<namespace>).
+  const inClient = (...command: string[]) => lab.inPod(1, 'client.shop', command, {reject: false});
+  const inTeller = (...command: string[]) => lab.inPod(2, 'teller.bank', command, {reject: false});
   const dnsmasqPid = async (node: number) => (await lab.onNode(node, ['cat', '/run/netctl/dns/dnsmasq.pid'])).stdout.trim();
 
   beforeAll(async () => {
@@ -84,9 +84,9 @@ suite('cluster DNS', () => {
   });
 
   it('carries a connection to a service by name', async () => {
-    await lab.serve(1, 'web-1', 8080, {answer: 'echo web-1'});
-    await lab.serve(2, 'web-2', 8080, {answer: 'echo web-2'});
-    const answer = await lab.inPod(1, 'client', tcpClient('web', 80));
+    await lab.serve(1, 'web-1.shop', 8080, {answer: 'echo web-1'});
+    await lab.serve(2, 'web-2.shop', 8080, {answer: 'echo web-2'});
+    const answer = await lab.inPod(1, 'client.shop', tcpClient('web', 80));
     expect(['web-1', 'web-2']).toContain(answer.stdout.trim());
   });
 
@@ -159,6 +159,28 @@ suite('cluster DNS', () => {
       expect.stringMatching(/^passed dns netctl-verify-no-such-name\.shop\.svc\.cluster\.local does not exist/),
     ]);
     expect(result.exitCode).toBe(0);
+  });
+
+  it('takes two pods of one name in two namespaces, each with its own namespace\'s names', async () => {
+    // bank/client beside shop/client: pod names are unique per namespace, as in Kubernetes.
+    const twins = lab.writeSpec('dns-twins', readFileSync(specFile, 'utf8').replace('    - {name: teller, node: node2, namespace: bank}\n', '    - {name: teller, node: node2, namespace: bank}\n    - {name: client, node: node2, namespace: bank}\n'));
+    const apply = await netctl(['apply', '-f', twins, '--auto-approve']);
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', twins, '--detailed-exitcode'])).exitCode).toBe(0);
+    // The bare name `web` is shop's service from shop/client, and no name at all from bank/client.
+    const fromShop = await netctl(['exec', '-f', twins, 'shop/client', '--', 'getent', 'ahostsv4', 'web']);
+    expect(fromShop.stdout.split(/\s+/)[0]).toBe(webIP);
+    const fromBank = await netctl(['exec', '-f', twins, 'bank/client', '--', 'timeout', '1', 'getent', 'ahostsv4', 'web']);
+    expect(fromBank.exitCode).toBe(2);
+    const ambiguous = await netctl(['exec', '-f', twins, 'client', '--', 'true']);
+    expect(ambiguous.stderr).toContain('error: pods named client run in namespaces shop, bank; write NAMESPACE/POD');
+    expect(ambiguous.exitCode).toBe(2);
+    const verify = await netctl(['verify', '-f', twins, '--serve']);
+    expect(verify.stdout).toContain('pod bank/client → pod shop/');
+    expect(verify.stdout).toMatch(/Verify: \d+ passed, 0 failed/);
+    expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
+    expect((await lab.onNode(2, ['ip', 'netns', 'list'])).stdout).not.toContain('client.bank');
   });
 
   it('removes the server, its files and the pods\' resolvers on destroy, and frees port 53', async () => {

@@ -70,6 +70,8 @@ ${policies}`;
 }
 
 const NODE_OF: Record<string, number> = {'db-1': 1, 'other-1': 1, 'client-1': 2, 'web-1': 2, 'batch-1': 3, 'teller-1': 3, 'edge-1': 3};
+/** A pod's network namespace on its node: `<pod>.<namespace>` outside default. */
+const NETNS_OF: Record<string, string> = {'db-1': 'db-1.shop', 'other-1': 'other-1.shop', 'client-1': 'client-1.shop', 'web-1': 'web-1.shop', 'batch-1': 'batch-1.jobs', 'teller-1': 'teller-1.bank', 'edge-1': 'edge-1.bank'};
 
 suite.each(['overlay', 'routing'])('network policies in %s mode', (mode) => {
   let lab: Lab;
@@ -79,7 +81,7 @@ suite.each(['overlay', 'routing'])('network policies in %s mode', (mode) => {
    * netctl refuses what policies deny, so a connection left without an answer is something else.
    */
   const outcome = (r: {stdout: string; stderr: string}) => r.stdout.trim() || (/refused/i.test(r.stderr) ? 'refused' : `no answer (${r.stderr.trim()})`);
-  const connect = (pod: string, ip: string, port: number) => lab.inPod(NODE_OF[pod]!, pod, tcpClient(ip, port), {reject: false}).then(outcome);
+  const connect = (pod: string, ip: string, port: number) => lab.inPod(NODE_OF[pod]!, NETNS_OF[pod]!, tcpClient(ip, port), {reject: false}).then(outcome);
   const fromNode = (node: number, ip: string, port: number) => lab.onNode(node, tcpClient(ip, port), {reject: false}).then(outcome);
 
   beforeAll(async () => {
@@ -88,8 +90,8 @@ suite.each(['overlay', 'routing'])('network policies in %s mode', (mode) => {
     const apply = await netctl(['apply', '-f', file, '--auto-approve']);
     expect(apply.stderr).toBe('');
     expect(apply.exitCode).toBe(0);
-    for (const port of [5432, 8050, 8101, 9187, 7000]) await lab.serve(1, 'db-1', port);
-    for (const [pod, node] of [['other-1', 1], ['client-1', 2], ['web-1', 2], ['teller-1', 3], ['edge-1', 3]] as const) await lab.serve(node, pod, 7000);
+    for (const port of [5432, 8050, 8101, 9187, 7000]) await lab.serve(1, NETNS_OF['db-1']!, port);
+    for (const [pod, node] of [['other-1', 1], ['client-1', 2], ['web-1', 2], ['teller-1', 3], ['edge-1', 3]] as const) await lab.serve(node, NETNS_OF[pod]!, 7000);
   });
   afterAll(async () => {
     await lab?.down();

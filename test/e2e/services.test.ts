@@ -196,7 +196,7 @@ suite('services on a 3-node lab', () => {
     const list = await netctl(['exec', '-f', file]);
     expect(list.stdout).toMatch(new RegExp(`^default/web-2 +node2 +${ip.replace(/\./g, '\\.')} +yes \\(no probe\\)$`, 'm'));
     const unknown = await netctl(['exec', '-f', file, 'web-9', '--', 'true']);
-    expect(unknown.stderr).toContain(`error: no pod web-9 in the spec; netctl exec -f ${file} lists them\n`);
+    expect(unknown.stderr).toContain(`error: no pod web-9 in the spec; write NAMESPACE/POD (netctl exec -f ${file} lists the pods)\n`);
     expect(unknown.exitCode).toBe(2);
   });
 

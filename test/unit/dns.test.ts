@@ -98,9 +98,9 @@ describe('the cluster zone', () => {
 
   it('gives each pod of the node a resolver with its namespace first in the search path and ndots:5', () => {
     expect(desired.filter((r) => r.kind === 'pod-resolver')).toEqual([
-      {kind: 'pod-resolver', ns: '', pod: 'web-1', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
-      {kind: 'pod-resolver', ns: '', pod: 'client', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
-      {kind: 'pod-resolver', ns: '', pod: 'db-1', nameserver: '10.244.79.1', search: ['bank.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'web-1.shop', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'client.shop', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'db-1.bank', nameserver: '10.244.79.1', search: ['bank.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
     ]);
   });
 
@@ -138,7 +138,7 @@ describe('DNS state observed on a lab node (examples/dns.yaml, node1, after appl
   const observed = parseObservation(output);
 
   it('reads the server, its records, the pod resolvers and the node\'s nameservers', () => {
-    expect([...observed.resources.keys()].filter((k) => /^(dns|pod-resolver)/.test(k)).sort()).toEqual(['dns-hosts', 'dns-server', 'pod-resolver client', 'pod-resolver db-1', 'pod-resolver web-1']);
+    expect([...observed.resources.keys()].filter((k) => /^(dns|pod-resolver)/.test(k)).sort()).toEqual(['dns-hosts', 'dns-server', 'pod-resolver client.shop', 'pod-resolver db-1.bank', 'pod-resolver web-1.shop']);
     expect(observed.nameservers).toEqual(['10.255.255.53']);
   });
 
@@ -157,7 +157,7 @@ describe('DNS changes', () => {
     expect(text).toContain('  + dns record web.shop.svc.cluster.local A 10.96.139.50\n');
     expect(text).toContain('  + dns record 50.139.96.10.in-addr.arpa PTR web.shop.svc.cluster.local\n');
     expect(text).toContain('  + dns server dnsmasq on 10.244.79.1:53 for cluster.local, upstream 203.0.113.253\n  + dns record _http._tcp.web.shop.svc.cluster.local SRV 0 100 80 web.shop.svc.cluster.local\n');
-    expect(text).toContain('  + resolver of pod client: nameserver 10.244.79.1, search shop.svc.cluster.local svc.cluster.local cluster.local, ndots:5\n');
+    expect(text).toContain('  + resolver of pod shop/client: nameserver 10.244.79.1, search shop.svc.cluster.local svc.cluster.local cluster.local, ndots:5\n');
     expect(text).not.toContain('dns records of the cluster zone');
   });
 
@@ -165,16 +165,16 @@ describe('DNS changes', () => {
     const script = applyScript(fresh.changes);
     const start = script.indexOf('dnsmasq --conf-file=/run/netctl/dns/dnsmasq.conf');
     expect(start).toBeGreaterThan(script.indexOf('mv -f /run/netctl/dns/cluster.netctl-new /run/netctl/dns/hosts.d/cluster'));
-    expect(start).toBeGreaterThan(script.indexOf("mv -f /etc/netns/client/resolv.conf.netctl-new /etc/netns/client/resolv.conf"));
+    expect(start).toBeGreaterThan(script.indexOf("mv -f /etc/netns/client.shop/resolv.conf.netctl-new /etc/netns/client.shop/resolv.conf"));
     const rollback = rollbackScript(fresh);
     expect(rollback.indexOf('kill "$pid"')).toBeLessThan(rollback.indexOf('rm -f /run/netctl/dns/hosts.d/cluster'));
-    expect(rollback).toContain('rm -f /etc/netns/client/resolv.conf');
+    expect(rollback).toContain('rm -f /etc/netns/client.shop/resolv.conf');
   });
 
   it('refuse to overwrite a pod resolv.conf netctl did not write', () => {
-    const foreign = {...emptyNode('203.0.113.1'), foreign: new Map([['pod-resolver client', '/etc/netns/client/resolv.conf (not written by netctl)']])};
+    const foreign = {...emptyNode('203.0.113.1'), foreign: new Map([['pod-resolver client.shop', '/etc/netns/client.shop/resolv.conf (not written by netctl)']])};
     expect(planNode(cluster, node1!, foreign, 'apply').errors).toEqual([
-      '/etc/netns/client/resolv.conf (not written by netctl) is in the way of pod-resolver client; netctl never changes what it did not create: remove or rename it',
+      '/etc/netns/client.shop/resolv.conf (not written by netctl) is in the way of pod-resolver client.shop; netctl never changes what it did not create: remove or rename it',
     ]);
   });
 

@@ -1,6 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {podNetns} from '../../src/desired/names.js';
+import {formatAddress} from '../../src/net/ipv4.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {noColors} from '../../src/ui/colors.js';
 import {renderJunit, renderVerifyText, verifyDocument} from '../../src/ui/verify-view.js';
@@ -172,29 +174,32 @@ describe('verify with network policies', () => {
   const policies = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8')).cluster!;
   const checks = connectivityChecks(policies, policies.nodes.map((n) => n.name));
   const table = checks.filter((c) => c.kind === 'policy');
+  // Checks run in a pod's network namespace (`client-1.shop`: the example's pods are not in default).
+  const netns = (name: string) => podNetns(policies.pods.find((p) => p.name === name)!);
+  const db = formatAddress(policies.pods.find((p) => p.name === 'db-1')!.ip);
 
   it('probe a truth table of what the spec allows and denies, through a service too', () => {
-    const line = (from: string, port: number) => table.find((c) => c.pod === from && c.target === '10.244.79.192' && c.port === port);
+    const line = (from: string, port: number) => table.find((c) => c.pod === netns(from) && c.target === db && c.port === port);
     expect(line('client-1', 5432)).toEqual(expect.objectContaining({allowed: true, endpointNodes: ['node1']}));
     expect(line('client-1', 65000)).toEqual(expect.objectContaining({allowed: false}));
     expect(line('web-1', 5432)).toEqual(expect.objectContaining({allowed: false, reason: 'ingress of shop/db-1 is isolated by shop/db-from-clients and no rule of it admits this connection'}));
     expect(line('batch-1', 9187)).toEqual(expect.objectContaining({allowed: true}));
-    expect(table.filter((c) => c.description.startsWith('policy through service shop/db/pg')).map((c) => [c.pod, c.allowed])).toEqual([['client-1', true], ['web-1', false], ['batch-1', true]]);
+    expect(table.filter((c) => c.description.startsWith('policy through service shop/db/pg')).map((c) => [c.pod, c.allowed])).toEqual([[netns('client-1'), true], [netns('web-1'), false], [netns('batch-1'), true]]);
     // db-1's egress is isolated too: towards a pod of each other kind.
-    expect(table.filter((c) => c.pod === 'db-1').every((c) => c.allowed === false)).toBe(true);
+    expect(table.filter((c) => c.pod === netns('db-1')).every((c) => c.allowed === false)).toBe(true);
     // Responders for every probed port of every probed pod.
-    expect(servedPorts(policies, checks).get('db-1')).toEqual([5432, 8000, 8100, 9187, 65000].map((port) => ({port, protocol: 'TCP'})));
+    expect(servedPorts(policies, checks).get(netns('db-1'))).toEqual([5432, 8000, 8100, 9187, 65000].map((port) => ({port, protocol: 'TCP'})));
   });
 
   it('leave out pings the policies refuse, and keep service checks to clients the policies admit', () => {
-    expect(checks.filter((c) => c.kind === 'ping' && (c.target === '10.244.79.192' || c.pod === 'db-1') && !c.description.includes('node'))).toEqual([]);
-    expect(checks.filter((c) => c.kind === 'tcp').map((c) => c.pod)).toEqual(['client-1']);
+    expect(checks.filter((c) => c.kind === 'ping' && (c.target === db || c.pod === netns('db-1')) && !c.description.includes('node'))).toEqual([]);
+    expect(checks.filter((c) => c.kind === 'tcp').map((c) => c.pod)).toEqual([netns('client-1')]);
   });
 
   it('make no node-port check through endpoints a policy isolates: they see a node\'s address there, not the client\'s', () => {
     const nodePort = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8').replace('selector: {app: db}', 'type: NodePort\n      selector: {app: db}')).cluster!;
     const tcp = connectivityChecks(nodePort, nodePort.nodes.map((n) => n.name)).filter((c) => c.kind === 'tcp');
-    expect(tcp.map((c) => c.description)).toEqual([expect.stringMatching(/^service shop\/db\/pg: pod client-1 → 10\.96\.\d+\.\d+:5432$/)]);
+    expect(tcp.map((c) => c.description)).toEqual([expect.stringMatching(/^service shop\/db\/pg: pod shop\/client-1 → 10\.96\.\d+\.\d+:5432$/)]);
     const open = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'policies.yaml'), 'utf8').replace('selector: {app: db}', 'type: NodePort\n      selector: {app: web}').replace('targetPort: pg', 'targetPort: 8080')).cluster!;
     expect(connectivityChecks(open, open.nodes.map((n) => n.name)).filter((c) => c.kind === 'tcp' && c.description.includes('node port'))).toHaveLength(1);
   });
