@@ -45,7 +45,11 @@ export interface Graph {
 }
 
 /** Vertex ids are DOT and Mermaid identifiers: letters, digits and `_`. */
-export const id = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+/**
+ * A vertex or box id that Mermaid and DOT take unquoted, one per object: names are lowercase, so `-`
+ * and `.` become capitals and `_` stays the separator (`team-a`/`web` and `team`/`a-web` stay apart).
+ */
+export const id = (...parts: string[]) => parts.map((part) => part.replace(/-/g, 'H').replace(/\./g, 'D').replace(/[^A-Za-z0-9_]/g, '_')).join('_');
 export const podId = (pod: Pod) => id('pod', pod.namespace, pod.name);
 export const nodeId = (name: string) => id('node', name);
 const serviceId = (service: {namespace: string; name: string}) => id('svc', service.namespace, service.name);

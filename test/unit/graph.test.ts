@@ -6,7 +6,7 @@ import type {ClusterPlan} from '../../src/engine/engine.js';
 import {ChangeList} from '../../src/plan/change-list.js';
 import {checkSpecText} from '../../src/spec/check.js';
 import {observedTopology} from '../../src/ui/observed-graph.js';
-import {toDot, toMermaid, toSvg, topology, withProbes, type Graph} from '../../src/ui/graph.js';
+import {id, nodeId, podId, toDot, toMermaid, toSvg, topology, withProbes, type Graph} from '../../src/ui/graph.js';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
 const specs = readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort();
@@ -41,8 +41,8 @@ describe('netctl graph', () => {
   it('draws what the policies allow, from the peers to the pods they protect', () => {
     const graph = topology(clusterOf('policies.yaml'));
     expect(graph.edges.filter((e) => e.kind === 'policy').map((e) => `${e.from} -> ${e.to} ${e.label}`).sort()).toEqual([
-      'pod_jobs_batch_1 -> pod_shop_db_1 shop/db-from-clients',
-      'pod_shop_client_1 -> pod_shop_db_1 shop/db-from-clients',
+      'pod_jobs_batchH1 -> pod_shop_dbH1 shop/db-from-clients',
+      'pod_shop_clientH1 -> pod_shop_dbH1 shop/db-from-clients',
     ]);
   });
 
@@ -68,9 +68,9 @@ describe('verify --graph', () => {
       {pod: 'client-1', node: 'node1', target: 'web.default.svc.cluster.local', status: 'passed', label: 'dns'},
     ]);
     expect(graph.edges.filter((e) => ['passed', 'failed', 'not run'].includes(e.kind)).map((e) => `${e.from} ${e.kind} ${e.to}`)).toEqual([
-      'pod_default_client_1 passed pod_default_web_2',
-      'node_node2_bridge failed pod_default_web_2',
-      'pod_default_client_1 not run svc_default_web',
+      'pod_default_clientH1 passed pod_default_webH2',
+      'node_node2_bridge failed pod_default_webH2',
+      'pod_default_clientH1 not run svc_default_web',
     ]);
     expect((await toSvg(graph)).match(/class="edge"/g)).toHaveLength(graph.edges.length);
   });
@@ -94,7 +94,7 @@ describe('netctl graph --observed', () => {
     notReady: [],
   };
   const graph = observedTopology(cluster, plan);
-  const box = (name: string) => graph.boxes.find((b) => b.id === `cluster_node_${name.replace(/\W/g, '_')}`)!;
+  const box = (name: string) => graph.boxes.find((b) => b.id === id('cluster', nodeId(name)))!;
 
   it('marks a node that matches, one with changes, and one that could not be read', () => {
     expect(box(node1!).label).toMatch(/matches the spec$/);
@@ -105,12 +105,19 @@ describe('netctl graph --observed', () => {
 
   it('marks a pod missing on its node, and draws a netctl pod the spec no longer has', () => {
     const inNode2 = verticesOf({boxes: [box(node2!)], vertices: [], edges: []});
-    expect(inNode2).toEqual(expect.arrayContaining([`pod_${pod.namespace}_${pod.name.replace(/\W/g, '_')}`, `extra_${node2!.replace(/\W/g, '_')}_old_pod`]));
+    expect(inNode2).toEqual(expect.arrayContaining([podId(pod), id('extra', node2!, 'old-pod')]));
     const dot = toDot(graph);
     expect(dot).toMatch(new RegExp(`label="${pod.name}\\\\n[\\d.]+\\\\nmissing", shape=ellipse, color="#cf222e"`));
     expect(dot).toContain('label="old-pod\\nnot in the spec"');
     const mermaid = toMermaid(graph);
     expect(mermaid).toContain('classDef missing');
-    expect(mermaid).toMatch(/class \S*extra_\S*old_pod\S* extra/);
+    expect(mermaid).toMatch(/class \S*extra_\S*oldHpod\S* extra/);
+  });
+});
+
+describe('graph ids', () => {
+  it('keep apart objects whose names join alike (team-a/web and team/a-web)', () => {
+    expect(id('pod', 'team-a', 'web')).not.toBe(id('pod', 'team', 'a-web'));
+    expect(id('extra', 'node1', 'web.shop')).toBe('extra_node1_webDshop');
   });
 });
