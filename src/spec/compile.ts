@@ -34,7 +34,7 @@ import {
 import {checkDnsNames, checkSubdomains, resolveDns} from './dns.js';
 import {checkExternalIPs} from './external-ips.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
-import {resolveNamespaces, namespacedName} from './namespaces.js';
+import {resolveNamespaces, namespacedName, podRef} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
@@ -153,7 +153,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     const nodeAt = nodeIndex.get(pod.node);
     if (nodeAt === undefined) {
       const hint = suggest(pod.node, [...nodeIndex.keys()]);
-      report(error('unknown-node', podPath(i, 'node'), `pod ${pod.name} runs on node ${pod.node}, which the spec does not define${hint === undefined ? '' : ` (did you mean ${hint}?)`}`));
+      report(error('unknown-node', podPath(i, 'node'), `pod ${podRef(pod)} runs on node ${pod.node}, which the spec does not define${hint === undefined ? '' : ` (did you mean ${hint}?)`}`));
     }
     const ip = pod.ip === undefined ? undefined : parseAddress(pod.ip);
     pinnedPodIPs.push(ip);

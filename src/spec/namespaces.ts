@@ -31,6 +31,6 @@ export function namespacedName(namespace: string, name: string): string {
 }
 
 /** A pod as netctl names it to people and keys it: pod names are unique within a namespace, as in Kubernetes. */
-export function podRef(pod: {readonly name: string; readonly namespace: string}): string {
-  return namespacedName(pod.namespace, pod.name);
+export function podRef(pod: {readonly name: string; readonly namespace?: string | undefined}): string {
+  return namespacedName(pod.namespace ?? DEFAULTS.namespace, pod.name);
 }

@@ -4,6 +4,7 @@
  * selected pod to the port of that name and protocol; a pod without one is not an endpoint of that
  * service port.
  */
+import {podRef} from './namespaces.js';
 import {error, warning, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {DEFAULTS, type ContainerPort, type Endpoint, type PodDocument, type ServicePortDocument} from './types.js';
 
@@ -18,16 +19,16 @@ export function resolvePodPorts(pod: PodDocument, path: SpecPath, report: Report
     if (port.name !== undefined) {
       const earlier = names.get(port.name);
       if (earlier === undefined) names.set(port.name, j);
-      else report(error('port', [...path, 'ports', j, 'name'], `port name ${port.name} is already used by ports[${earlier}] of pod ${pod.name}`));
+      else report(error('port', [...path, 'ports', j, 'name'], `port name ${port.name} is already used by ports[${earlier}] of pod ${podRef(pod)}`));
     }
     if (port.hostPort !== undefined || port.hostIP !== undefined) {
       const field = port.hostPort !== undefined ? 'hostPort' : 'hostIP';
-      report(error('port', [...path, 'ports', j, field], `${field} is not supported: netctl maps no host port to a pod; reach pod ${pod.name} through a service of type NodePort (every node's address, a port of nodePortRange) or its externalIPs`));
+      report(error('port', [...path, 'ports', j, field], `${field} is not supported: netctl maps no host port to a pod; reach pod ${podRef(pod)} through a service of type NodePort (every node's address, a port of nodePortRange) or its externalIPs`));
     }
     const key = `${protocol}/${port.containerPort}`;
     const earlier = numbers.get(key);
     if (earlier === undefined) numbers.set(key, j);
-    else report(error('port', [...path, 'ports', j, 'containerPort'], `${protocol} port ${port.containerPort} is already declared by ports[${earlier}] of pod ${pod.name}`));
+    else report(error('port', [...path, 'ports', j, 'containerPort'], `${protocol} port ${port.containerPort} is already declared by ports[${earlier}] of pod ${podRef(pod)}`));
     return {name: port.name, containerPort: port.containerPort, protocol};
   });
 }

@@ -3,6 +3,7 @@
  * number or by the name of one of the pod's ports, and Kubernetes' defaults (period 10 s, timeout 1 s,
  * success threshold 1, failure threshold 3, no initial delay).
  */
+import {podRef} from './namespaces.js';
 import {error, type Diagnostic, type SpecPath} from './diagnostics.js';
 import type {ContainerPort, PodDocument, Probe, ProbeAction} from './types.js';
 
@@ -15,14 +16,14 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
   if (probe === undefined) return undefined;
   const at: SpecPath = [...path, 'readinessProbe'];
   if (probe.grpc !== undefined) {
-    report(error('probe', [...at, 'grpc'], `the readiness probe of pod ${pod.name} uses grpc, which netctl cannot probe: it probes from the node with bash alone, without a gRPC client; probe the port with tcpSocket, or run a checker such as grpc_health_probe with exec`));
+    report(error('probe', [...at, 'grpc'], `the readiness probe of pod ${podRef(pod)} uses grpc, which netctl cannot probe: it probes from the node with bash alone, without a gRPC client; probe the port with tcpSocket, or run a checker such as grpc_health_probe with exec`));
     return undefined;
   }
   const kinds = KINDS.filter((k) => probe[k] !== undefined);
   if (kinds.length !== 1) {
     report(error('probe', at, kinds.length === 0
-      ? `the readiness probe of pod ${pod.name} needs one of tcpSocket, httpGet or exec`
-      : `the readiness probe of pod ${pod.name} has ${kinds.join(' and ')}; give exactly one of tcpSocket, httpGet or exec`));
+      ? `the readiness probe of pod ${podRef(pod)} needs one of tcpSocket, httpGet or exec`
+      : `the readiness probe of pod ${podRef(pod)} has ${kinds.join(' and ')}; give exactly one of tcpSocket, httpGet or exec`));
     return undefined;
   }
   const portOf = (port: number | string, where: SpecPath): number | undefined => {
@@ -30,7 +31,7 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
     const named = ports.find((p) => p.name === port && p.protocol === 'TCP');
     if (named === undefined) {
       const names = ports.filter((p) => p.name !== undefined && p.protocol === 'TCP').map((p) => p.name!);
-      report(error('probe', where, `pod ${pod.name} has no TCP port named ${port}${names.length > 0 ? ` (its named ports: ${names.join(', ')})` : ' (it declares no named ports)'}`));
+      report(error('probe', where, `pod ${podRef(pod)} has no TCP port named ${port}${names.length > 0 ? ` (its named ports: ${names.join(', ')})` : ' (it declares no named ports)'}`));
     }
     return named?.containerPort;
   };
@@ -43,7 +44,7 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
     const {path: httpPath, host, scheme, httpHeaders} = probe.httpGet;
     const port = portOf(probe.httpGet.port, [...at, 'httpGet', 'port']);
     if (scheme === 'HTTPS') {
-      report(error('probe', [...at, 'httpGet', 'scheme'], `the readiness probe of pod ${pod.name} uses HTTPS, which netctl cannot probe: it speaks HTTP from the node with bash alone, without TLS; probe the port with tcpSocket, or run a checker with exec`));
+      report(error('probe', [...at, 'httpGet', 'scheme'], `the readiness probe of pod ${podRef(pod)} uses HTTPS, which netctl cannot probe: it speaks HTTP from the node with bash alone, without TLS; probe the port with tcpSocket, or run a checker with exec`));
     } else if (port !== undefined) {
       action = {kind: 'httpGet', path: httpPath ?? '/', port, ...(host === undefined ? {} : {host}), ...(httpHeaders === undefined ? {} : {headers: httpHeaders})};
     }

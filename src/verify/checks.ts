@@ -100,7 +100,7 @@ export function connectivityChecks(spec: ClusterNetwork, nodes: readonly string[
       if (first === undefined || peer === undefined) continue;
       add({
         kind: 'mtu', node: node.name, pod: podNetns(first), target: ip(peer), size: cluster.podMTU - PING_OVERHEAD,
-        description: `path MTU ${cluster.podMTU}: pod ${first.name} → pod ${podRef(peer)} on ${other.name}, don't fragment`,
+        description: `path MTU ${cluster.podMTU}: pod ${podRef(first)} → pod ${podRef(peer)} on ${other.name}, don't fragment`,
       });
     }
   }
