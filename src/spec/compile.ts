@@ -36,6 +36,7 @@ import {checkExternalIPs} from './external-ips.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, namespacedName, podRef} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
+import {specialAddress} from './special-ips.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
 import {resolveProbe} from './probes.js';
@@ -528,6 +529,11 @@ function resolveEndpoints(
       return ip === undefined ? [] : [{name: pods[p]!.name, ip, ports: podPorts[p] ?? []}];
     });
     const extra = (service.endpoints ?? []).map(parseAddress).filter((ip): ip is number => ip !== undefined);
+    (service.endpoints ?? []).forEach((text, j) => {
+      const address = parseAddress(text);
+      const what = address === undefined ? undefined : specialAddress(address);
+      if (what !== undefined) report(error('endpoint', servicePath(i, 'endpoints', j), `service ${service.name}: endpoint ${text} is ${what}, which Kubernetes refuses as an endpoint address: a node cannot send a service's traffic there`));
+    });
     const ips = [...new Set([...selected.map((p) => p.ip), ...extra])].sort((a, b) => a - b);
     const ports = (service.ports ?? []).map((port, j) => portEndpoints(port, selected, extra, servicePath(i, 'ports', j), service.name, report));
     return {ips, ports};

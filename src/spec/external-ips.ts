@@ -3,18 +3,10 @@
  * one or more nodes; a node that receives traffic for an external IP and a service port sends it to the
  * service's endpoints as it does its cluster IP's. Kubernetes' rules on them hold here.
  */
-import {contains, parseAddress, parseCidr, type Cidr} from '../net/ipv4.js';
+import {parseAddress} from '../net/ipv4.js';
 import {error, servicePath, warning, type Diagnostic} from './diagnostics.js';
+import {specialAddress} from './special-ips.js';
 import type {ServiceDocument} from './types.js';
-
-/** Addresses Kubernetes refuses as external IPs (ValidateNonSpecialIP): no traffic for them reaches a node. */
-const SPECIAL: readonly (readonly [string, string])[] = [
-  ['0.0.0.0/32', 'the unspecified address'],
-  ['127.0.0.0/8', 'in the loopback range'],
-  ['169.254.0.0/16', 'in the link-local range'],
-  ['224.0.0.0/24', 'in the link-local multicast range'],
-];
-const special = SPECIAL.map(([cidr, what]) => [(parseCidr(cidr) as {cidr: Cidr}).cidr, what] as const);
 
 /** Kubernetes' rules on a service's external IPs, and netctl's one limit; reports what breaks them. */
 export function checkExternalIPs(service: ServiceDocument, i: number, report: (d: Diagnostic) => void): void {
@@ -24,7 +16,7 @@ export function checkExternalIPs(service: ServiceDocument, i: number, report: (d
     if (seen.has(text)) report(error('external-ip', path, `service ${service.name}: external IP ${text} is listed twice`));
     seen.add(text);
     const address = parseAddress(text);
-    const what = address === undefined ? undefined : special.find(([cidr]) => contains(cidr, address))?.[1];
+    const what = address === undefined ? undefined : specialAddress(address);
     if (what !== undefined) report(error('external-ip', path, `service ${service.name}: external IP ${text} is ${what}, which Kubernetes refuses: no traffic for it reaches a node`));
   });
   if ((service.externalIPs ?? []).length === 0) return;
