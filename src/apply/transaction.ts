@@ -5,7 +5,7 @@
  */
 import {LOCK_DIR, MAKE_LOCK_DIR} from '../transport/lock.js';
 import {order, type Change} from '../plan/diff.js';
-import type {NodePlan} from '../plan/node-plan.js';
+import type {Intent, NodePlan} from '../plan/node-plan.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
 import {applyScript} from './script.js';
 
@@ -20,6 +20,8 @@ const AWAIT_RUNNING = `{ ${MAKE_LOCK_DIR}; } && { flock 8; } 8>>${RUNNING}`;
 /** The transaction's status into $tx_status, by the shell (no process). */
 const READ_STATUS = `tx_status=; read -r tx_status <${TX_DIR}/status`;
 export const TX_MARK = '@@netctl-tx';
+/** Starts the line a read under the node's lock gives on the node's last transaction: `@@netctl-last-tx INTENT STATUS`. */
+const LAST_TX_MARK = '@@netctl-last-tx';
 /** Exit status of a transaction whose apply failed and was rolled back. */
 export const ROLLED_BACK_EXIT = 3;
 
@@ -55,7 +57,7 @@ const STOP_WATCHDOG = `{ watchdog=; [ -e ${TX_DIR}/watchdog.pid ] && read -r wat
  * over a new SSH connection, within that time (commit-confirm, as netplan try does): a change that
  * cuts netctl off from the node undoes itself.
  */
-export function transactionScript(plan: NodePlan, confirmSeconds?: number): string {
+export function transactionScript(plan: NodePlan, intent: Intent, confirmSeconds?: number): string {
   const watchdog = confirmSeconds === undefined ? [] : [
     // A transaction still running when the time is up is waited for: it may be what cut netctl off.
     `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; { flock 8; } 8>>${RUNNING}; flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ -e ${TX_DIR}/confirmed ] || [ "$tx_status" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
@@ -67,6 +69,7 @@ export function transactionScript(plan: NodePlan, confirmSeconds?: number): stri
     // watchdog, if still asleep, must not wake to judge this one.
     STOP_WATCHDOG,
     `rm -rf ${TX_DIR} && mkdir -p ${TX_DIR}`,
+    `echo ${intent} >${TX_DIR}/intent`,
     heredoc(`cat >${TX_DIR}/apply.sh`, applyScript(plan.changes).trimEnd(), '', 'NETCTL_APPLY_EOF'),
     heredoc(`cat >${TX_DIR}/rollback.sh`, rollbackScript(plan).trimEnd(), '', 'NETCTL_ROLLBACK_EOF'),
     ...watchdog,
@@ -100,5 +103,27 @@ export const CONFIRM_PENDING = [
   `${AWAIT_RUNNING}; tx_status=; [ -f ${TX_DIR}/status ] && read -r tx_status <${TX_DIR}/status`,
   // Only an applied, unconfirmed transaction needs it (CONFIRM_LAST checks again under its lock).
   `[ "$tx_status" = applied ] && [ ! -e ${TX_DIR}/confirmed ] && { ${CONFIRM_LAST.trim()}; } >/dev/null 2>&1`,
+  `tx_intent=; [ -f ${TX_DIR}/intent ] && read -r tx_intent <${TX_DIR}/intent; echo "${LAST_TX_MARK} \${tx_intent:-none} \${tx_status:-none}"`,
   '',
 ].join('\n');
+
+/** The node's last transaction, from the line CONFIRM_PENDING prints: what it did and how it ended. */
+export interface LastTransaction {
+  /** `apply`, `destroy`, or `none` (no transaction since the node started: /run is emptied at boot). */
+  readonly intent: string;
+  /** `applied`, `rolled-back`, `expired` (its watchdog undid it), or `none`. */
+  readonly status: string;
+}
+
+export function lastTransactionIn(stdout: string): LastTransaction | undefined {
+  const match = new RegExp(`^${LAST_TX_MARK} (\\S+) (\\S+)$`, 'm').exec(stdout);
+  return match === null ? undefined : {intent: match[1]!, status: match[2]!};
+}
+
+/**
+ * netctl destroy took netctl's objects off the node, and nothing has built them since: not drift for
+ * the reconcile loop to repair. (A node started since has no transaction: its objects are simply gone.)
+ */
+export function destroyedByNetctl(last: LastTransaction | undefined): boolean {
+  return last?.intent === 'destroy' && last.status === 'applied';
+}

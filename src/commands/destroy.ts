@@ -5,7 +5,7 @@ import {runChanges} from '../cli/run-changes.js';
 
 export default class Destroy extends Command {
   static override summary = 'Remove everything netctl owns from the nodes, and nothing else.';
-  static override description = 'Also removes netctl objects left from older specs. Sysctls it set (ip_forward, proxy_arp) are left as they are. Asks for "yes" unless --auto-approve. A netctl reconcile running on the same spec builds the network again at its next resync: stop it first.';
+  static override description = 'Also removes netctl objects left from older specs. Sysctls it set (ip_forward, proxy_arp) are left as they are. Asks for "yes" unless --auto-approve. A netctl reconcile running on the same nodes leaves a destroyed node alone until netctl apply builds it again.';
   static override examples = ['<%= config.bin %> destroy -f cluster.yaml'];
 
   static override flags = {

@@ -2,7 +2,7 @@
  * The I/O around the pure core: observe every node in one round trip each, plan, apply a node's
  * script in one round trip, then observe again and require an empty diff.
  */
-import {CONFIRM_LAST, CONFIRM_PENDING, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, transactionScript} from '../apply/transaction.js';
+import {CONFIRM_LAST, CONFIRM_PENDING, ROLLBACK_LAST, ROLLED_BACK_EXIT, TX_MARK, lastTransactionIn, transactionScript, type LastTransaction} from '../apply/transaction.js';
 import {observeScript} from '../observe/script.js';
 import {ObservationError, parseObservation, type NodeObservation} from '../observe/parse.js';
 import {observeOptions, planNode, type Intent, type NodePlan, type NodeScope} from '../plan/node-plan.js';
@@ -53,11 +53,18 @@ export interface ObserveAs {
   readonly takingLock?: boolean;
 }
 
-export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<NodeObservation> {
+/** A node's state as read, with its last transaction when the read was made under the node's lock. */
+export type ReadObservation = NodeObservation & {readonly lastTransaction?: LastTransaction};
+
+export async function observeNode(transport: Transport, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs = {}): Promise<ReadObservation> {
   const options = observeOptions(cluster, node, intent, as.scope, as.preflight === true);
   const script = observeScript(as.withoutProbes === true ? {...options, probes: []} : options);
-  if (as.takingLock === true) return observationIn(await transport.lockAndRun(CONFIRM_PENDING + script, {last: as.last === true}));
-  return observationIn(await transport.run(as.underLock === true ? CONFIRM_PENDING + script : script, {last: as.last === true}));
+  if (as.takingLock !== true && as.underLock !== true) return observationIn(await transport.run(script, {last: as.last === true}));
+  const result = as.takingLock === true
+    ? await transport.lockAndRun(CONFIRM_PENDING + script, {last: as.last === true})
+    : await transport.run(CONFIRM_PENDING + script, {last: as.last === true});
+  const lastTransaction = lastTransactionIn(result.stdout);
+  return {...observationIn(result), ...(lastTransaction === undefined ? {} : {lastTransaction})};
 }
 
 /** The node's state from the output of a script that ends with the observe script. */
@@ -70,7 +77,7 @@ function observationIn(result: ScriptResult): NodeObservation {
 
 /** What reading one node came to: its observation, or the outcome that says why there is none. */
 export type NodeRead =
-  | {readonly node: Node; readonly observation: NodeObservation}
+  | {readonly node: Node; readonly observation: ReadObservation}
   | {readonly node: Node; readonly outcome: NodeOutcome};
 
 function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent: Intent, as: ObserveAs): Promise<NodeRead> {
@@ -78,7 +85,7 @@ function readNode(session: Session, cluster: ClusterNetwork, node: Node, intent:
 }
 
 /** The read an observation comes to: the errors that say why a node has none become its outcome. */
-async function readOf(node: Node, observation: Promise<NodeObservation>): Promise<NodeRead> {
+async function readOf(node: Node, observation: Promise<ReadObservation>): Promise<NodeRead> {
   const failed = (outcome: NodeOutcome): NodeRead => ({node, outcome});
   try {
     return {node, observation: await observation};
@@ -293,7 +300,7 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   let result: ScriptResult;
   try {
     // The transaction exits before the re-read when it did not apply.
-    result = await transport.run(transactionScript(plan, confirm?.seconds) + observeScript({...observeOptions(cluster, node, intent, scope), probes: []}), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
+    result = await transport.run(transactionScript(plan, intent, confirm?.seconds) + observeScript({...observeOptions(cluster, node, intent, scope), probes: []}), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
   } catch (error) {
     if (error instanceof UnreachableError) throw new LostNodeError(plan.node, error.detail, lostState(transactionOutput, confirm));
     throw error;

@@ -16,7 +16,8 @@ import {endpointScope} from '../plan/endpoint-scope.js';
 import {groupServiceChanges} from '../plan/service-changes.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
-import {ApplyError, applyNode, planReads, readCluster, type Confirmation} from './engine.js';
+import {ApplyError, applyNode, planReads, readCluster, type Confirmation, type NodeRead} from './engine.js';
+import {destroyedByNetctl} from '../apply/transaction.js';
 import {mapLimit} from './limit.js';
 import type {Session} from './session.js';
 
@@ -27,6 +28,7 @@ export type ReconcileEvent =
   | {readonly event: 'drift-repaired'; readonly node: string; readonly changes: number}
   | {readonly event: 'change-failed'; readonly node: string; readonly error: string}
   | {readonly event: 'node-lost' | 'node-back'; readonly node: string; readonly detail: string}
+  | {readonly event: 'node-destroyed'; readonly node: string}
   | {readonly event: 'sync-postponed'; readonly reason: string}
   | {readonly event: 'spec-changed'; readonly file: string}
   | {readonly event: 'spec-not-taken'; readonly file: string; readonly problems: readonly string[]}
@@ -76,6 +78,8 @@ export class Reconciler {
   /** Nodes whose connection was lost, and since when (or the last attempt to reach them again). */
   private readonly lost = new Map<string, number>();
   private readonly reconnecting = new Set<string>();
+  /** Nodes netctl destroy emptied, left alone until an apply builds them again (destroyedByNetctl). */
+  private readonly destroyed = new Set<string>();
   private dirty = false;
   private lastSync = Number.NEGATIVE_INFINITY;
   private lastResync = Number.NEGATIVE_INFINITY;
@@ -204,6 +208,19 @@ export class Reconciler {
     }
   }
 
+  /** Notes the nodes netctl destroy emptied since the last sync, and those an apply has built again. */
+  private noteDestroyed(reads: readonly NodeRead[]): void {
+    for (const read of reads) {
+      if (!('observation' in read)) continue;
+      const name = read.node.name;
+      if (!destroyedByNetctl(read.observation.lastTransaction)) this.destroyed.delete(name);
+      else if (!this.destroyed.has(name)) {
+        this.destroyed.add(name);
+        this.emit({event: 'node-destroyed', node: name});
+      }
+    }
+  }
+
   /**
    * Makes the reachable nodes match the spec as it serves traffic now (ready endpoints only): locks
    * them, reads them, applies what differs, then gives the locks back. `full` reads every node whole
@@ -236,8 +253,13 @@ export class Reconciler {
       const notReady: NotReady[] = this.tracker.notReady();
       const scope = full || this.served === undefined ? undefined : endpointScope(this.served, withReadiness(this.cluster, new Set(notReady.map((n) => n.pod.ip))));
       const reads = await readCluster(this.session, this.cluster, 'apply', this.options.parallelism, {underLock: true, withoutProbes: true, ...(scope === undefined ? {} : {scope})}, new Set([...nodes].filter((n) => !this.lost.has(n))));
+      this.noteDestroyed(reads);
       const plan = planReads(this.cluster, 'apply', reads, {notReady, ...(scope === undefined ? {} : {scope})});
       await mapLimit(plan.nodes, this.options.parallelism, async (outcome) => {
+        if (this.destroyed.has(outcome.node)) {
+          complete = false;
+          return;
+        }
         if (outcome.status === 'unreachable') return lose(outcome.node, outcome.errors.join('; '));
         if (outcome.status !== 'planned') {
           complete = false;

@@ -19,6 +19,8 @@ export function renderEvent(e: ReconcileEvent): string {
       return `node ${e.node} lost: ${e.detail}`;
     case 'node-back':
       return `node ${e.node} back: ${e.detail}`;
+    case 'node-destroyed':
+      return `node ${e.node} left alone: netctl destroy removed netctl's objects from it, and the loop does not build them again; netctl apply does, and the loop keeps the node from then on`;
     case 'sync-postponed':
       return `sync postponed: ${e.reason}`;
     case 'spec-changed':

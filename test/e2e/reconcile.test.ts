@@ -196,6 +196,26 @@ suite('netctl reconcile', () => {
     expect(events.slice(since).filter((e) => e.event === 'pod-ready' || e.event === 'pod-not-ready')).toEqual([]);
   });
 
+  it('leaves a node netctl destroy emptied alone, and keeps it again once an apply built it', async () => {
+    const since = events.length;
+    await stop('web-2');
+    expect((await netctl(['destroy', '-f', file, '--target', 'node2', '--auto-approve'])).exitCode).toBe(0);
+    await waitFor(() => events.slice(since).some((e) => e.event === 'node-destroyed' && e.node === 'node2'), 'the loop to see node2 destroyed', 3 + MARGIN);
+    const seenAt = Date.now();
+    // The window of observation, not a synchronisation: two full resyncs (every 3 s) that must not rebuild it.
+    await waitFor(() => Date.now() - seenAt >= 6_000, 'two resyncs', 10);
+    const left = await netctl(['plan', '--destroy', '-f', file, '--target', 'node2']);
+    expect(left.stdout).toContain("No changes. Nothing of netctl's is left on the nodes.");
+    expect(events.slice(since).filter((e) => e.node === 'node2' && (e.event === 'drift-repaired' || e.event === 'change-failed'))).toEqual([]);
+    expect((await netctl(['apply', '-f', file, '--target', 'node2', '--auto-approve'])).exitCode).toBe(0);
+    await serve('web-2');
+    const {stdout} = await lab.onNode(2, ['ip', '-j', 'route', 'show', 'proto', '147']);
+    const dst = (JSON.parse(stdout) as {dst: string}[])[0]!.dst;
+    await lab.onNode(2, ['ip', 'route', 'del', dst, 'proto', '147']);
+    await waitFor(async () => (await lab.onNode(2, ['ip', 'route', 'show', dst])).stdout.includes(dst), 'the loop to repair node2 again', 3 + MARGIN);
+    await waitFor(async () => new Set(await answers(12)).size === 3, 'all three pods to answer again', 20);
+  });
+
   it('ends on SIGTERM with exit 0, leaving nothing to do', async () => {
     run.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
