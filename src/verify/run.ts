@@ -5,7 +5,7 @@ import {DEBIAN_PACKAGES, type HostTool} from '../host/packages.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {UnreachableError} from '../transport/transport.js';
 import {withReadiness} from '../desired/readiness.js';
-import {podNetns} from '../desired/names.js';
+import {netnsPod, podNetns} from '../desired/names.js';
 import {needsRoot} from '../observe/script.js';
 import {NXDOMAIN_SECONDS, connectivityChecks, servedPorts, toolsOf, type Check} from './checks.js';
 import {probeReadiness} from './readiness.js';
@@ -117,14 +117,14 @@ export async function runVerify(session: Session, cluster: ClusterNetwork, paral
           errorsOf.get(node)!.push(missingToolError(node, tool, `${plural(count, 'check')} that need it were not run`));
         }
         const absent = new Set(absentPodsIn(answer.stdout));
-        if (absent.size > 0) errorsOf.get(node)!.push(`${node}: ${plural(absent.size, 'pod')} of the spec ${absent.size === 1 ? 'is' : 'are'} not on the node (${[...absent].join(', ')}: no network namespace); apply the spec first (netctl plan shows what is missing)`);
+        if (absent.size > 0) errorsOf.get(node)!.push(`${node}: ${plural(absent.size, 'pod')} of the spec ${absent.size === 1 ? 'is' : 'are'} not on the node (${[...absent].map(netnsPod).join(', ')}: no network namespace); apply the spec first (netctl plan shows what is missing)`);
         const lines = new Map(answer.stdout.split('\n').filter((l) => l.startsWith(`${CHECK_MARK} `)).map((l) => {
           const [, id = '', exit = '1', ...rest] = l.split(' ');
           return [id, {exit: Number(exit), output: rest.join(' ')}] as const;
         }));
         return mine.map((check): CheckResult => {
           if (check.kind === 'policy' && !serve) return {check, status: 'not run', outcome: 'not run: needs --serve (a denied connection is refused like a closed port)', detail: ''};
-          if (check.pod !== undefined && absent.has(check.pod)) return {check, status: 'failed', outcome: `pod ${check.pod} is not on ${node} (no network namespace)`, detail: ''};
+          if (check.pod !== undefined && absent.has(check.pod)) return {check, status: 'failed', outcome: `pod ${netnsPod(check.pod)} is not on ${node} (no network namespace)`, detail: ''};
           const lacking = toolsOf(check).filter((t) => missing.includes(t));
           if (lacking.length > 0) return {check, status: 'not run', outcome: `not run: ${lacking.join(' and ')} missing on ${node}`, detail: ''};
           const unserved = (check.endpointNodes ?? []).filter((n) => notServing.has(n));
