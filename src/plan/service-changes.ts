@@ -108,8 +108,8 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
   const frontAdded = group.added.some(isFront);
   const frontRemoved = group.removed.some(isFront);
   // A front rule that comes back alone (its chain was flushed on the node) repairs a service, not makes one.
-  const made = (front: boolean, endpointRules: readonly string[]) => front && (endpointRules.length > 0 || group.added.some((d) => d.label?.role === 'has no endpoints'));
-  const action: Action = made(frontAdded, added) && !frontRemoved && removed.length === 0 ? 'create'
+  const made = frontAdded && (added.length > 0 || group.added.some((d) => d.label?.role === 'has no endpoints'));
+  const action: Action = made && !frontRemoved && removed.length === 0 ? 'create'
     : frontRemoved && !frontAdded && added.length === 0 ? 'delete'
       : 'update';
   const shown = action === 'delete' ? group.removed : group.added;

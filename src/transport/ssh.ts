@@ -62,23 +62,17 @@ export function sshOptions(settings: SshSettings): string[] {
   return args;
 }
 
+/** Options of sshOptions that are netctl's way of running ssh, not how to reach the node. */
+const RUN_ONLY = /^(BatchMode|Compression|ConnectTimeout)=/;
+
 /**
  * The ssh command line an operator types to reach the node as netctl does, and answer what netctl
  * never asks (a host key to record): the spec's settings without netctl's BatchMode and bounds.
  */
 export function loginCommand(settings: SshSettings, destination: string): string {
-  const args = ['ssh'];
-  if (settings.configFile !== undefined) args.push('-F', expandHome(settings.configFile));
-  const option = (name: string, value: string | number | undefined) => {
-    if (value !== undefined) args.push('-o', `${name}=${value}`);
-  };
-  option('User', settings.user);
-  option('Port', settings.port);
-  option('IdentityFile', settings.identityFile);
-  option('UserKnownHostsFile', settings.knownHostsFile);
-  option('ProxyJump', settings.proxyJump);
-  args.push(destination);
-  return args.map(shellQuote).join(' ');
+  const options = sshOptions(settings);
+  const kept = options.flatMap((word, i) => (i % 2 === 1 || (word === '-o' && RUN_ONLY.test(options[i + 1]!)) ? [] : [word, options[i + 1]!]));
+  return ['ssh', ...kept, destination].map(shellQuote).join(' ');
 }
 
 /** Seconds between keepalives, so that a silent connection is declared lost after about the connect timeout. */

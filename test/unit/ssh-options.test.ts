@@ -22,9 +22,9 @@ describe('sshOptions', () => {
 });
 
 describe('loginCommand', () => {
-  it('reaches the node as netctl does, but may ask (no BatchMode) and keeps no bounds of netctl\'s', () => {
+  it('reaches the node as netctl does, but may ask (no BatchMode) and keeps none of netctl\'s bounds', () => {
     expect(loginCommand({configFile: '~/lab/ssh_config', user: 'admin', port: 2222, identityFile: '~/.ssh/netctl', knownHostsFile: '/etc/netctl/known_hosts', proxyJump: 'bastion', connectTimeout: 5, compression: false, strictHostKeyChecking: 'yes'}, '198.51.100.1'))
-      .toBe(`ssh -F ${homedir()}/lab/ssh_config -o User=admin -o Port=2222 -o 'IdentityFile=~/.ssh/netctl' -o UserKnownHostsFile=/etc/netctl/known_hosts -o ProxyJump=bastion 198.51.100.1`);
+      .toBe(`ssh -F ${homedir()}/lab/ssh_config -o User=admin -o Port=2222 -o 'IdentityFile=~/.ssh/netctl' -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/netctl/known_hosts -o ProxyJump=bastion 198.51.100.1`);
     expect(loginCommand({}, 'node1.example.org')).toBe('ssh node1.example.org');
   });
 });
