@@ -92,7 +92,9 @@ export class Lab {
    * of `answer` (default: the client's address), and resolves once socat says it listens or receives.
    */
   async serve(node: number, pod: string, port: number, options: {protocol?: 'TCP' | 'UDP'; answer?: string} = {}): Promise<{stop: () => Promise<void>}> {
-    const listen = (options.protocol ?? 'TCP') === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-RECVFROM:${port},fork`;
+    // UDP-LISTEN gives each client a socket of its own, as verify --serve does: UDP-RECVFROM's forked
+    // children share the server's socket, and one still running can take a datagram meant for the next.
+    const listen = (options.protocol ?? 'TCP') === 'TCP' ? `TCP-LISTEN:${port},reuseaddr,fork` : `UDP-LISTEN:${port},reuseaddr,fork`;
     const answer = options.answer ?? 'echo $SOCAT_PEERADDR';
     const server = execa('nsenter', ['-t', this.pid(node), '-m', '-n', '--', 'ip', 'netns', 'exec', pod, 'socat', '-d', '-d', listen, `SYSTEM:${answer}`], {reject: false});
     this.servers.push({kill: () => server.kill('SIGKILL'), done: server});
