@@ -28,10 +28,13 @@ function command(check: Check): string {
     case 'udp':
       // A connected UDP socket: the answer must come back from where the datagram went (conntrack
       // turns the endpoint's reply back into the service's address), and an ICMP port unreachable
-      // fails the read with "Connection refused". A datagram may be lost (UDP), so it is sent once a
-      // second, three times, as a resolver retries. head reads the whole datagram; bash's read would
-      // take its first byte and lose the rest.
-      return `${inPod}timeout ${CHECK_TIMEOUT + 1} bash -c ${shellQuote(`exec 3<>/dev/udp/${check.target}/${check.port ?? 0} || exit 1; for try in ${Array.from({length: CHECK_TIMEOUT}, (_, i) => i + 1).join(' ')}; do echo netctl verify >&3 || exit 1; timeout 1 head -n 1 <&3; rc=$?; [ $rc -eq 124 ] || exit $rc; done; exit 124`)}`;
+      // fails the read with "Connection refused". A datagram may be lost (UDP), so one is sent each
+      // second, three times, each from a socket of its own: a flow that lost its first datagram may
+      // lose the next ones too (measured with socat's forking UDP servers, --serve's included: 2 probes
+      // of 120 got no answer to three datagrams on one socket; 0 of 200 with a socket per datagram,
+      // 29 of which needed a second). head reads the whole datagram; bash's read would take its first
+      // byte and lose the rest.
+      return `${inPod}timeout ${CHECK_TIMEOUT + 1} bash -c ${shellQuote(`for try in ${Array.from({length: CHECK_TIMEOUT}, (_, i) => i + 1).join(' ')}; do exec 3<>/dev/udp/${check.target}/${check.port ?? 0} || exit 1; echo netctl verify >&3 || exit 1; timeout 1 head -n 1 <&3; rc=$?; exec 3<&-; [ $rc -eq 124 ] || exit $rc; done; exit 124`)}`;
     case 'dns':
       // Every address the name has, on one line: `10.244.1.5 10.244.2.7`.
       return `${inPod}timeout ${CHECK_TIMEOUT} getent ahostsv4 ${shellQuote(check.target)} | cut -d' ' -f1 | sort -u | tr '\\n' ' '`;
