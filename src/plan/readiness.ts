@@ -150,10 +150,11 @@ export class ReadinessTracker {
     const next = new ReadinessTracker(pods, start);
     const tracked = new Map(this.pods.map((p) => [podRef(p), p]));
     for (const pod of pods) {
-      const before = tracked.get(podRef(pod));
-      const state = this.states.get(podRef(pod));
-      if (before === undefined || state === undefined || !next.states.has(podRef(pod))) continue;
-      if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(podRef(pod), {...state});
+      const ref = podRef(pod);
+      const before = tracked.get(ref);
+      const state = this.states.get(ref);
+      if (before === undefined || state === undefined || !next.states.has(ref)) continue;
+      if (before.node === pod.node && before.ip === pod.ip && isDeepStrictEqual(before.readinessProbe, pod.readinessProbe)) next.states.set(ref, {...state});
     }
     return next;
   }

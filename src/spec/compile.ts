@@ -147,10 +147,9 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const pinnedPodIPs: (number | undefined)[] = [];
   pods.forEach((pod, i) => {
     // As in Kubernetes, a pod's name is unique within its namespace.
-    const namespace = pod.namespace ?? DEFAULTS.namespace;
-    const earlier = podIndex.get(`${namespace}/${pod.name}`);
-    if (earlier === undefined) podIndex.set(`${namespace}/${pod.name}`, i);
-    else report(error('duplicate-name', podPath(i, 'name'), `pod name ${pod.name} is already used in namespace ${namespace} by spec.pods[${earlier}]; pod names must be unique within a namespace`));
+    const earlier = podIndex.get(podRef(pod));
+    if (earlier === undefined) podIndex.set(podRef(pod), i);
+    else report(error('duplicate-name', podPath(i, 'name'), `pod name ${pod.name} is already used in namespace ${pod.namespace ?? DEFAULTS.namespace} by spec.pods[${earlier}]; pod names must be unique within a namespace`));
     const nodeAt = nodeIndex.get(pod.node);
     if (nodeAt === undefined) {
       const hint = suggest(pod.node, [...nodeIndex.keys()]);
@@ -423,7 +422,7 @@ function allocatePodIPs(
     const unpinned = podIndexes.filter((i) => pods[i]?.ip === undefined);
     if (unpinned.length === 0) continue;
     const pinnedHere = podIndexes.map((i) => pinned[i]).filter((a): a is number => a !== undefined);
-    const allocation = allocateAddresses('pod', range, 2, 1, pinnedHere, unpinned.map((i) => namespacedName(pods[i]?.namespace ?? DEFAULTS.namespace, pods[i]?.name ?? '')));
+    const allocation = allocateAddresses('pod', range, 2, 1, pinnedHere, unpinned.map((i) => podRef(pods[i]!)));
     unpinned.forEach((i, k) => (ips[i] = allocation.addresses[k]));
     const room = allocation.usable - new Set(pinnedHere.filter((a) => a >= range.first + 2 && a < range.last)).size;
     if (unpinned.length > room) {

@@ -1,5 +1,5 @@
 import {execa} from 'execa';
-import {holder, sessionCommand, type Holder} from './lock.js';
+import {holder, lastLine, sessionCommand, type Holder} from './lock.js';
 import {DEFAULT_ROUND_TRIP_SECONDS, LockedError, UnreachableError, type RunOptions, type ScriptResult, type Transport} from './transport.js';
 
 /** Runs scripts on the machine netctl runs on (`transport: local`); a held session process keeps the lock. */
@@ -23,7 +23,7 @@ export class LocalTransport implements Transport {
 
   private async held(): Promise<Holder> {
     this.holder ??= holder(this.track(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false})),
-      (_exitCode, last) => new Error(`the held session of node ${this.node} ended: ${last}`));
+      (_exitCode, stderr) => new Error(`the held session of node ${this.node} ended: ${lastLine(stderr)}`));
     await this.holder.ready;
     return this.holder;
   }

@@ -78,17 +78,17 @@ interface Waiting {
 }
 
 /**
- * Watches a process running sessionCommand. `failure` turns its exit (and its last line of stderr)
- * into the error that `ready`, and any request still waiting, reject with.
+ * Watches a process running sessionCommand. `failure` turns its exit (and its stderr) into the error
+ * that `ready`, and any request still waiting, reject with.
  */
 export function holder(
   process: {readonly stdin: Writable; readonly stdout: Readable} & PromiseLike<{readonly exitCode?: number | undefined; readonly stderr: unknown; readonly code?: string | undefined}>,
   /**
    * The error the session ended with; `spawnError`: the code of a process that could not start
    * (ENOENT); `said`: the last line the node printed before netctl's shell started, if any (what a
-   * login shell such as nologin says instead of running it); `stderr`: all the process printed there.
+   * login shell such as nologin says instead of running it).
    */
-  failure: (exitCode: number | undefined, lastLine: string, spawnError?: string, said?: string, stderr?: string) => Error,
+  failure: (exitCode: number | undefined, stderr: string, spawnError?: string, said?: string) => Error,
 ): Holder {
   // Requests are answered in order, so one queue serves both kinds of answer.
   const waiting: Waiting[] = [];
@@ -147,8 +147,7 @@ export function holder(
       if (running !== undefined) stream();
     });
     process.then((result) => {
-      const last = String(result.stderr).trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
-      ended = failure(result.exitCode, last, result.code, started ? undefined : said, String(result.stderr));
+      ended = failure(result.exitCode, String(result.stderr), result.code, started ? undefined : said);
       reject(ended);
       for (const request of waiting.splice(0)) request.reject(ended);
     });
@@ -168,4 +167,9 @@ export function holder(
     // A taken lock is followed by the script's result; onTaken also marks the request as a lockrun.
     lockAndRunScript: (script, onOutput, onTaken) => send<ScriptResult | string>(`lockrun ${Buffer.byteLength(script)}\n${script}`, onOutput, onTaken ?? (() => undefined)),
   };
+}
+
+/** The last line of a program's output that is not blank (what ssh says last is why it failed). */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
 }

@@ -11,7 +11,7 @@ import {execa} from 'execa';
 import {homedir} from 'node:os';
 import {shellQuote} from '../shell/quote.js';
 import type {SshSettings} from '../spec/types.js';
-import {holder, sessionCommand, type Holder} from './lock.js';
+import {holder, lastLine, sessionCommand, type Holder} from './lock.js';
 import {probeBanner} from './probe.js';
 import {sshFailureFix} from './ssh-failure.js';
 import {tcpPeerOfProcess} from './socket-peer.js';
@@ -285,7 +285,7 @@ export class SshTransport implements Transport {
       timedOut = true;
       killGroup(child);
     }, this.connectTimeout * 1000);
-    this.master = holder(child, (exitCode, _last, spawnError, said, stderr) => {
+    this.master = holder(child, (exitCode, stderr, spawnError, said) => {
       if (this.expired !== undefined) {
         this.lost = new UnreachableError(this.node, this.expired);
         return this.lost;
@@ -294,8 +294,8 @@ export class SshTransport implements Transport {
       const refused = said !== undefined && exitCode !== SSH_FAILED ? `logged in, but the SSH user's login shell did not run netctl's commands (exit ${exitCode ?? '?'}): ${said}` : undefined;
       const why = spawnError === 'ENOENT' ? NO_SSH_CLIENT : timedOut ? `no answer within ${this.connectTimeout} s (--connect-timeout)` : refused;
       if (why !== undefined) this.lost = new UnreachableError(this.node, connecting ? why : `the connection was lost: ${why}`);
-      else if (connecting) this.lost = this.failed(stderr ?? '', `ssh exited ${exitCode ?? '?'}`);
-      else this.lost = new UnreachableError(this.node, `the connection was lost: ${lastLine(stderr ?? '') || `ssh exited ${exitCode ?? '?'}`}`);
+      else if (connecting) this.lost = this.failed(stderr, `ssh exited ${exitCode ?? '?'}`);
+      else this.lost = new UnreachableError(this.node, `the connection was lost: ${lastLine(stderr) || `ssh exited ${exitCode ?? '?'}`}`);
       return this.lost;
     });
     void this.master.ready.then(() => {
@@ -335,8 +335,4 @@ function killGroup(child: {readonly pid?: number | undefined}): void {
   } catch {
     // Already gone.
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
 }

@@ -4,11 +4,11 @@ import {execa} from 'execa';
 import {chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import {holder, sessionCommand} from '../../src/transport/lock.js';
+import {holder, lastLine, sessionCommand} from '../../src/transport/lock.js';
 import {LockedError} from '../../src/transport/transport.js';
 
 describe('the held session', () => {
-  const session = holder(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+  const session = holder(execa('sh', ['-c', sessionCommand()], {stdin: 'pipe', reject: false}), (_code, stderr) => new Error(lastLine(stderr)));
   afterAll(async () => {
     session.stdin.end();
     await session.ended;
@@ -43,7 +43,7 @@ describe('the held session', () => {
 
   it('runs a lockrun\'s script only when it takes the lock, and reads its bytes either way', async () => {
     const lockDir = mkdtempSync(join(tmpdir(), 'netctl-lock-'));
-    const start = () => holder(execa('sh', ['-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+    const start = () => holder(execa('sh', ['-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, stderr) => new Error(lastLine(stderr)));
     const first = start();
     const second = start();
     try {
@@ -73,7 +73,7 @@ describe('the held session', () => {
     chmodSync(lockDir, 0o755);
     // Not root: as root, the session drops to nobody; as any other user, it already is one.
     const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'sh'] : ['sh'];
-    const session = holder(execa(asUser[0]!, [...asUser.slice(1), '-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, last) => new Error(last));
+    const session = holder(execa(asUser[0]!, [...asUser.slice(1), '-c', sessionCommand(lockDir)], {stdin: 'pipe', reject: false}), (_code, stderr) => new Error(lastLine(stderr)));
     try {
       const answer = await session.lockAndRunScript('echo ran\n');
       expect(answer).toMatch(/^denied [1-9]\d*$/);
