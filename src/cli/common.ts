@@ -1,4 +1,5 @@
 /** What plan, apply and destroy share: loading the spec (never touching a host when it is invalid), flags. */
+import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import type {Command} from '@oclif/core/command';
 import {DEFAULT_CONNECT_TIMEOUT} from '../engine/session.js';
@@ -18,6 +19,20 @@ export const specFlags = {
   shard: Flags.string({description: 'work on the nodes of shard K of N only (K/N, for example 2/4): a stable split by node name, for N runs that share a big spec; plans still take every node into account', env: 'NETCTL_SHARD'}),
   'connect-timeout': Flags.integer({description: 'seconds to reach a node (TCP connect, SSH banner, handshake, session start), whatever the SSH configuration says; a spec\'s ssh.connectTimeout overrides it; a connected node that stops answering is given up after about as long', default: DEFAULT_CONNECT_TIMEOUT, min: 1, max: 600}),
 };
+
+/**
+ * The commands that read the spec from -f take it as an argument only to say so: without an argument,
+ * oclif reads `netctl plan cluster.yaml` as an unknown command `plan cluster.yaml` and ends with 2, which
+ * `plan --detailed-exitcode` reserves for "changes present".
+ */
+export const specArgument = {spec: Args.string({hidden: true})};
+
+/** Ends the command with 2 and the command line meant when the spec was given as an argument. */
+export function refuseSpecArgument(command: Command, spec: string | undefined): void {
+  if (spec === undefined) return;
+  const name = `netctl ${command.id?.replaceAll(':', ' ') ?? ''}`;
+  exitWithError(command, `${name} reads the spec from -f (or NETCTL_FILE), not from an argument: ${name} -f ${spec}`, 2);
+}
 
 /** What apply and destroy are told, besides what to do. */
 export interface ChangeOptions {
@@ -105,7 +120,8 @@ export async function loadSavedPlanOrExit(command: Command, file: string): Promi
   } catch (error) {
     if (error instanceof UnreadableFileError) return unreadable(command, error);
     if (!(error instanceof SavedPlanError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
+    const hint = error.notJson ? `; a spec is given with -f: netctl ${command.id ?? ''} -f ${file}` : '';
+    process.stderr.write(`error: ${error.message}${hint}\n`);
     return command.exit(1);
   }
 }

@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import {writeFile} from 'node:fs/promises';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {loadClusterOrExit, refuseSpecArgument, specArgument, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {planCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
 import type {ClusterNetwork} from '../spec/types.js';
@@ -22,6 +22,8 @@ export default class Graph extends Command {
     '<%= config.bin %> graph -f cluster.yaml --observed --format svg --out now.svg   # what the hosts hold, drift marked',
   ];
 
+  static override args = specArgument;
+
   static override flags = {
     ...specFlags,
     format: Flags.option({description: 'mermaid, dot (Graphviz) or svg', options: ['mermaid', 'dot', 'svg'] as const, default: 'mermaid'})(),
@@ -30,7 +32,8 @@ export default class Graph extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Graph);
+    const {args, flags} = await this.parse(Graph);
+    refuseSpecArgument(this, args.spec);
     const cluster = await loadClusterOrExit(this, flags.file);
     const graph = flags.observed ? await this.observed(cluster, flags) : topology(cluster);
     const text = flags.format === 'svg' ? await toSvg(graph) : flags.format === 'dot' ? toDot(graph) : toMermaid(graph);

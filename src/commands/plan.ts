@@ -2,7 +2,7 @@ import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import {writeFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
-import {loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {loadSpecOrExit, refuseSpecArgument, specArgument, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {savePlan, unsavable} from '../plan/saved-plan.js';
 import {planCluster} from '../engine/engine.js';
 import {Session} from '../engine/session.js';
@@ -18,6 +18,8 @@ export default class Plan extends Command {
     '<%= config.bin %> plan -f cluster.yaml --detailed-exitcode   # drift check for cron and CI',
   ];
 
+  static override args = specArgument;
+
   static override flags = {
     ...specFlags,
     json: Flags.boolean({description: 'print the plan as a JSON document (docs/plan-json.md)'}),
@@ -27,7 +29,8 @@ export default class Plan extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Plan);
+    const {args, flags} = await this.parse(Plan);
+    refuseSpecArgument(this, args.spec);
     const {cluster, sha256} = await loadSpecOrExit(this, flags.file);
     const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let plan;

@@ -1,6 +1,6 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import {loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {loadSpecOrExit, refuseSpecArgument, specArgument, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {preflight} from '../engine/preflight.js';
 import {Session} from '../engine/session.js';
 import {colorsFor} from '../ui/colors.js';
@@ -20,13 +20,16 @@ export default class Preflight extends Command {
     '<%= config.bin %> preflight -f cluster.yaml --json',
   ];
 
+  static override args = specArgument;
+
   static override flags = {
     ...specFlags,
     json: Flags.boolean({description: 'print the results as a JSON document'}),
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Preflight);
+    const {args, flags} = await this.parse(Preflight);
+    refuseSpecArgument(this, args.spec);
     const {cluster} = await loadSpecOrExit(this, flags.file);
     const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let results;

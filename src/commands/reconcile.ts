@@ -1,6 +1,6 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import {changeFlags, changeOptions, loadSpecOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {changeFlags, changeOptions, loadSpecOrExit, refuseSpecArgument, specArgument, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {durationFlag} from '../cli/duration.js';
 import {reconcileFollowing} from '../cli/reconcile-run.js';
 import type {ReconcileEvent} from '../engine/reconcile.js';
@@ -14,6 +14,8 @@ export default class Reconcile extends Command {
     '<%= config.bin %> reconcile -f cluster.yaml --min-sync 500ms --resync 2m --json',
   ];
 
+  static override args = specArgument;
+
   static override flags = {
     ...specFlags,
     ...changeFlags,
@@ -23,7 +25,8 @@ export default class Reconcile extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Reconcile);
+    const {args, flags} = await this.parse(Reconcile);
+    refuseSpecArgument(this, args.spec);
     const {cluster, sha256} = await loadSpecOrExit(this, flags.file);
     const nodes = targetNodesOrExit(this, cluster, flags);
     const options = changeOptions(flags);

@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import {writeFile} from 'node:fs/promises';
-import {loadClusterOrExit, specFlags, targetNodesOrExit} from '../cli/common.js';
+import {loadClusterOrExit, refuseSpecArgument, specArgument, specFlags, targetNodesOrExit} from '../cli/common.js';
 import {Session} from '../engine/session.js';
 import {colorsFor} from '../ui/colors.js';
 import {toSvg, topology, withProbes} from '../ui/graph.js';
@@ -13,6 +13,8 @@ export default class Verify extends Command {
   static override description = 'From every pod to one pod on every other node and on its own node, pod to node and node to pod, every TCP service port on its cluster IP (and node port) from a pod on another node (a port whose pods are all not ready, by their readiness probes run first, must refuse), and a don\'t-fragment ping at the pod MTU between nodes. Uses ping and bash on the nodes; --serve starts a TCP responder (socat) in each endpoint pod for the duration of the check. Exit 1 on any failure.';
   static override examples = ['<%= config.bin %> verify -f cluster.yaml --serve', '<%= config.bin %> verify -f cluster.yaml --junit verify.xml', '<%= config.bin %> verify -f cluster.yaml --serve --graph verify.svg'];
 
+  static override args = specArgument;
+
   static override flags = {
     ...specFlags,
     serve: Flags.boolean({description: 'run a temporary TCP responder in every endpoint pod while checking'}),
@@ -22,7 +24,8 @@ export default class Verify extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Verify);
+    const {args, flags} = await this.parse(Verify);
+    refuseSpecArgument(this, args.spec);
     const cluster = await loadClusterOrExit(this, flags.file);
     const session = Session.open(cluster, targetNodesOrExit(this, cluster, flags), {connectTimeoutSeconds: flags['connect-timeout']});
     let doc;

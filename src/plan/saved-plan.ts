@@ -39,14 +39,19 @@ export function savePlan(plan: ClusterPlan, document: PlanDocument, specFile: st
   };
 }
 
-export class SavedPlanError extends Error {}
+export class SavedPlanError extends Error {
+  /** True when the file is not JSON at all: most likely a spec given where a saved plan goes. */
+  constructor(message: string, readonly notJson = false) {
+    super(message);
+  }
+}
 
 export function parseSavedPlan(text: string, file: string): SavedPlan {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new SavedPlanError(`${file} is not a saved netctl plan (not JSON)`);
+    throw new SavedPlanError(`${file} is not a saved netctl plan (not JSON)`, true);
   }
   const plan = value as Partial<SavedPlan>;
   if (plan.kind !== 'netctl-plan') throw new SavedPlanError(`${file} is not a saved netctl plan`);

@@ -20,6 +20,9 @@ describe('netctl plan --detailed-exitcode', () => {
     const shard = await netctl('plan', '-f', demo, '--detailed-exitcode', '--shard', '3/2');
     expect(shard.stderr).toContain('error: --shard 3/2: write K/N');
     expect(shard.exitCode).toBe(1);
+    const argument = await netctl('plan', demo, '--detailed-exitcode');
+    expect(argument.stderr).toContain('reads the spec from -f');
+    expect(argument.exitCode).toBe(1);
   });
 
   it('leaves those at 2 without the flag, as for every command', async () => {

@@ -1,8 +1,10 @@
 /** Usage errors and unreadable files exit 2, before any spec is read or host contacted. */
 import {describe, expect, it} from '@jest/globals';
-import {scratchCli} from './scratch.js';
+import {join} from 'node:path';
+import {root, scratchCli} from './scratch.js';
 
 const {netctl} = scratchCli();
+const demo = join(root, 'examples', 'demo.yaml');
 
 describe('usage errors, in oclif\'s form', () => {
   it.each([
@@ -23,5 +25,22 @@ describe('a saved plan that cannot be read', () => {
     const run = await netctl(command, 'nope.plan');
     expect(run.stderr).toBe('nope.plan: error: cannot read: no such file');
     expect(run.exitCode).toBe(2);
+  });
+});
+
+describe('a spec given as an argument instead of with -f', () => {
+  it.each([
+    ['plan', []], ['destroy', []], ['verify', []], ['preflight', []], ['reconcile', []], ['graph', []],
+    ['policy check', ['--from', 'a', '--to', 'b', '--port', '80']],
+  ])('%s says the command meant, exit 2', async (command, flags) => {
+    const run = await netctl(...command.split(' '), 'cluster.yaml', ...flags);
+    expect(run.stderr).toBe(`error: netctl ${command} reads the spec from -f (or NETCTL_FILE), not from an argument: netctl ${command} -f cluster.yaml`);
+    expect(run.exitCode).toBe(2);
+  });
+
+  it.each([['show'], ['apply']])('%s, which takes a saved plan there, says how to give a spec', async (command) => {
+    const run = await netctl(command, demo);
+    expect(run.stderr).toBe(`error: ${demo} is not a saved netctl plan (not JSON); a spec is given with -f: netctl ${command} -f ${demo}`);
+    expect(run.exitCode).toBe(1);
   });
 });

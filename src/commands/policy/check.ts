@@ -1,6 +1,6 @@
 import {Command} from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import {exitWithError, loadClusterOrExit, specFlags} from '../../cli/common.js';
+import {exitWithError, loadClusterOrExit, refuseSpecArgument, specArgument, specFlags} from '../../cli/common.js';
 import {partyName, partyOf, portOf} from '../../cli/party.js';
 import {decide, ruleName} from '../../spec/policy-semantics.js';
 
@@ -16,6 +16,8 @@ export default class PolicyCheck extends Command {
     '<%= config.bin %> policy check -f cluster.yaml --from node:node2 --to shop/db-1 --port 5432 --json',
   ];
 
+  static override args = specArgument;
+
   static override flags = {
     file: specFlags.file,
     from: Flags.string({description: 'the client: NAMESPACE/POD, POD, node:NODE or an IPv4 address', required: true}),
@@ -25,7 +27,8 @@ export default class PolicyCheck extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(PolicyCheck);
+    const {args, flags} = await this.parse(PolicyCheck);
+    refuseSpecArgument(this, args.spec);
     const cluster = await loadClusterOrExit(this, flags.file);
     const from = partyOf(cluster, flags.from);
     if (typeof from === 'string') exitWithError(this, `--from: ${from}`, 2);
