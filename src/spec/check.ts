@@ -1,6 +1,7 @@
 /** The whole offline check of one spec: load, schema, semantic rules, allocation, each problem located. */
 import {compileSpec} from './compile.js';
 import {byPosition, type Diagnostic} from './diagnostics.js';
+import {withoutEmptyValues} from './empty-values.js';
 import {locate, parseSpec, readSpecFile, type LoadResult} from './load.js';
 import {unwrapManifests} from './manifests.js';
 import {checkSchema} from './schema.js';
@@ -42,7 +43,7 @@ function checkLoaded({source, diagnostics: loadProblems}: LoadResult): SpecCheck
     return {cluster: undefined, diagnostics: located.sort(byPosition)};
   }
   const {document, original} = unwrapManifests(schema.spec);
-  const {cluster, diagnostics} = compileSpec(document);
+  const {cluster, diagnostics} = compileSpec(withoutEmptyValues(document));
   return {cluster, diagnostics: diagnostics.map((d) => ({...d, path: original(d.path)})).map((d) => ({...d, ...locate(source, d.path)})).sort(byPosition)};
 }
 

@@ -12,8 +12,7 @@ const IPV4_ONLY = "netctl's service network is IPv4 only";
 
 /** Kubernetes' rules on the dual-stack fields, on an IPv4-only cluster; reports what breaks them. */
 export function checkIpFamilies(service: ServiceDocument, i: number, report: (d: Diagnostic) => void): void {
-  const {clusterIPs, ipFamilies, ipFamilyPolicy} = service;
-  const clusterIP = writtenClusterIP(service);
+  const {clusterIP, clusterIPs, ipFamilies, ipFamilyPolicy} = service;
   if (ipFamilies?.includes('IPv6') === true) {
     report(error('ip-family', servicePath(i, 'ipFamilies'), `service ${service.name}: ipFamilies may hold only IPv4: ${IPV4_ONLY}`));
   } else if (ipFamilies !== undefined && ipFamilies.length > 1) {
@@ -32,19 +31,13 @@ export function checkIpFamilies(service: ServiceDocument, i: number, report: (d:
   }
 }
 
-/** The `clusterIP` a service gives; as in Kubernetes, an empty one gives none (one is allocated). */
-const writtenClusterIP = (service: ServiceDocument): string | undefined => (service.clusterIP === '' ? undefined : service.clusterIP);
-
-/** The service with the cluster IP it gives: its `clusterIP`, else the first of its `clusterIPs`, else none. */
+/** The service with the cluster IP its `clusterIPs` gives, when it writes no `clusterIP`. */
 export function withClusterIP(service: ServiceDocument): ServiceDocument {
-  const clusterIP = writtenClusterIP(service) ?? service.clusterIPs?.[0];
-  if (clusterIP === service.clusterIP) return service;
-  const unset: ServiceDocument = {...service};
-  delete (unset as {clusterIP?: string}).clusterIP;
-  return clusterIP === undefined ? unset : {...unset, clusterIP};
+  const first = service.clusterIPs?.[0];
+  return service.clusterIP === undefined && first !== undefined ? {...service, clusterIP: first} : service;
 }
 
 /** Where the service's cluster IP is written (`clusterIP`, or the first of `clusterIPs`), for messages. */
 export function clusterIPPath(written: ServiceDocument, i: number): SpecPath {
-  return writtenClusterIP(written) === undefined && written.clusterIPs !== undefined ? servicePath(i, 'clusterIPs', 0) : servicePath(i, 'clusterIP');
+  return written.clusterIP === undefined && written.clusterIPs !== undefined ? servicePath(i, 'clusterIPs', 0) : servicePath(i, 'clusterIP');
 }

@@ -80,7 +80,8 @@ function describe(problem: ErrorObject): SchemaDiagnostic | undefined {
     case 'required':
       return at('value', path, `missing required field ${quote(String(params.missingProperty))}`);
     case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map(String);
+      // An empty value Kubernetes reads as not written is taken (empty-values.ts), but not offered.
+      const allowed = (params.allowedValues as unknown[]).filter((value) => value !== '').map(String);
       // A value Kubernetes knows and netctl does not take: say so, not "did you mean".
       const unsupported = schema['x-unsupported'] as Record<string, string> | undefined;
       if (typeof problem.data === 'string' && typeof unsupported?.[problem.data] === 'string') {

@@ -31,14 +31,6 @@ describe('dual-stack fields on the IPv4-only service network', () => {
     })).toEqual(['error cluster-ip: cluster IP 10.97.0.1 is outside serviceCIDR 10.96.0.0/16']);
   });
 
-  it('allocate a cluster IP for an empty clusterIP, as Kubernetes does (charts write clusterIP: "")', () => {
-    const allocated = service((s) => delete web(s).clusterIP);
-    expect(allocated).toMatchObject({clusterIPOrigin: 'allocated'});
-    expect(problems((s) => (web(s).clusterIP = ''))).toEqual([]);
-    expect(service((s) => (web(s).clusterIP = ''))).toMatchObject({clusterIP: allocated?.clusterIP, clusterIPOrigin: 'allocated'});
-    expect(service((s) => Object.assign(web(s), {clusterIP: '', clusterIPs: ['10.96.0.99']}))).toMatchObject({clusterIP: 0x0a600063, clusterIPOrigin: 'spec'});
-  });
-
   it.each([
     ['an IPv6 family', (s: SpecObject) => (web(s).ipFamilies = ['IPv4', 'IPv6']),
       "error ip-family: service web: ipFamilies may hold only IPv4: netctl's service network is IPv4 only"],
