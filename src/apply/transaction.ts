@@ -4,6 +4,7 @@
  * netctl cannot stop it half-way) runs the apply and, if any command fails, the rollback.
  */
 import {LOCK_DIR, MAKE_LOCK_DIR} from '../transport/lock.js';
+import {OWNER_FILE} from '../observe/owner.js';
 import {order, type Change} from '../plan/diff.js';
 import type {Intent, NodePlan} from '../plan/node-plan.js';
 import {heredoc, shellQuote} from '../shell/quote.js';
@@ -57,7 +58,7 @@ const STOP_WATCHDOG = `{ watchdog=; [ -e ${TX_DIR}/watchdog.pid ] && read -r wat
  * over a new SSH connection, within that time (commit-confirm, as netplan try does): a change that
  * cuts netctl off from the node undoes itself.
  */
-export function transactionScript(plan: NodePlan, intent: Intent, confirmSeconds?: number): string {
+export function transactionScript(plan: NodePlan, intent: Intent, cluster: string, confirmSeconds?: number): string {
   const watchdog = confirmSeconds === undefined ? [] : [
     // A transaction still running when the time is up is waited for: it may be what cut netctl off.
     `setsid sh -c ${shellQuote(`sleep ${confirmSeconds}; { flock 8; } 8>>${RUNNING}; flock ${TX_DIR}/confirm.lock sh -c '${READ_STATUS}; [ -e ${TX_DIR}/confirmed ] || [ "$tx_status" != applied ] || { sh ${TX_DIR}/rollback.sh >${TX_DIR}/watchdog.log 2>&1; echo expired >${TX_DIR}/status; }'`)} </dev/null >/dev/null 2>&1 &`,
@@ -76,6 +77,8 @@ export function transactionScript(plan: NodePlan, intent: Intent, confirmSeconds
     // setsid -w: the job lives in its own session, so the hang-up of a lost connection does not reach it.
     `setsid -w flock ${RUNNING} sh -c 'if sh ${TX_DIR}/apply.sh >${TX_DIR}/apply.log 2>&1; then echo applied; else sh ${TX_DIR}/rollback.sh >${TX_DIR}/rollback.log 2>&1; echo rolled-back; fi >${TX_DIR}/status' </dev/null`,
     `read -r status <${TX_DIR}/status`,
+    // Whose objects the node holds now (observe/owner.ts); the name is a DNS label.
+    `[ "$status" = applied ] && ${intent === 'destroy' ? `rm -f ${OWNER_FILE}` : `echo ${shellQuote(cluster)} >${OWNER_FILE}`}`,
     `echo "${TX_MARK} $status"`,
     `[ -s ${TX_DIR}/apply.log ] && cat ${TX_DIR}/apply.log >&2`,
     `[ "$status" = applied ] || exit ${ROLLED_BACK_EXIT}`,

@@ -300,7 +300,7 @@ export async function applyNode(transport: Transport, cluster: ClusterNetwork, p
   let result: ScriptResult;
   try {
     // The transaction exits before the re-read when it did not apply.
-    result = await transport.run(transactionScript(plan, intent, confirm?.seconds) + observeScript({...observeOptions(cluster, node, intent, scope), probes: []}), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
+    result = await transport.run(transactionScript(plan, intent, cluster.name, confirm?.seconds) + observeScript({...observeOptions(cluster, node, intent, scope), probes: []}), {onOutput, limitSeconds: roundTripLimit(plan.changes.length)});
   } catch (error) {
     if (error instanceof UnreachableError) throw new LostNodeError(plan.node, error.detail, lostState(transactionOutput, confirm));
     throw error;

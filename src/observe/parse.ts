@@ -19,6 +19,7 @@ import {hostRoutes, isHostRoute, type HostRoute, type HostRoutes} from '../resou
 import {iptablesState, rememberSavedText, type IptablesResource, type IptablesState} from '../resources/iptables.js';
 import {parseDns, parseNameservers} from './dns.js';
 import {parseIptablesSave, splitWords} from './iptables.js';
+import {ownerIn} from './owner.js';
 import {probeOutputs} from './probes.js';
 import {SECTION, needsRoot} from './script.js';
 
@@ -58,6 +59,8 @@ export interface NodeObservation {
   readonly brNetfilter: 'loaded' | 'loadable' | 'missing' | undefined;
   /** What preflight checks of the host beyond netctl's objects. */
   readonly host: HostFacts;
+  /** The cluster (`metadata.name`) that last applied changes to the node, as recorded there (owner.ts). */
+  readonly cluster?: string;
 }
 
 export interface HostFacts {
@@ -311,6 +314,7 @@ export function parseObservation(output: string): NodeObservation {
     // all when no table is loaded yet (a new host or network namespace): a whole ruleset of no rules.
     iptablesRules: iptablesBackend !== undefined ? iptablesText.split('\n-A ').length - 1 : iptablesText.trim() === '' ? 0 : undefined,
     brNetfilter: brNetfilterState(sections.get('br-netfilter')),
+    ...owner(sections),
     host: {
       linkMtus: new Map(hostLinks.map((l) => [l.ifname, l.mtu ?? 0])),
       foreignAddresses,
@@ -320,6 +324,11 @@ export function parseObservation(output: string): NodeObservation {
       ...sshClientOf(sections.get('ssh-client')),
     },
   };
+}
+
+function owner(sections: ReadonlyMap<string, string>): {cluster?: string} {
+  const cluster = ownerIn(sections.keys());
+  return cluster === undefined ? {} : {cluster};
 }
 
 /** `203.0.113.254 41234 203.0.113.1 22`: the client's address and the server's port. */

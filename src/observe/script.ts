@@ -7,6 +7,7 @@ import {IPTABLES_WAIT} from '../resources/iptables.js';
 import {shellQuote} from '../shell/quote.js';
 import type {Pod} from '../spec/types.js';
 import {dnsDump} from './dns.js';
+import {OWNER_READ} from './owner.js';
 import {probeScript} from './probes.js';
 
 export const SECTION = '@@netctl';
@@ -85,6 +86,7 @@ export function observeScript(options: ObserveOptions): string {
     ...PREAMBLE,
     unlessRoot('sec not-root "$uid"'),
     'for tool in ip bridge iptables-save iptables-restore conntrack dnsmasq; do command -v "$tool" >/dev/null 2>&1 || { sec missing "$tool"; }; done',
+    OWNER_READ,
     'sec links; ip -j -d link show',
     // Addresses and neighbours take the same options: one ip, one JSON line each.
     "sec addresses-neighbours; ip -j -batch - <<'NETCTL_HOST'",

@@ -14,6 +14,7 @@ import {ChangeList} from './change-list.js';
 import {diff} from './diff.js';
 import {diffNode} from './node-diff.js';
 import {fingerprint} from './fingerprint.js';
+import {ownerCheck} from './owner.js';
 import {blockingErrors, hostChecks, neededLinkTypes, needsConntrack, requiredToolsMissing, uplinkOf} from './preflight.js';
 
 export type Intent = 'apply' | 'destroy';
@@ -60,6 +61,8 @@ export function planNode(
     ...(observed.iptablesRules === undefined ? {} : {observedRules: observed.iptablesRules}),
   };
   const stop = (reasons: string[]) => ({node: node.name, changes: ChangeList.EMPTY, errors: reasons, warnings, ...seen});
+  const owner = ownerCheck(cluster, observed);
+  if (owner.status === 'fail') return stop(blockingErrors([owner]));
   if (intent === 'destroy') {
     const missing = requiredToolsMissing(observed);
     if (missing !== undefined) return stop(blockingErrors([missing]));

@@ -11,11 +11,12 @@ import type {Link} from '../resources/model.js';
 import type {ProbedLinkType} from '../observe/script.js';
 import type {ClusterNetwork, Node} from '../spec/types.js';
 import {podRef} from '../spec/namespaces.js';
+import {ownerCheck} from './owner.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface HostCheck {
-  /** What is checked: tools, kernel, interface, peers, mtu, overlap, pod addresses, ssh port, ip_forward, rp_filter, vxlan. */
+  /** What is checked: tools, cluster, kernel, interface, peers, mtu, overlap, pod addresses, ssh port, ip_forward, rp_filter, vxlan. */
   readonly check: string;
   readonly status: CheckStatus;
   readonly detail: string;
@@ -64,6 +65,7 @@ export function hostChecks(cluster: ClusterNetwork, node: Node, observed: NodeOb
   const own = ownHostLinks(observed);
   return [
     tools,
+    ownerCheck(cluster, observed),
     kernelCheck(cluster, observed),
     'error' in found ? found.error : {check: 'interface', status: 'pass', detail: `${uplink} holds ${formatAddress(node.address)}`},
     ...(uplink === undefined ? [] : [peersCheck(cluster, node, observed, uplink), mtuCheck(cluster, observed, uplink)]),

@@ -57,6 +57,24 @@ suite('safe changes on live hosts', () => {
     expect(unknown.exitCode).toBe(1);
   });
 
+  it('leaves a node alone that holds another cluster\'s objects: plan, apply and destroy of that spec refuse it', async () => {
+    // The spec of another cluster pointed at node1, which cluster e2e built in the test before.
+    const other = lab.writeSpec('other', spec.replace('metadata: {name: e2e}', 'metadata: {name: other}').replace('10.244.0.0/16', '10.245.0.0/16'));
+    const before = await snapshot(lab, 1);
+    const plan = await netctl(['plan', '-f', other, '--target', 'node1', '--detailed-exitcode']);
+    expect(plan.stdout).toContain('node1: cannot be planned\n  error: the node holds the netctl objects of cluster e2e (metadata.name of the spec that applied them), not of other');
+    expect(plan.exitCode).toBe(1);
+    for (const command of ['apply', 'destroy']) {
+      const run = await netctl([command, '-f', other, '--target', 'node1', '--auto-approve']);
+      expect(run.stdout).toContain('node1: not changed: it cannot be planned');
+      expect(run.exitCode).toBe(1);
+    }
+    expect(await snapshot(lab, 1)).toBe(before);
+    const preflight = await netctl(['preflight', '-f', other, '--target', 'node1']);
+    expect(preflight.stdout).toMatch(/fail {2}cluster +the node holds the netctl objects of cluster e2e/);
+    expect((await netctl(['plan', '-f', file, '--target', 'node1', '--detailed-exitcode'])).exitCode).toBe(0);
+  });
+
   it('splits the nodes into shards: each shard changes its own nodes only, and all shards together converge', async () => {
     expect((await netctl(['destroy', '-f', file, '--auto-approve'])).exitCode).toBe(0);
     const changed: string[] = [];

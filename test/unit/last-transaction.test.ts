@@ -15,7 +15,7 @@ import type {Intent} from '../../src/plan/node-plan.js';
 const dir = mkdtempSync(join(tmpdir(), 'netctl-tx-'));
 const here = (script: string) => script.replaceAll('/run/netctl', dir);
 const run = async (script: string) => (await execa('sh', ['-c', here(script)], {reject: false})).stdout;
-const transaction = (intent: Intent) => run(transactionScript({node: 'node1', changes: ChangeList.EMPTY, errors: [], warnings: [], fingerprint: ''}, intent));
+const transaction = (intent: Intent) => run(transactionScript({node: 'node1', changes: ChangeList.EMPTY, errors: [], warnings: [], fingerprint: ''}, intent, 'test'));
 
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
