@@ -7,6 +7,9 @@ export interface NodeFacts {
   readonly uplink: string;
   /** The nameservers of the node's /etc/resolv.conf: cluster DNS forwards other names there by default. */
   readonly nameservers: readonly string[];
+  /** Its search domains and options, which pods get as a kubelet gives them (desired/pod-resolvers.ts). */
+  readonly searches?: readonly string[];
+  readonly resolverOptions?: readonly string[];
 }
 
 export interface NodeContext {

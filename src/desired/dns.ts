@@ -10,12 +10,10 @@ import type {DnsHosts, DnsServer, PodResolver, SrvRecord} from '../resources/dns
 import type {IptablesResource} from '../resources/iptables.js';
 import {dnsNameProblem} from '../spec/dns.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
-import {perCluster, podsOf, type NodeContext} from './context.js';
+import {perCluster, type NodeContext} from './context.js';
 import {comment, ownChain} from './iptables.js';
-import {BRIDGE, VETH_PREFIX, podNetns} from './names.js';
-
-/** Kubernetes' ndots: names with fewer dots are tried with the search domains first. */
-const NDOTS = 5;
+import {BRIDGE, VETH_PREFIX} from './names.js';
+import {podResolvers, type ResolverFacts} from './pod-resolvers.js';
 
 
 const dashed = (ip: number) => formatAddress(ip).replace(/\./g, '-');
@@ -92,11 +90,6 @@ export function dnsAddress(cluster: ClusterNetwork, node: Node): string {
   return formatAddress(cluster.mode === 'underlay' ? node.address : node.podCIDR.first + 1);
 }
 
-export function podResolver(cluster: ClusterNetwork, node: Node, pod: Pod): PodResolver {
-  const domain = cluster.dns!.domain;
-  return {kind: 'pod-resolver', ns: '', pod: podNetns(pod), nameserver: dnsAddress(cluster, node), search: [`${pod.namespace}.svc.${domain}`, `svc.${domain}`, domain], ndots: NDOTS};
-}
-
 const DNS_CHAIN = 'NETCTL-DNS';
 
 /**
@@ -116,12 +109,16 @@ export function dnsFirewall(cluster: ClusterNetwork): IptablesResource[] {
   )));
 }
 
-/** The node's DNS objects: none without a `dns` block. They need only the node's nameservers of its facts. */
-export function dns({cluster, node, facts}: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: Pick<NodeContext['facts'], 'nameservers'>}): (DnsHosts | DnsServer | PodResolver)[] {
-  if (cluster.dns === undefined) return [];
+/**
+ * The node's DNS objects: the cluster DNS server and its zone with a `dns` block, and its pods'
+ * resolv.conf files (pod-resolvers.ts: also without one, for a pod's dnsConfig). They need only what
+ * the node's /etc/resolv.conf says of its facts.
+ */
+export function dns({cluster, node, facts}: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: ResolverFacts}): (DnsHosts | DnsServer | PodResolver)[] {
+  if (cluster.dns === undefined) return podResolvers(cluster, node, undefined, facts);
   const zone = zoneOf(cluster);
   const listen = dnsAddress(cluster, node);
   const upstream = (cluster.dns.upstream ?? facts.nameservers).filter((address) => address !== listen);
   const server: DnsServer = {kind: 'dns-server', ns: '', listen, domain: cluster.dns.domain, upstream, reverseZones: zone.reverseZones, srv: zone.srv};
-  return [zone.hosts, ...podsOf(cluster, node).map((pod) => podResolver(cluster, node, pod)), server];
+  return [zone.hosts, ...podResolvers(cluster, node, listen, facts), server];
 }

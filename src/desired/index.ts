@@ -5,7 +5,8 @@ import {keyOf, type Keyed, type Resource} from '../resources/model.js';
 import type {ClusterNetwork} from '../spec/types.js';
 import {bridgeAndPods} from './bridge.js';
 import {dns, dnsFirewall} from './dns.js';
-import {perCluster, type NodeContext, type NodeFacts} from './context.js';
+import type {ResolverFacts} from './pod-resolvers.js';
+import {perCluster, type NodeContext} from './context.js';
 import {IP_FORWARD, forwarding, masquerade} from './forwarding.js';
 import {overlay, overlayRoutes} from './overlay.js';
 import {policies, policySysctls} from './policies.js';
@@ -35,7 +36,7 @@ export function desiredIptables(cluster: ClusterNetwork): IptablesState {
  * What serves a service on the node, and nothing else: its iptables chains and its DNS objects. It
  * needs no facts but the node's nameservers; its links and routes are left out (an endpoint change).
  */
-export function serviceRulesState(context: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: Pick<NodeFacts, 'nameservers'>}): DesiredState {
+export function serviceRulesState(context: Pick<NodeContext, 'cluster' | 'node'> & {readonly facts: ResolverFacts}): DesiredState {
   const own = new Map<string, Resource>(dns(context).map((r) => [keyOf(r), r]));
   return {node: own, hostRoutes: hostRoutes([]), iptables: iptablesOf(context.cluster)};
 }

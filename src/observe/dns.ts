@@ -10,7 +10,8 @@ import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHost
 export function dnsDump(): string[] {
   return [
     // Shell built-ins where they do the job: every process started costs the node more than the reading.
-    'sec nameservers; while read -r key value || [ -n "$key" ]; do [ "$key" = nameserver ] && echo "$value"; done 2>/dev/null </etc/resolv.conf',
+    // Name servers one per line; search and options lines as they are (a pod with dnsPolicy Default gets them).
+    'sec nameservers; while read -r key value || [ -n "$key" ]; do case "$key" in nameserver) echo "$value" ;; search|options) echo "$key $value" ;; esac; done 2>/dev/null </etc/resolv.conf',
     `pid=; [ -r ${DNS_PID} ] && read -r pid <${DNS_PID}`,
     `if [ -f ${DNS_CONFIG} ] && [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'; then sec dns-server "$pid"; base64 -w0 ${DNS_CONFIG}; fi`,
     `[ -f ${DNS_HOSTS} ] && { sec dns-hosts; base64 -w0 ${DNS_HOSTS}; }`,
@@ -40,4 +41,13 @@ export function parseDns(sections: ReadonlyMap<string, string>): {resources: Dns
 
 export function parseNameservers(sections: ReadonlyMap<string, string>): string[] {
   return (sections.get('nameservers') ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
+}
+
+/** The search domains and options of the node's /etc/resolv.conf, as the resolver reads them: the last search line, every options line. */
+export function parseHostResolver(sections: ReadonlyMap<string, string>): {searches: string[]; resolverOptions: string[]} {
+  const lines = (sections.get('nameservers') ?? '').split('\n').map((l) => l.trim().split(/\s+/));
+  return {
+    searches: lines.filter(([key]) => key === 'search').at(-1)?.slice(1) ?? [],
+    resolverOptions: lines.filter(([key]) => key === 'options').flatMap((words) => words.slice(1)),
+  };
 }

@@ -38,6 +38,6 @@ export function describe(r: Resource): string {
     case 'dns-server':
       return `dns server dnsmasq on ${r.listen}:${DNS_PORT} for ${r.domain}, upstream ${r.upstream.length === 0 ? 'none' : r.upstream.join(' ')}`;
     case 'pod-resolver':
-      return `resolver of pod ${netnsPod(r.pod)}: nameserver ${r.nameserver}, search ${r.search.join(' ')}, ndots:${r.ndots}`;
+      return `resolver of pod ${netnsPod(r.pod)}: ${[`nameserver ${r.nameservers.join(' ')}`, ...(r.search.length === 0 ? [] : [`search ${r.search.join(' ')}`]), ...r.options].join(', ')}`;
   }
 }

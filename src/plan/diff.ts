@@ -137,9 +137,9 @@ function compare(before: Resource, after: Resource): {action: 'update' | 'replac
     }
     case 'pod-resolver': {
       const b = before as typeof after;
-      check('updated', 'nameserver', b.nameserver, after.nameserver);
+      check('updated', 'nameservers', b.nameservers, after.nameservers);
       check('updated', 'search', b.search, after.search);
-      check('updated', 'ndots', b.ndots, after.ndots);
+      check('updated', 'options', b.options, after.options);
       break;
     }
     case 'netns':

@@ -4,6 +4,7 @@
  */
 import {desiredState, serviceRulesState, type DesiredState} from '../desired/index.js';
 import {peersOf, podsOf} from '../desired/context.js';
+import type {ResolverFacts} from '../desired/pod-resolvers.js';
 import {formatAddress} from '../net/ipv4.js';
 import {observedResources, type NodeObservation} from '../observe/parse.js';
 import type {ObserveOptions} from '../observe/script.js';
@@ -82,11 +83,17 @@ export function planNode(
 }
 
 function desiredOf(cluster: ClusterNetwork, node: Node, observed: NodeObservation, scope: NodeScope): DesiredState {
-  if (scope.serviceRulesOnly === true) return serviceRulesState({cluster, node, facts: {nameservers: observed.nameservers}});
+  if (scope.serviceRulesOnly === true) return serviceRulesState({cluster, node, facts: resolverFacts(observed)});
   const found = uplinkOf(node, observed);
   // Host checks ran first: a node without its uplink stopped there.
   if (!('uplink' in found)) throw new Error(`planning ${node.name} without its uplink`);
-  return desiredState({cluster, node, facts: {uplink: found.uplink, nameservers: observed.nameservers}});
+  return desiredState({cluster, node, facts: {uplink: found.uplink, ...resolverFacts(observed)}});
+}
+
+/** What the node's /etc/resolv.conf gives cluster DNS and pods. */
+function resolverFacts(observed: NodeObservation): ResolverFacts {
+  const {nameservers, searches, resolverOptions} = observed;
+  return {nameservers, ...(searches === undefined ? {} : {searches}), ...(resolverOptions === undefined ? {} : {resolverOptions})};
 }
 
 function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {

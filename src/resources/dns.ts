@@ -51,9 +51,10 @@ export interface PodResolver {
   readonly kind: 'pod-resolver';
   readonly ns: '';
   readonly pod: string;
-  readonly nameserver: string;
+  readonly nameservers: readonly string[];
   readonly search: readonly string[];
-  readonly ndots: number;
+  /** As resolv.conf writes them: `ndots:5`, `edns0`. */
+  readonly options: readonly string[];
 }
 
 export type DnsResource = DnsHosts | DnsServer | PodResolver;
@@ -120,20 +121,21 @@ export function parseHosts(text: string): string[] {
 export function renderResolver(resolver: PodResolver): string {
   return [
     RESOLVER_MARK,
-    `nameserver ${resolver.nameserver}`,
-    `search ${resolver.search.join(' ')}`,
-    `options ndots:${resolver.ndots}`,
+    ...resolver.nameservers.map((address) => `nameserver ${address}`),
+    ...(resolver.search.length === 0 ? [] : [`search ${resolver.search.join(' ')}`]),
+    ...(resolver.options.length === 0 ? [] : [`options ${resolver.options.join(' ')}`]),
     '',
   ].join('\n');
 }
 
 export function parseResolver(pod: string, text: string): PodResolver {
-  const field = (key: string) => text.split('\n').find((l) => l.startsWith(`${key} `))?.slice(key.length + 1).trim() ?? '';
+  const values = (key: string) => text.split('\n').filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1).trim().split(/\s+/).filter((w) => w !== ''));
   return {
     kind: 'pod-resolver', ns: '', pod,
-    nameserver: field('nameserver'),
-    search: field('search').split(/\s+/).filter((s) => s !== ''),
-    ndots: Number(/ndots:(\d+)/.exec(field('options'))?.[1] ?? 1),
+    nameservers: values('nameserver').flatMap((words) => words.slice(0, 1)),
+    // As the resolver reads the file: the last search line counts, options add up.
+    search: values('search').at(-1) ?? [],
+    options: values('options').flat(),
   };
 }
 

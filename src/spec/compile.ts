@@ -40,6 +40,7 @@ import {specialAddress} from './special-ips.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
 import {resolveProbe} from './probes.js';
+import {resolvePodDns} from './pod-dns.js';
 
 export interface CompileResult {
   /** Set when the spec has no errors (warnings allowed). */
@@ -226,6 +227,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
   const nodePorts = nodePortRange === undefined ? [] : allocateNodePorts(services, nodePortRange, report);
   const podPorts = pods.map((pod, i) => resolvePodPorts(pod, podPath(i), report));
   const probes = pods.map((pod, i) => resolveProbe(pod, podPorts[i]!, podPath(i), report));
+  const podDns = pods.map((pod, i) => resolvePodDns(pod, podPath(i), report));
   const endpoints = resolveEndpoints(document, podIPs, podPorts, report);
   const namespaces = resolveNamespaces(document, report);
   const dns = resolveDns(document, report);
@@ -257,6 +259,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     subdomain: pod.subdomain,
     ports: podPorts[i]!,
     readinessProbe: probes[i],
+    ...podDns[i]!,
   }));
   const resolvedServices: Service[] = services.map((service, i) => ({
     name: service.name,

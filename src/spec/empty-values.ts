@@ -1,7 +1,7 @@
 /**
  * Kubernetes defaults a field whose value is empty as one that is not written: `clusterIP: ""` gets an
  * allocated address, `type: ""` is ClusterIP, `protocol: ""` TCP, `targetPort: 0` (or `""`) the
- * service port, `nodePort: 0` an allocated node port. Charts and generated manifests write these, so the
+ * service port, `nodePort: 0` an allocated node port, a pod's `dnsPolicy: ""` ClusterFirst. Charts and generated manifests write these, so the
  * schema takes them and they are dropped here, before the rules run, which then never see them.
  */
 import type {ContainerPortDocument, PodDocument, ServiceDocument, ServicePortDocument, SpecDocument} from './types.js';
@@ -25,7 +25,10 @@ function service(written: ServiceDocument): ServiceDocument {
   return s.ports === undefined ? s : {...s, ports: s.ports.map(servicePort)};
 }
 
-const pod = (written: PodDocument): PodDocument => (written.ports === undefined ? written : {...written, ports: written.ports.map(containerPort)});
+function pod(written: PodDocument): PodDocument {
+  const p = without(written, ['dnsPolicy'], ['']);
+  return p.ports === undefined ? p : {...p, ports: p.ports.map(containerPort)};
+}
 
 /** The document with every empty value Kubernetes defaults left out. */
 export function withoutEmptyValues(document: SpecDocument): SpecDocument {

@@ -76,6 +76,27 @@ export interface PodDocument {
   readonly subdomain?: string;
   readonly ports?: readonly ContainerPortDocument[];
   readonly readinessProbe?: ProbeDocument;
+  readonly dnsPolicy?: DnsPolicy | 'ClusterFirstWithHostNet';
+  readonly dnsConfig?: {
+    readonly nameservers?: readonly string[];
+    readonly searches?: readonly string[];
+    readonly options?: readonly DnsOption[];
+  };
+}
+
+/** Kubernetes' pod dnsPolicy, as netctl's pods take it: ClusterFirstWithHostNet is ClusterFirst. */
+export type DnsPolicy = 'ClusterFirst' | 'Default' | 'None';
+
+export interface DnsOption {
+  readonly name: string;
+  readonly value?: string;
+}
+
+/** Kubernetes' pod dnsConfig: added to what the dnsPolicy gives (desired/pod-resolvers.ts). */
+export interface PodDnsConfig {
+  readonly nameservers: readonly string[];
+  readonly searches: readonly string[];
+  readonly options: readonly DnsOption[];
 }
 
 export interface ServicePortDocument {
@@ -283,6 +304,8 @@ export interface Pod {
   readonly ports: readonly ContainerPort[];
   /** Without one the pod is always ready. */
   readonly readinessProbe: Probe | undefined;
+  readonly dnsPolicy: DnsPolicy;
+  readonly dnsConfig: PodDnsConfig | undefined;
 }
 
 /** Where a service port sends traffic: a pod IP (or an extra endpoint IP) and the port there. */

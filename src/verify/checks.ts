@@ -163,16 +163,19 @@ function nodePortTarget(cluster: ClusterNetwork, service: Service, client: Pod, 
  * of the port (`endpoints`), or none. With internalTrafficPolicy Local, only a pod beside an endpoint
  * is answered, so the client is one of those.
  */
-function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = [], protocol: Protocol = 'TCP'): {endpointNodes: string[]; client: Pod | undefined} {
+function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonly string[], endpoints: readonly Endpoint[] = [], protocol: Protocol = 'TCP', eligible: (pod: Pod) => boolean = () => true): {endpointNodes: string[]; client: Pod | undefined} {
   const endpointNodes = [...new Set(cluster.pods.filter((p) => service.endpoints.includes(p.ip)).map((p) => p.node))];
-  const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && reachesEndpoints(cluster, p, endpoints, protocol));
+  const candidates = cluster.pods.filter((p) => nodes.includes(p.node) && eligible(p) && reachesEndpoints(cluster, p, endpoints, protocol));
   const beside = (p: Pod) => endpointNodes.includes(p.node);
   const client = service.internalTrafficPolicy === 'Local' ? candidates.find(beside) : candidates.find((p) => !beside(p)) ?? candidates[0];
   return {endpointNodes, client};
 }
 
+/** A pod whose resolv.conf sends its lookups to cluster DNS first (dnsPolicy None and Default do not). */
+const usesClusterDns = (pod: Pod) => pod.dnsPolicy === 'ClusterFirst';
+
 /**
- * From a pod (as the service checks choose it), every service name resolves to its cluster IP (a
+ * From a pod (as the service checks choose it) that uses cluster DNS, every service name resolves to its cluster IP (a
  * headless one to its endpoints), a TCP connection to the name works, and a name that does not exist
  * in the cluster domain fails at once.
  */
@@ -181,7 +184,7 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
   const checks: Check[] = [];
   const add = (check: Omit<Check, 'id'>) => checks.push({...check, id: `c${numbered + checks.length + 1}`});
   for (const service of cluster.services) {
-    const {endpointNodes, client} = serviceClient(cluster, service, nodes);
+    const {endpointNodes, client} = serviceClient(cluster, service, nodes, [], 'TCP', usesClusterDns);
     if (client === undefined) continue;
     const name = `${service.name}.${service.namespace}.svc.${domain}`;
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
@@ -193,7 +196,7 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
       add({kind: 'tcp', node: client.node, pod: podNetns(client), target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${podRef(client)} → ${name}:${port.port}`});
     }
   }
-  const client = cluster.pods.find((p) => nodes.includes(p.node));
+  const client = cluster.pods.find((p) => nodes.includes(p.node) && usesClusterDns(p));
   if (client !== undefined) {
     const name = `netctl-verify-no-such-name.${client.namespace}.svc.${domain}`;
     add({kind: 'nxdomain', node: client.node, pod: podNetns(client), target: name, description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${podRef(client)}`});

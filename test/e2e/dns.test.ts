@@ -183,6 +183,33 @@ suite('cluster DNS', () => {
     expect((await lab.onNode(2, ['ip', 'netns', 'list'])).stdout).not.toContain('client.bank');
   });
 
+  it('gives each pod the resolv.conf its dnsPolicy and dnsConfig ask for, as a kubelet does', async () => {
+    const pods = [
+      // Cluster DNS, and bank's names by their short names too, tried as they are first (ndots:1).
+      '    - {name: lookup, node: node1, namespace: shop, dnsConfig: {searches: [bank.svc.cluster.local], options: [{name: ndots, value: "1"}]}}\n',
+      // The node's own resolv.conf.
+      '    - {name: plain, node: node1, namespace: shop, dnsPolicy: Default}\n',
+      // Only what dnsConfig says: node2's cluster DNS, with shop's search path.
+      `    - {name: custom, node: node2, namespace: bank, dnsPolicy: None, dnsConfig: {nameservers: ["${gateway(2)}"], searches: [shop.svc.cluster.local]}}\n`,
+    ];
+    const spec = lab.writeSpec('dns-policies', readFileSync(specFile, 'utf8').replace('    - {name: client, node: node1, namespace: shop}\n', `    - {name: client, node: node1, namespace: shop}\n${pods.join('')}`));
+    const apply = await netctl(['apply', '-f', spec, '--auto-approve']);
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect((await netctl(['plan', '-f', spec, '--detailed-exitcode'])).exitCode).toBe(0);
+    expect((await lab.inPod(1, 'lookup.shop', ['cat', '/etc/resolv.conf'])).stdout).toBe(
+      `# netctl: cluster DNS of this pod\nnameserver ${gateway(1)}\nsearch shop.svc.cluster.local svc.cluster.local cluster.local bank.svc.cluster.local\noptions ndots:1`);
+    expect((await lab.inPod(1, 'lookup.shop', ['getent', 'ahostsv4', 'db'])).stdout.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(expect.arrayContaining([ip('db-1')]));
+    expect((await lab.inPod(1, 'plain.shop', ['cat', '/etc/resolv.conf'])).stdout).toBe((await lab.onNode(1, ['cat', '/etc/resolv.conf'])).stdout);
+    expect((await lab.onNode(1, ['test', '-e', '/etc/netns/plain.shop'], {reject: false})).exitCode).toBe(1);
+    expect((await lab.inPod(2, 'custom.bank', ['cat', '/etc/resolv.conf'])).stdout).toBe(`# netctl: cluster DNS of this pod\nnameserver ${gateway(2)}\nsearch shop.svc.cluster.local`);
+    expect((await lab.inPod(2, 'custom.bank', ['getent', 'ahostsv4', 'web'])).stdout.split(/\s+/)[0]).toBe(webIP);
+    const verify = await netctl(['verify', '-f', spec, '--serve']);
+    expect(verify.stdout).toMatch(/Verify: \d+ passed, 0 failed/);
+    expect(verify.exitCode).toBe(0);
+    expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('removes the server, its files and the pods\' resolvers on destroy, and frees port 53', async () => {
     expect((await netctl(['destroy', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
     for (const node of [1, 2]) {

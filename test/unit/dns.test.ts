@@ -98,9 +98,9 @@ describe('the cluster zone', () => {
 
   it('gives each pod of the node a resolver with its namespace first in the search path and ndots:5', () => {
     expect(desired.filter((r) => r.kind === 'pod-resolver')).toEqual([
-      {kind: 'pod-resolver', ns: '', pod: 'web-1.shop', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
-      {kind: 'pod-resolver', ns: '', pod: 'client.shop', nameserver: '10.244.79.1', search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
-      {kind: 'pod-resolver', ns: '', pod: 'db-1.bank', nameserver: '10.244.79.1', search: ['bank.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5},
+      {kind: 'pod-resolver', ns: '', pod: 'web-1.shop', nameservers: ['10.244.79.1'], search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5']},
+      {kind: 'pod-resolver', ns: '', pod: 'client.shop', nameservers: ['10.244.79.1'], search: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5']},
+      {kind: 'pod-resolver', ns: '', pod: 'db-1.bank', nameservers: ['10.244.79.1'], search: ['bank.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5']},
     ]);
   });
 

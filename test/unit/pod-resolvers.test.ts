@@ -1,0 +1,77 @@
+/** A pod's resolv.conf from its dnsPolicy and dnsConfig, as a kubelet builds it; and the rules Kubernetes checks. */
+import {describe, expect, it} from '@jest/globals';
+import {podResolvers} from '../../src/desired/pod-resolvers.js';
+import {parseResolver, renderResolver, type PodResolver} from '../../src/resources/dns.js';
+import {check, problems, type SpecObject} from './spec-builders.js';
+
+const pod = (s: SpecObject) => s.spec.pods[0]!;
+const host = {nameservers: ['192.0.2.53', '192.0.2.54'], searches: ['corp.example'], resolverOptions: ['timeout:2', 'rotate']};
+
+/** web-1's resolv.conf (node-a: pod CIDR 10.244.1.0/24, cluster DNS on 10.244.1.1 when the spec has dns). */
+function resolverOf(change: (s: SpecObject) => void, withDns = true): PodResolver | undefined {
+  const cluster = check((s) => {
+    if (withDns) s.spec.dns = {};
+    change(s);
+  }).cluster!;
+  const node = cluster.nodes[0]!;
+  return podResolvers(cluster, node, withDns ? '10.244.1.1' : undefined, host).find((r) => r.pod === 'web-1');
+}
+
+const clusterSearch = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'];
+
+describe('a pod\'s resolv.conf, as a kubelet writes it', () => {
+  it.each<[string, (s: SpecObject) => void, boolean, Omit<PodResolver, 'kind' | 'ns' | 'pod'> | undefined]>([
+    ['ClusterFirst: cluster DNS, the namespace\'s search path then the node\'s, ndots:5', () => {}, true,
+      {nameservers: ['10.244.1.1'], search: [...clusterSearch, 'corp.example'], options: ['ndots:5']}],
+    ['ClusterFirstWithHostNet, and an empty dnsPolicy: ClusterFirst', (s) => (pod(s).dnsPolicy = 'ClusterFirstWithHostNet'), true,
+      {nameservers: ['10.244.1.1'], search: [...clusterSearch, 'corp.example'], options: ['ndots:5']}],
+    ['ClusterFirst with dnsConfig: name servers and searches appended without duplicates, options replaced by name', (s) => (pod(s).dnsConfig = {
+      nameservers: ['198.51.100.53'], searches: ['svc.cluster.local', 'team.example'], options: [{name: 'ndots', value: '2'}, {name: 'edns0'}],
+    }), true, {nameservers: ['10.244.1.1', '198.51.100.53'], search: [...clusterSearch, 'corp.example', 'team.example'], options: ['ndots:2', 'edns0']}],
+    ['Default: the node\'s file itself, so none of netctl\'s', (s) => (pod(s).dnsPolicy = 'Default'), true, undefined],
+    ['Default with dnsConfig: the node\'s name servers, searches and options, and the pod\'s', (s) => Object.assign(pod(s), {dnsPolicy: 'Default', dnsConfig: {searches: ['team.example'], options: [{name: 'timeout', value: '5'}]}}), true,
+      {nameservers: ['192.0.2.53', '192.0.2.54'], search: ['corp.example', 'team.example'], options: ['timeout:5', 'rotate']}],
+    ['None: the dnsConfig alone', (s) => Object.assign(pod(s), {dnsPolicy: 'None', dnsConfig: {nameservers: ['198.51.100.53'], searches: ['team.example'], options: [{name: 'ndots', value: '1'}]}}), true,
+      {nameservers: ['198.51.100.53'], search: ['team.example'], options: ['ndots:1']}],
+    ['at most 3 name servers, the first ones', (s) => (pod(s).dnsConfig = {nameservers: ['198.51.100.1', '198.51.100.2', '198.51.100.3']}), true,
+      {nameservers: ['10.244.1.1', '198.51.100.1', '198.51.100.2'], search: [...clusterSearch, 'corp.example'], options: ['ndots:5']}],
+    ['ClusterFirst without cluster DNS: as Default, so none', () => {}, false, undefined],
+    ['ClusterFirst without cluster DNS, with dnsConfig: the node\'s file and the pod\'s additions', (s) => (pod(s).dnsConfig = {nameservers: ['198.51.100.53']}), false,
+      {nameservers: ['192.0.2.53', '192.0.2.54', '198.51.100.53'], search: ['corp.example'], options: ['timeout:2', 'rotate']}],
+  ])('%s', (_, change, withDns, expected) => {
+    expect(problems((s) => {
+      if (withDns) s.spec.dns = {};
+      change(s);
+    })).toEqual([]);
+    const resolver = resolverOf(change, withDns);
+    expect(resolver === undefined ? undefined : {nameservers: resolver.nameservers, search: resolver.search, options: resolver.options}).toEqual(expected);
+  });
+
+  it('is the same file as before dnsPolicy existed for a ClusterFirst pod, and reads back as written', () => {
+    const resolver = resolverOf(() => {})!;
+    expect(renderResolver({...resolver, search: clusterSearch})).toBe(
+      '# netctl: cluster DNS of this pod\nnameserver 10.244.1.1\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
+    const none = resolverOf((s) => Object.assign(pod(s), {dnsPolicy: 'None', dnsConfig: {nameservers: ['198.51.100.53', '198.51.100.54']}}))!;
+    expect(renderResolver(none)).toBe('# netctl: cluster DNS of this pod\nnameserver 198.51.100.53\nnameserver 198.51.100.54\n');
+    for (const r of [resolver, none]) expect(parseResolver(r.pod, renderResolver(r))).toEqual(r);
+  });
+});
+
+describe('dnsPolicy and dnsConfig, checked as Kubernetes checks them', () => {
+  it.each<[string, (s: SpecObject) => void, string]>([
+    ['None without dnsConfig', (s) => (pod(s).dnsPolicy = 'None'),
+      'error dns: pod web-1: dnsPolicy None gives the pod only its dnsConfig, which must list at least one nameserver (as in Kubernetes)'],
+    ['None with a dnsConfig without nameservers', (s) => Object.assign(pod(s), {dnsPolicy: 'None', dnsConfig: {searches: ['a.example']}}),
+      'error dns: pod web-1: dnsPolicy None gives the pod only its dnsConfig, which must list at least one nameserver (as in Kubernetes)'],
+    ['more than 3 nameservers', (s) => (pod(s).dnsConfig = {nameservers: ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']}),
+      'error schema: must NOT have more than 3 items'],
+    ['a search list longer than 2,048 characters', (s) => (pod(s).dnsConfig = {searches: Array.from({length: 12}, (_, i) => `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.d${i}`)}),
+      'error dns: pod web-1: the search domains take 2233 characters; Kubernetes allows at most 2048'],
+    ['an option value written as a number', (s) => (pod(s).dnsConfig = {options: [{name: 'ndots', value: 2}]}),
+      'error schema: must be a string, got the number 2'],
+    ['an unknown dnsPolicy', (s) => (pod(s).dnsPolicy = 'clusterFirst'),
+      'error schema: "clusterFirst" must be one of ClusterFirst, Default, None, ClusterFirstWithHostNet (did you mean "ClusterFirst"?)'],
+  ])('refuses %s', (_, change, expected) => {
+    expect(problems(change)).toEqual([expected]);
+  });
+});
