@@ -8,7 +8,7 @@ const commands = readdirSync('src/commands', {recursive: true})
   .map((file) => `src/commands/${file}`);
 
 await build({
-  entryPoints: ['src/main.ts', ...commands],
+  entryPoints: ['src/main.ts', 'src/hooks/command-not-found.ts', ...commands],
   outdir: 'dist',
   outbase: 'src',
   chunkNames: 'chunks/[name]-[hash]',

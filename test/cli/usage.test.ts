@@ -44,3 +44,15 @@ describe('a spec given as an argument instead of with -f', () => {
     expect(run.exitCode).toBe(1);
   });
 });
+
+describe('a command line that names no command', () => {
+  it.each([
+    [['pln'], 'error: netctl has no command "pln" (did you mean "netctl plan"?); netctl --help lists them'],
+    [['lab', 'upp'], 'error: netctl has no command "lab upp" (did you mean "netctl lab up"?); netctl --help lists them'],
+    [['frobnicate', '-f', 'x.yaml'], 'error: netctl has no command "frobnicate"; netctl --help lists them'],
+  ])('%j: one line with the command meant, exit 2', async (args, message) => {
+    const run = await netctl(...args);
+    expect(run.stderr).toBe(message);
+    expect(run.exitCode).toBe(2);
+  });
+});
