@@ -14,6 +14,6 @@ export function ownerCheck(cluster: ClusterNetwork, observed: NodeObservation): 
   return {
     check, status: 'fail', blocking: true,
     detail: `the node holds the netctl objects of cluster ${recorded} (metadata.name of the spec that applied them), not of ${cluster.name}: netctl changes a node only for the cluster that built it`,
-    fix: `plan, apply or destroy it with that cluster's spec; if this spec is that cluster renamed, remove ${OWNER_FILE} on the node`,
+    fix: `destroy that cluster first with its own spec (the one whose metadata.name is ${recorded}: netctl destroy -f THAT-SPEC), or keep working on it with that spec; if this spec is that cluster renamed, remove ${OWNER_FILE} on the node`,
   };
 }

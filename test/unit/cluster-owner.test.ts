@@ -26,7 +26,8 @@ describe('a node that holds the objects of another cluster', () => {
     expect(plan.changes.length).toBe(0);
     expect(plan.errors).toEqual([
       'the node holds the netctl objects of cluster prod (metadata.name of the spec that applied them), not of test: netctl changes a node only for the cluster that built it; ' +
-      "plan, apply or destroy it with that cluster's spec; if this spec is that cluster renamed, remove /run/netctl/cluster on the node",
+      'destroy that cluster first with its own spec (the one whose metadata.name is prod: netctl destroy -f THAT-SPEC), or keep working on it with that spec; ' +
+      'if this spec is that cluster renamed, remove /run/netctl/cluster on the node',
     ]);
   });
 
