@@ -22,7 +22,8 @@ const dashed = (ip: number) => formatAddress(ip).replace(/\./g, '-');
  * The name of an endpoint pod under a headless service. As in Kubernetes, a pod whose `subdomain` is
  * the service is `<hostname>` there, and one without a hostname for it gets its dashed IP (CoreDNS's
  * name for an endpoint without a hostname). A pod without a subdomain is named as a StatefulSet's pods
- * are, by its hostname, default its name: netctl has no StatefulSets to set it.
+ * are, by its hostname, default its name (netctl has no StatefulSets to set it), and by its dashed IP
+ * as well, which is all Kubernetes gives it.
  */
 function endpointName(pod: Pod, service: string): string {
   if (pod.subdomain === undefined) return pod.hostname ?? pod.name;
@@ -60,7 +61,10 @@ const zoneOf = perCluster((cluster: ClusterNetwork) => {
     const ready = new Set(service.endpoints);
     for (const ip of ready) {
       const pod = podAt.get(ip);
-      if (pod !== undefined) add(ip, `${endpointName(pod, service.name)}.${name}`);
+      if (pod === undefined) continue;
+      add(ip, `${endpointName(pod, service.name)}.${name}`);
+      // Without a subdomain the pod has no host name in Kubernetes: CoreDNS's dashed IP names it too.
+      if (pod.subdomain === undefined) add(ip, `${dashed(ip)}.${name}`);
     }
     for (const ip of ready) add(ip, name);
     for (const port of service.ports.filter((p) => p.name !== undefined)) {

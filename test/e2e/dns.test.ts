@@ -60,6 +60,8 @@ suite('cluster DNS', () => {
   it('answers a headless name with each ready pod, and each pod by its own name', async () => {
     expect((await inClient('dig', '+short', 'db.bank.svc.cluster.local')).stdout.trim().split('\n').sort()).toEqual([ip('db-1'), ip('db-2')].sort());
     expect((await inClient('dig', '+short', 'db-2.db.bank.svc.cluster.local')).stdout.trim()).toBe(ip('db-2'));
+    // What Kubernetes names a pod without a subdomain under a headless service: its dashed IP (CoreDNS).
+    expect((await inClient('dig', '+short', `${ip('db-2').replace(/\./g, '-')}.db.bank.svc.cluster.local`)).stdout.trim()).toBe(ip('db-2'));
     expect((await inClient('getent', 'hosts', `${ip('teller').replace(/\./g, '-')}.bank.pod.cluster.local`)).stdout.split(/\s+/)[0]).toBe(ip('teller'));
   });
 

@@ -33,8 +33,9 @@ describe('the cluster zone', () => {
     expect(lineOf(ip)).toBe(`${ip} web.shop.svc.cluster.local`);
   });
 
-  it('gives a headless service an A record per endpoint and each endpoint pod its name under the service, first (its PTR)', () => {
-    expect(lineOf(podIP('db-1'))).toBe(`${podIP('db-1')} db-1.db.bank.svc.cluster.local db.bank.svc.cluster.local ${podIP('db-1').replace(/\./g, '-')}.bank.pod.cluster.local`);
+  it('gives a headless service an A record per endpoint and each endpoint pod its name under the service, first (its PTR), and its dashed IP there as CoreDNS does', () => {
+    const dashed = podIP('db-1').replace(/\./g, '-');
+    expect(lineOf(podIP('db-1'))).toBe(`${podIP('db-1')} db-1.db.bank.svc.cluster.local ${dashed}.db.bank.svc.cluster.local db.bank.svc.cluster.local ${dashed}.bank.pod.cluster.local`);
   });
 
   it('names an endpoint pod under a headless service as Kubernetes does: <hostname> when its subdomain is the service, else its dashed IP', () => {
