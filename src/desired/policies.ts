@@ -168,6 +168,8 @@ function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: 
       for (const pod of cluster.pods.filter((p) => peerSelectsPod(cluster, policy, peer, p))) matches.push([peerFlag, host(pod.ip), ...admit]);
       return;
     }
+    // No IPv4 packet comes from or goes to an IPv6 block.
+    if (peer.kind === 'ipv6Block') return;
     // Every address is no match at all: iptables prints `-d 0.0.0.0/0` back as nothing.
     const block = peer.cidr.prefix === 0 ? [] : [peerFlag, formatCidr(peer.cidr)];
     if (peer.except.length === 0) {
@@ -188,15 +190,16 @@ function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: 
 /** The pods an egress rule's peers cover (every pod when it has none). */
 function peerPods(cluster: ClusterNetwork, policy: NetworkPolicy, rule: PolicyRule): Pod[] {
   if (rule.peers.length === 0) return [...cluster.pods];
-  return cluster.pods.filter((pod) => rule.peers.some((peer) => (peer.kind === 'pods' ? peerSelectsPod(cluster, policy, peer, pod) : blockHolds(peer, pod.ip))));
+  return cluster.pods.filter((pod) => rule.peers.some((peer) => (peer.kind === 'pods' ? peerSelectsPod(cluster, policy, peer, pod) : peer.kind === 'ipBlock' && blockHolds(peer, pod.ip))));
 }
 
-function blockWords(peer: Extract<PolicyPeer, {kind: 'ipBlock'}>): string {
-  return `${formatCidr(peer.cidr)}${peer.except.length === 0 ? '' : ` except ${peer.except.map(formatCidr).join(', ')}`}`;
+function blockWords(peer: Extract<PolicyPeer, {kind: 'ipBlock' | 'ipv6Block'}>): string {
+  const [cidr, except] = peer.kind === 'ipBlock' ? [formatCidr(peer.cidr), peer.except.map(formatCidr)] : [peer.cidr, peer.except];
+  return `${cidr}${except.length === 0 ? '' : ` except ${except.join(', ')}`}`;
 }
 
 function peerWords(policy: NetworkPolicy, peer: PolicyPeer): string {
-  if (peer.kind === 'ipBlock') return blockWords(peer);
+  if (peer.kind !== 'pods') return blockWords(peer);
   const pods = peer.podSelector === undefined ? undefined : selectorText(peer.podSelector) || 'all pods';
   if (peer.namespaceSelector === undefined) return `${policy.namespace}/${pods!}`;
   const namespaces = selectorText(peer.namespaceSelector);

@@ -5,6 +5,7 @@
  * above it, selector requirements carry values exactly when their operator needs them.
  */
 import {formatCidr, parseCidr, type Cidr} from '../net/ipv4.js';
+import {parseCidr6, strictlyInside6} from '../net/ipv6.js';
 import {error, warning, type Diagnostic, type SpecPath} from './diagnostics.js';
 import {resolveSelector} from './selectors.js';
 import {
@@ -98,6 +99,7 @@ function resolvePeer(peer: PolicyPeerDocument, path: SpecPath, report: Report): 
       namespaceSelector: peer.namespaceSelector === undefined ? undefined : resolveSelector(peer.namespaceSelector),
     }];
   }
+  if (peer.ipBlock.cidr.includes(':')) return ipv6Block(peer.ipBlock, path, report);
   const cidr = blockCidr(peer.ipBlock.cidr, [...path, 'ipBlock', 'cidr'], report);
   const except = (peer.ipBlock.except ?? []).flatMap((text, i) => {
     const where = [...path, 'ipBlock', 'except', i];
@@ -110,6 +112,25 @@ function resolvePeer(peer: PolicyPeerDocument, path: SpecPath, report: Report): 
     return [block];
   });
   return cidr === undefined ? [] : [{kind: 'ipBlock', cidr, except}];
+}
+
+/**
+ * An IPv6 ipBlock, checked as Kubernetes checks one (a CIDR, `except` strictly inside it), then kept as
+ * a peer that matches nothing: netctl's pod network is IPv4 only, as an IPv4-only cluster's is.
+ */
+function ipv6Block(block: {readonly cidr: string; readonly except?: readonly string[]}, path: SpecPath, report: Report): PolicyPeer[] {
+  const cidr = parseCidr6(block.cidr);
+  if (cidr === undefined) {
+    report(error('policy', [...path, 'ipBlock', 'cidr'], `${block.cidr} is not an IPv6 CIDR`));
+    return [];
+  }
+  const except = block.except ?? [];
+  except.forEach((text, i) => {
+    const inner = parseCidr6(text);
+    if (inner === undefined || !strictlyInside6(inner, cidr)) report(error('policy', [...path, 'ipBlock', 'except', i], `except ${text} must be an IPv6 CIDR strictly inside the ipBlock's cidr ${block.cidr}`));
+  });
+  report(warning('policy', [...path, 'ipBlock'], `ipBlock ${block.cidr} is IPv6 and matches nothing: netctl's pod network is IPv4 only (as on an IPv4-only Kubernetes cluster)`));
+  return [{kind: 'ipv6Block', cidr: block.cidr, except}];
 }
 
 function blockCidr(text: string, path: SpecPath, report: Report): Cidr | undefined {

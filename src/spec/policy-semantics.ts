@@ -88,6 +88,7 @@ export interface Decision {
 
 function peerMatches(cluster: ClusterNetwork, policy: NetworkPolicy, peer: PolicyPeer, party: Party): boolean {
   if (peer.kind === 'ipBlock') return blockHolds(peer, party.ip);
+  if (peer.kind === 'ipv6Block') return false;
   return party.pod !== undefined && peerSelectsPod(cluster, policy, peer, party.pod);
 }
 

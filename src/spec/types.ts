@@ -377,7 +377,9 @@ export interface LabelSelector {
  */
 export type PolicyPeer =
   | {readonly kind: 'pods'; readonly podSelector: LabelSelector | undefined; readonly namespaceSelector: LabelSelector | undefined}
-  | {readonly kind: 'ipBlock'; readonly cidr: Cidr; readonly except: readonly Cidr[]};
+  | {readonly kind: 'ipBlock'; readonly cidr: Cidr; readonly except: readonly Cidr[]}
+  /** An IPv6 block, as written: it matches nothing on netctl's IPv4 pod network. */
+  | {readonly kind: 'ipv6Block'; readonly cidr: string; readonly except: readonly string[]};
 
 export interface PolicyPort {
   readonly protocol: PolicyProtocol;

@@ -108,6 +108,18 @@ describe('network policy semantics', () => {
     expect(judge(two, '192.0.2.9 -> db 1', '192.0.2.13 -> db 1')).toEqual({'192.0.2.9 -> db 1': true, '192.0.2.13 -> db 1': false});
   });
 
+  it('takes an IPv6 ipBlock, as an IPv4-only cluster does: it matches nothing, and a rule of such peers alone admits nothing', () => {
+    const dual = cluster([{name: 'p', namespace: 'shop', podSelector: dbSelector, policyTypes: ['Egress'], egress: [
+      {to: [{ipBlock: {cidr: '::/0', except: ['fd00::/8']}}]},
+      {to: [{ipBlock: {cidr: '198.51.100.0/24'}}, {ipBlock: {cidr: '2001:db8::/32'}}], ports: [{port: 443}]},
+    ]}]);
+    expect(judge(dual, 'db -> 203.0.113.9 80', 'db -> 198.51.100.9 443', 'db -> 198.51.100.9 80')).toEqual({'db -> 203.0.113.9 80': false, 'db -> 198.51.100.9 443': true, 'db -> 198.51.100.9 80': false});
+    const warnings = checkSpecText(stringify(specWith([{name: 'p', namespace: 'shop', podSelector: dbSelector, ingress: [{from: [{ipBlock: {cidr: '::/0'}}]}]}]))).diagnostics;
+    expect(warnings.map((d) => `${d.severity} ${d.message}`)).toEqual(["warning ipBlock ::/0 is IPv6 and matches nothing: netctl's pod network is IPv4 only (as on an IPv4-only Kubernetes cluster)"]);
+    const rules = desiredIptables(dual).resources.flatMap((r) => (r.kind === 'iptables-chain' && /^NETCTL-PE-/.test(r.chain) ? r.rules.map((rule) => rule.join(' ')) : []));
+    expect(rules.filter((rule) => !rule.startsWith('-m comment'))).toEqual(['-d 198.51.100.0/24 -p tcp -m tcp --dport 443 -j MARK --set-xmark 0x20000/0x20000']);
+  });
+
   it('treats empty from and ports as everything, and endPort as an inclusive range', () => {
     const c = cluster([{name: 'p', namespace: 'shop', podSelector: dbSelector, ingress: [{ports: [{port: 8000, endPort: 8100}, {protocol: 'UDP', port: 53}]}]}]);
     expect(judge(c, 'teller -> db 8000', 'teller -> db 8100', 'teller -> db 8101', 'teller -> db 53/udp', 'teller -> db 53')).toEqual({
@@ -184,7 +196,10 @@ describe('network policies written as Kubernetes manifests', () => {
 describe('network policy validation', () => {
   const at = (rest: PolicyObject) => [{name: 'p', namespace: 'shop', podSelector: dbSelector, ...rest}];
   it.each([
-    [{ingress: [{from: [{ipBlock: {cidr: '192.0.2.0/33'}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.cidr: "192.0.2.0/33" must be an IPv4 CIDR like 10.244.0.0/16'],
+    [{ingress: [{from: [{ipBlock: {cidr: '192.0.2.0/33'}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.cidr: "192.0.2.0/33" must be a CIDR like 10.244.0.0/16 (an IPv6 one such as ::/0 matches nothing: the pod network is IPv4)'],
+    [{ingress: [{from: [{ipBlock: {cidr: '1::2::3/64'}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.cidr: 1::2::3/64 is not an IPv6 CIDR'],
+    [{ingress: [{from: [{ipBlock: {cidr: 'fd00::/8', except: ['2001:db8::/32']}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.except.0: except 2001:db8::/32 must be an IPv6 CIDR strictly inside the ipBlock\'s cidr fd00::/8'],
+    [{ingress: [{from: [{ipBlock: {cidr: '::/0', except: ['10.0.0.0/8']}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.except.0: except 10.0.0.0/8 must be an IPv6 CIDR strictly inside the ipBlock\'s cidr ::/0'],
     [{ingress: [{from: [{ipBlock: {cidr: '192.0.2.1/24'}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.cidr: 192.0.2.1/24 has host bits set; write its network address, 192.0.2.0/24'],
     [{ingress: [{from: [{ipBlock: {cidr: '192.0.2.0/24', except: ['192.0.3.0/28']}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.except.0: except 192.0.3.0/28 must lie strictly inside the ipBlock\'s cidr 192.0.2.0/24'],
     [{ingress: [{from: [{ipBlock: {cidr: '192.0.2.0/24', except: ['192.0.2.0/24']}}]}]}, 'spec.networkPolicies.0.ingress.0.from.0.ipBlock.except.0: except 192.0.2.0/24 must lie strictly inside the ipBlock\'s cidr 192.0.2.0/24'],
