@@ -1,4 +1,5 @@
 import {formatAddress, formatCidr} from '../net/ipv4.js';
+import type {HostResolvConf} from '../resources/dns.js';
 import type {ClusterNetwork, Node, Pod} from '../spec/types.js';
 
 /** Facts about a node that the desired state depends on, learnt by observing it. */
@@ -7,9 +8,8 @@ export interface NodeFacts {
   readonly uplink: string;
   /** The nameservers of the node's /etc/resolv.conf: cluster DNS forwards other names there by default. */
   readonly nameservers: readonly string[];
-  /** Its search domains and options, which pods get as a kubelet gives them (desired/pod-resolvers.ts). */
-  readonly searches?: readonly string[];
-  readonly resolverOptions?: readonly string[];
+  /** The resolv.conf its pods start from, as a kubelet's (desired/pod-resolvers.ts); undefined: /etc/resolv.conf's name servers alone. */
+  readonly hostResolvConf?: HostResolvConf;
 }
 
 export interface NodeContext {

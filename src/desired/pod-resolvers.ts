@@ -7,8 +7,9 @@
  * - None: nothing.
  * dnsConfig appends name servers and search domains (duplicates dropped) and replaces options of the
  * same name; a kubelet then keeps the first 3 name servers and the first 32 search domains. A pod whose
- * file would say exactly what the node's says (Default without dnsConfig) gets none: `ip netns exec`
- * leaves it the node's.
+ * file would say exactly what the node's /etc/resolv.conf says (Default without dnsConfig) gets none:
+ * `ip netns exec` leaves it the node's. The node's file is systemd-resolved's upstream one when
+ * /etc/resolv.conf is its stub on the loopback, which a pod cannot reach (HostResolvConf).
  */
 import type {PodResolver} from '../resources/dns.js';
 import type {ClusterNetwork, DnsOption, Node, Pod} from '../spec/types.js';
@@ -22,7 +23,7 @@ const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
 
 /** What a node's /etc/resolv.conf says: all pod resolv.conf files need of its facts. */
-export type ResolverFacts = Pick<NodeFacts, 'nameservers' | 'searches' | 'resolverOptions'>;
+export type ResolverFacts = Pick<NodeFacts, 'nameservers' | 'hostResolvConf'>;
 
 interface ResolvConf {
   readonly nameservers: readonly string[];
@@ -41,8 +42,10 @@ function mergeOptions(base: readonly string[], added: readonly DnsOption[]): str
   return [...byName.values()];
 }
 
+const hostFile = (facts: ResolverFacts) => facts.hostResolvConf ?? {nameservers: facts.nameservers, search: [], options: [], file: '/etc/resolv.conf'};
+
 function base(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): ResolvConf {
-  const host = {nameservers: facts.nameservers, search: facts.searches ?? [], options: facts.resolverOptions ?? []};
+  const host = hostFile(facts);
   if (pod.dnsPolicy === 'None') return {nameservers: [], search: [], options: []};
   if (pod.dnsPolicy === 'Default' || clusterDns === undefined) return host;
   const {server, domain} = clusterDns;
@@ -52,7 +55,7 @@ function base(pod: Pod, clusterDns: {server: string; domain: string} | undefined
 /** The pod's resolv.conf, or undefined when it keeps the node's. */
 export function podResolver(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): PodResolver | undefined {
   const usesNodeFile = pod.dnsPolicy === 'Default' || (pod.dnsPolicy === 'ClusterFirst' && clusterDns === undefined);
-  if (usesNodeFile && pod.dnsConfig === undefined) return undefined;
+  if (usesNodeFile && pod.dnsConfig === undefined && hostFile(facts).file === '/etc/resolv.conf') return undefined;
   const from = base(pod, clusterDns, facts);
   const config = pod.dnsConfig;
   const conf = config === undefined ? from : {

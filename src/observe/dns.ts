@@ -5,13 +5,19 @@
  * marked. Files are sent base64-encoded, so nothing in them can look like a section header. The
  * node's own nameservers are read too: they are where cluster DNS forwards other names by default.
  */
-import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHosts, parseResolver, resolverPath, type DnsResource} from '../resources/dns.js';
+import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHosts, parseResolver, resolverPath, type DnsResource, type HostResolvConf} from '../resources/dns.js';
+
+/** What systemd-resolved writes for programs that cannot use its stub on 127.0.0.53: the upstream servers. */
+const RESOLVED_UPSTREAM = '/run/systemd/resolve/resolv.conf';
 
 export function dnsDump(): string[] {
   return [
     // Shell built-ins where they do the job: every process started costs the node more than the reading.
-    // Name servers one per line; search and options lines as they are (a pod with dnsPolicy Default gets them).
-    'sec nameservers; while read -r key value || [ -n "$key" ]; do case "$key" in nameserver) echo "$value" ;; search|options) echo "$key $value" ;; esac; done 2>/dev/null </etc/resolv.conf',
+    // Name servers one per line; search and options lines as they are (pods start from them), also of
+    // systemd-resolved's upstream file, which pods take when /etc/resolv.conf is its stub.
+    `resolv() { while read -r key value || [ -n "$key" ]; do case "$key" in nameserver) echo "$value" ;; search|options) echo "$key $value" ;; esac; done 2>/dev/null <"$1"; }`,
+    'sec nameservers; resolv /etc/resolv.conf',
+    `[ -f ${RESOLVED_UPSTREAM} ] && { sec resolved-upstream; resolv ${RESOLVED_UPSTREAM}; }`,
     `pid=; [ -r ${DNS_PID} ] && read -r pid <${DNS_PID}`,
     `if [ -f ${DNS_CONFIG} ] && [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'; then sec dns-server "$pid"; base64 -w0 ${DNS_CONFIG}; fi`,
     `[ -f ${DNS_HOSTS} ] && { sec dns-hosts; base64 -w0 ${DNS_HOSTS}; }`,
@@ -40,14 +46,25 @@ export function parseDns(sections: ReadonlyMap<string, string>): {resources: Dns
 }
 
 export function parseNameservers(sections: ReadonlyMap<string, string>): string[] {
-  return (sections.get('nameservers') ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
+  return nameserversIn(sections.get('nameservers'));
 }
 
-/** The search domains and options of the node's /etc/resolv.conf, as the resolver reads them: the last search line, every options line. */
-export function parseHostResolver(sections: ReadonlyMap<string, string>): {searches: string[]; resolverOptions: string[]} {
-  const lines = (sections.get('nameservers') ?? '').split('\n').map((l) => l.trim().split(/\s+/));
+
+const nameserversIn = (body: string | undefined) => (body ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
+const isLoopback = (address: string) => address.startsWith('127.');
+
+/** The resolv.conf a pod of the node starts from (HostResolvConf says which file and why). */
+export function parseHostResolvConf(sections: ReadonlyMap<string, string>): HostResolvConf {
+  const own = sections.get('nameservers');
+  const upstream = sections.get('resolved-upstream');
+  const stub = nameserversIn(own).length > 0 && nameserversIn(own).every(isLoopback);
+  const [body, file] = stub && upstream !== undefined ? [upstream, RESOLVED_UPSTREAM] : [own, '/etc/resolv.conf'];
+  const lines = (body ?? '').split('\n').map((l) => l.trim().split(/\s+/));
   return {
-    searches: lines.filter(([key]) => key === 'search').at(-1)?.slice(1) ?? [],
-    resolverOptions: lines.filter(([key]) => key === 'options').flatMap((words) => words.slice(1)),
+    nameservers: nameserversIn(body),
+    // As the resolver reads the file: the last search line counts, options add up.
+    search: (lines.filter(([key]) => key === 'search').at(-1)?.slice(1) ?? []).map((domain) => domain.replace(/\.+$/, '')).filter((domain) => domain !== ''),
+    options: lines.filter(([key]) => key === 'options').flatMap((words) => words.slice(1)),
+    file,
   };
 }

@@ -17,8 +17,9 @@ import {
 } from '../resources/model.js';
 import {hostRoutes, isHostRoute, type HostRoute, type HostRoutes} from '../resources/host-routes.js';
 import {iptablesState, rememberSavedText, type IptablesResource, type IptablesState} from '../resources/iptables.js';
-import {parseDns, parseHostResolver, parseNameservers} from './dns.js';
+import {parseDns, parseHostResolvConf, parseNameservers} from './dns.js';
 import {parseIptablesSave, splitWords} from './iptables.js';
+import type {HostResolvConf} from '../resources/dns.js';
 import {ownerIn} from './owner.js';
 import {probeOutputs} from './probes.js';
 import {SECTION, needsRoot} from './script.js';
@@ -47,9 +48,8 @@ export interface NodeObservation {
   readonly missingTools: readonly string[];
   /** The nameservers of the node's /etc/resolv.conf. */
   readonly nameservers: readonly string[];
-  /** Its search domains and options (undefined: not read). */
-  readonly searches?: readonly string[];
-  readonly resolverOptions?: readonly string[];
+  /** The resolv.conf its pods start from (undefined: not read). */
+  readonly hostResolvConf?: HostResolvConf;
   /** What each readiness probe run in this round trip printed (`exit N LAST-LINE`), by pod. */
   readonly probeOutputs: ReadonlyMap<string, string>;
   /** The backend `iptables` uses on the node: `nf_tables` or `legacy`, from iptables-save's header. */
@@ -310,7 +310,7 @@ export function parseObservation(output: string): NodeObservation {
     linkTypes,
     missingTools: missing,
     nameservers: parseNameservers(sections),
-    ...parseHostResolver(sections),
+    hostResolvConf: parseHostResolvConf(sections),
     probeOutputs: probeOutputs(sections),
     iptablesBackend,
     chainsInOtherBackend,

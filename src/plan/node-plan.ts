@@ -92,8 +92,8 @@ function desiredOf(cluster: ClusterNetwork, node: Node, observed: NodeObservatio
 
 /** What the node's /etc/resolv.conf gives cluster DNS and pods. */
 function resolverFacts(observed: NodeObservation): ResolverFacts {
-  const {nameservers, searches, resolverOptions} = observed;
-  return {nameservers, ...(searches === undefined ? {} : {searches}), ...(resolverOptions === undefined ? {} : {resolverOptions})};
+  const {nameservers, hostResolvConf} = observed;
+  return {nameservers, ...(hostResolvConf === undefined ? {} : {hostResolvConf})};
 }
 
 function scoped(desired: DesiredState, iptablesScope: ReadonlySet<string> | undefined): DesiredState {

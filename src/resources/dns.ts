@@ -59,6 +59,20 @@ export interface PodResolver {
 
 export type DnsResource = DnsHosts | DnsServer | PodResolver;
 
+/**
+ * A node's resolv.conf as a pod would start from it (a kubelet's --resolv-conf): /etc/resolv.conf, or,
+ * when that points at a resolver on the node's loopback (systemd-resolved's stub, 127.0.0.53), which a
+ * pod cannot reach, the upstream file systemd-resolved writes beside it, as kubeadm configures kubelets.
+ */
+export interface HostResolvConf {
+  readonly nameservers: readonly string[];
+  /** Search domains, trailing dots and the root (`search .`) dropped, as a kubelet does. */
+  readonly search: readonly string[];
+  readonly options: readonly string[];
+  /** Where it was read: a pod keeps the node's own file only when it is /etc/resolv.conf. */
+  readonly file: string;
+}
+
 export function resolverPath(pod: string): string {
   return `/etc/netns/${pod}/resolv.conf`;
 }

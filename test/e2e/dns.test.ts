@@ -209,6 +209,19 @@ suite('cluster DNS', () => {
     const verify = await netctl(['verify', '-f', spec, '--serve']);
     expect(verify.stdout).toMatch(/Verify: \d+ passed, 0 failed/);
     expect(verify.exitCode).toBe(0);
+
+    // node1 as a host with systemd-resolved: /etc/resolv.conf its stub, the upstream servers beside it.
+    await lab.onNode(1, ['sh', '-c', 'mkdir -p /run/systemd/resolve /run/stub && printf "nameserver 198.51.100.53\\nsearch corp.example\\n" >/run/systemd/resolve/resolv.conf && printf "nameserver 127.0.0.53\\noptions edns0 trust-ad\\nsearch .\\n" >/run/stub/resolv.conf && mount --bind /run/stub/resolv.conf /etc/resolv.conf']);
+    try {
+      expect((await netctl(['apply', '-f', spec, '--auto-approve'])).exitCode).toBe(0);
+      expect((await lab.inPod(1, 'plain.shop', ['cat', '/etc/resolv.conf'])).stdout).toBe('# netctl: cluster DNS of this pod\nnameserver 198.51.100.53\nsearch corp.example');
+      expect((await lab.inPod(1, 'lookup.shop', ['cat', '/etc/resolv.conf'])).stdout).toContain('search shop.svc.cluster.local svc.cluster.local cluster.local corp.example bank.svc.cluster.local\n');
+    } finally {
+      await lab.onNode(1, ['umount', '/etc/resolv.conf']);
+      await lab.onNode(1, ['rm', '-rf', '/run/systemd', '/run/stub']);
+    }
+    expect((await netctl(['apply', '-f', spec, '--auto-approve'])).exitCode).toBe(0);
+    expect((await lab.onNode(1, ['test', '-e', '/etc/netns/plain.shop'], {reject: false})).exitCode).toBe(1);
     expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
   });
 

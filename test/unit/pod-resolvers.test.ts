@@ -1,20 +1,23 @@
 /** A pod's resolv.conf from its dnsPolicy and dnsConfig, as a kubelet builds it; and the rules Kubernetes checks. */
 import {describe, expect, it} from '@jest/globals';
 import {podResolvers} from '../../src/desired/pod-resolvers.js';
+import {parseHostResolvConf} from '../../src/observe/dns.js';
 import {parseResolver, renderResolver, type PodResolver} from '../../src/resources/dns.js';
 import {check, problems, type SpecObject} from './spec-builders.js';
 
 const pod = (s: SpecObject) => s.spec.pods[0]!;
-const host = {nameservers: ['192.0.2.53', '192.0.2.54'], searches: ['corp.example'], resolverOptions: ['timeout:2', 'rotate']};
+const host = {nameservers: ['192.0.2.53', '192.0.2.54'], hostResolvConf: {nameservers: ['192.0.2.53', '192.0.2.54'], search: ['corp.example'], options: ['timeout:2', 'rotate'], file: '/etc/resolv.conf'}};
+/** A node whose /etc/resolv.conf is systemd-resolved's stub: pods start from its upstream file. */
+const stubbed = {nameservers: ['127.0.0.53'], hostResolvConf: {nameservers: ['192.0.2.53'], search: ['corp.example'], options: [], file: '/run/systemd/resolve/resolv.conf'}};
 
 /** web-1's resolv.conf (node-a: pod CIDR 10.244.1.0/24, cluster DNS on 10.244.1.1 when the spec has dns). */
-function resolverOf(change: (s: SpecObject) => void, withDns = true): PodResolver | undefined {
+function resolverOf(change: (s: SpecObject) => void, withDns = true, facts: typeof host | typeof stubbed = host): PodResolver | undefined {
   const cluster = check((s) => {
     if (withDns) s.spec.dns = {};
     change(s);
   }).cluster!;
   const node = cluster.nodes[0]!;
-  return podResolvers(cluster, node, withDns ? '10.244.1.1' : undefined, host).find((r) => r.pod === 'web-1');
+  return podResolvers(cluster, node, withDns ? '10.244.1.1' : undefined, facts).find((r) => r.pod === 'web-1');
 }
 
 const clusterSearch = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'];
@@ -47,6 +50,12 @@ describe('a pod\'s resolv.conf, as a kubelet writes it', () => {
     expect(resolver === undefined ? undefined : {nameservers: resolver.nameservers, search: resolver.search, options: resolver.options}).toEqual(expected);
   });
 
+  it('starts from systemd-resolved\'s upstream file on a node whose /etc/resolv.conf is its stub, which a pod cannot reach', () => {
+    expect(resolverOf((s) => (s.spec.pods[0]!.dnsPolicy = 'Default'), true, stubbed)).toMatchObject({nameservers: ['192.0.2.53'], search: ['corp.example'], options: []});
+    expect(resolverOf(() => {}, false, stubbed)).toMatchObject({nameservers: ['192.0.2.53'], search: ['corp.example']});
+    expect(resolverOf(() => {}, true, stubbed)).toMatchObject({nameservers: ['10.244.1.1'], search: [...clusterSearch, 'corp.example']});
+  });
+
   it('is the same file as before dnsPolicy existed for a ClusterFirst pod, and reads back as written', () => {
     const resolver = resolverOf(() => {})!;
     expect(renderResolver({...resolver, search: clusterSearch})).toBe(
@@ -73,5 +82,20 @@ describe('dnsPolicy and dnsConfig, checked as Kubernetes checks them', () => {
       'error schema: "clusterFirst" must be one of ClusterFirst, Default, None, ClusterFirstWithHostNet (did you mean "ClusterFirst"?)'],
   ])('refuses %s', (_, change, expected) => {
     expect(problems(change)).toEqual([expected]);
+  });
+});
+
+describe('the resolv.conf a node\'s pods start from', () => {
+  const read = (own: string, upstream?: string) => parseHostResolvConf(new Map([['nameservers', own], ...(upstream === undefined ? [] : [['resolved-upstream', upstream] as [string, string]])]));
+
+  it('is /etc/resolv.conf: its name servers, last search line (trailing dots and the root dropped) and options', () => {
+    expect(read('192.0.2.53\nsearch old.example\nsearch corp.example. .\noptions timeout:2\noptions rotate\n', '192.0.2.99\n')).toEqual(
+      {nameservers: ['192.0.2.53'], search: ['corp.example'], options: ['timeout:2', 'rotate'], file: '/etc/resolv.conf'});
+  });
+
+  it('is systemd-resolved\'s upstream file when /etc/resolv.conf names only its stub on the loopback', () => {
+    expect(read('127.0.0.53\noptions edns0 trust-ad\nsearch .\n', '192.0.2.53\n192.0.2.54\nsearch corp.example\n')).toEqual(
+      {nameservers: ['192.0.2.53', '192.0.2.54'], search: ['corp.example'], options: [], file: '/run/systemd/resolve/resolv.conf'});
+    expect(read('127.0.0.53\n')).toMatchObject({nameservers: ['127.0.0.53'], file: '/etc/resolv.conf'});
   });
 });
