@@ -15,7 +15,6 @@ import {comment, ownChain} from './iptables.js';
 import {BRIDGE, VETH_PREFIX} from './names.js';
 import {podResolvers, type ResolverFacts} from './pod-resolvers.js';
 
-
 const dashed = (ip: number) => formatAddress(ip).replace(/\./g, '-');
 
 /**

@@ -11,7 +11,7 @@
  * `ip netns exec` leaves it the node's. The node's file is systemd-resolved's upstream one when
  * /etc/resolv.conf is its stub on the loopback, which a pod cannot reach (HostResolvConf).
  */
-import type {PodResolver} from '../resources/dns.js';
+import {ETC_RESOLV_CONF, type PodResolver} from '../resources/dns.js';
 import type {ClusterNetwork, DnsOption, Node, Pod} from '../spec/types.js';
 import {podsOf, type NodeFacts} from './context.js';
 import {podNetns} from './names.js';
@@ -42,7 +42,7 @@ function mergeOptions(base: readonly string[], added: readonly DnsOption[]): str
   return [...byName.values()];
 }
 
-const hostFile = (facts: ResolverFacts) => facts.hostResolvConf ?? {nameservers: facts.nameservers, search: [], options: [], file: '/etc/resolv.conf'};
+const hostFile = (facts: ResolverFacts) => facts.hostResolvConf ?? {nameservers: facts.nameservers, search: [], options: [], file: ETC_RESOLV_CONF};
 
 function base(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): ResolvConf {
   const host = hostFile(facts);
@@ -55,7 +55,7 @@ function base(pod: Pod, clusterDns: {server: string; domain: string} | undefined
 /** The pod's resolv.conf, or undefined when it keeps the node's. */
 export function podResolver(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): PodResolver | undefined {
   const usesNodeFile = pod.dnsPolicy === 'Default' || (pod.dnsPolicy === 'ClusterFirst' && clusterDns === undefined);
-  if (usesNodeFile && pod.dnsConfig === undefined && hostFile(facts).file === '/etc/resolv.conf') return undefined;
+  if (usesNodeFile && pod.dnsConfig === undefined && hostFile(facts).file === ETC_RESOLV_CONF) return undefined;
   const from = base(pod, clusterDns, facts);
   const config = pod.dnsConfig;
   const conf = config === undefined ? from : {

@@ -5,7 +5,7 @@
  * marked. Files are sent base64-encoded, so nothing in them can look like a section header. The
  * node's own nameservers are read too: they are where cluster DNS forwards other names by default.
  */
-import {DNS_CONFIG, DNS_HOSTS, DNS_PID, RESOLVER_MARK, parseDnsConfig, parseHosts, parseResolver, resolverPath, type DnsResource, type HostResolvConf} from '../resources/dns.js';
+import {DNS_CONFIG, DNS_HOSTS, DNS_PID, ETC_RESOLV_CONF, RESOLVER_MARK, parseDnsConfig, parseHosts, parseResolver, resolverPath, type DnsResource, type HostResolvConf} from '../resources/dns.js';
 
 /** What systemd-resolved writes for programs that cannot use its stub on 127.0.0.53: the upstream servers. */
 const RESOLVED_UPSTREAM = '/run/systemd/resolve/resolv.conf';
@@ -16,7 +16,7 @@ export function dnsDump(): string[] {
     // Name servers one per line; search and options lines as they are (pods start from them), also of
     // systemd-resolved's upstream file, which pods take when /etc/resolv.conf is its stub.
     `resolv() { while read -r key value || [ -n "$key" ]; do case "$key" in nameserver) echo "$value" ;; search|options) echo "$key $value" ;; esac; done 2>/dev/null <"$1"; }`,
-    'sec nameservers; resolv /etc/resolv.conf',
+    `sec nameservers; resolv ${ETC_RESOLV_CONF}`,
     `[ -f ${RESOLVED_UPSTREAM} ] && { sec resolved-upstream; resolv ${RESOLVED_UPSTREAM}; }`,
     `pid=; [ -r ${DNS_PID} ] && read -r pid <${DNS_PID}`,
     `if [ -f ${DNS_CONFIG} ] && [ -n "$pid" ] && tr '\\0' '\\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- '--conf-file=${DNS_CONFIG}'; then sec dns-server "$pid"; base64 -w0 ${DNS_CONFIG}; fi`,
@@ -49,7 +49,6 @@ export function parseNameservers(sections: ReadonlyMap<string, string>): string[
   return nameserversIn(sections.get('nameservers'));
 }
 
-
 const nameserversIn = (body: string | undefined) => (body ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
 const isLoopback = (address: string) => address.startsWith('127.');
 
@@ -58,7 +57,7 @@ export function parseHostResolvConf(sections: ReadonlyMap<string, string>): Host
   const own = sections.get('nameservers');
   const upstream = sections.get('resolved-upstream');
   const stub = nameserversIn(own).length > 0 && nameserversIn(own).every(isLoopback);
-  const [body, file] = stub && upstream !== undefined ? [upstream, RESOLVED_UPSTREAM] : [own, '/etc/resolv.conf'];
+  const [body, file] = stub && upstream !== undefined ? [upstream, RESOLVED_UPSTREAM] : [own, ETC_RESOLV_CONF];
   const lines = (body ?? '').split('\n').map((l) => l.trim().split(/\s+/));
   return {
     nameservers: nameserversIn(body),

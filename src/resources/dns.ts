@@ -59,6 +59,8 @@ export interface PodResolver {
 
 export type DnsResource = DnsHosts | DnsServer | PodResolver;
 
+export const ETC_RESOLV_CONF = '/etc/resolv.conf';
+
 /**
  * A node's resolv.conf as a pod would start from it (a kubelet's --resolv-conf): /etc/resolv.conf, or,
  * when that points at a resolver on the node's loopback (systemd-resolved's stub, 127.0.0.53), which a
