@@ -41,7 +41,7 @@ cluster.nodes.forEach((node, i) => {
     if (safe) {
       // The lock stays on fd 9 of this shell only, as in netctl's held session.
       const lock = `{ ${MAKE_LOCK_DIR}; }; exec 9>>${LOCK_DIR}/lock; flock 9`;
-      script = `${lock}\n{\n${CONFIRM_PENDING}${read}\n${transactionScript(plan, 30)}${verify}\n${CONFIRM_LAST}} 9>&-\n`;
+      script = `${lock}\n{\n${CONFIRM_PENDING}${read}\n${transactionScript(plan, intent, cluster.name, 30)}${verify}\n${CONFIRM_LAST}} 9>&-\n`;
     } else {
       script = `${read}\n${applyScript(plan.changes)}\n${reread ? verify : ''}`;
     }
