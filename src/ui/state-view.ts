@@ -10,6 +10,8 @@ export interface StateDocument {
   readonly nodes: readonly {
     readonly node: string;
     readonly error: string | null;
+    /** The cluster whose objects they are, as recorded on the node (observe/owner.ts); null: none recorded. */
+    readonly cluster: string | null;
     readonly objects: readonly {readonly kind: string; readonly key: string; readonly description: string; readonly object: Resource}[];
   }[];
 }
@@ -24,6 +26,7 @@ export function stateDocument(observed: readonly {node: string; observation?: No
       return {
         node,
         error: error ?? null,
+        cluster: observation?.cluster ?? null,
         objects: sorted.map((c) => ({kind: c.kind, key: c.key, description: describe(c.after!), object: c.after!})),
       };
     }),
@@ -37,7 +40,8 @@ export function renderState(doc: StateDocument, colors: Colors): string {
       out.push(`${colors.bold(`${node.node}:`)} ${colors.red(`error: ${node.error}`)}`);
       continue;
     }
-    out.push(`${colors.bold(`${node.node}:`)} ${node.objects.length === 0 ? 'nothing of netctl\'s' : `${node.objects.length} object${node.objects.length === 1 ? '' : 's'} of netctl's`}`);
+    const owner = node.cluster === null ? '' : ` (cluster ${node.cluster})`;
+    out.push(`${colors.bold(`${node.node}:`)} ${node.objects.length === 0 ? 'nothing of netctl\'s' : `${node.objects.length} object${node.objects.length === 1 ? '' : 's'} of netctl's${owner}`}`);
     for (const o of node.objects) out.push(`    ${o.description}`);
   }
   return `${out.join('\n')}\n`;
