@@ -49,7 +49,8 @@ export function parseNameservers(sections: ReadonlyMap<string, string>): string[
   return nameserversIn(sections.get('nameservers'));
 }
 
-const nameserversIn = (body: string | undefined) => (body ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+$/.test(l));
+/** The IPv4 name servers of a section: the first word of each `nameserver` line (a comment may follow). */
+const nameserversIn = (body: string | undefined) => (body ?? '').split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((word) => /^\d{1,3}(\.\d{1,3}){3}$/.test(word));
 const isLoopback = (address: string) => address.startsWith('127.');
 
 /** The resolv.conf a pod of the node starts from (HostResolvConf says which file and why). */

@@ -89,7 +89,7 @@ describe('the resolv.conf a node\'s pods start from', () => {
   const read = (own: string, upstream?: string) => parseHostResolvConf(new Map([['nameservers', own], ...(upstream === undefined ? [] : [['resolved-upstream', upstream] as [string, string]])]));
 
   it('is /etc/resolv.conf: its name servers, last search line (trailing dots and the root dropped) and options', () => {
-    expect(read('192.0.2.53\nsearch old.example\nsearch corp.example. .\noptions timeout:2\noptions rotate\n', '192.0.2.99\n')).toEqual(
+    expect(read('192.0.2.53 # the office\n2001:db8::53\nsearch old.example\nsearch corp.example. .\noptions timeout:2\noptions rotate\n', '192.0.2.99\n')).toEqual(
       {nameservers: ['192.0.2.53'], search: ['corp.example'], options: ['timeout:2', 'rotate'], file: '/etc/resolv.conf'});
   });
 
