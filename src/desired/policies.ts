@@ -22,11 +22,11 @@ import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
 import {
-  blockHolds,
   isolatingPolicies,
   namedPort,
   peerSelectsPod,
   policyName,
+  ruleDestinations,
   selectedPods,
   type Direction,
 } from '../spec/policy-semantics.js';
@@ -138,7 +138,7 @@ function portWords(port: PolicyPort, number?: number): string[] {
  */
 function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: Direction, rule: PolicyRule, j: number, selected: readonly Pod[]): {matches: string[][]; subchains: IptablesResource[]} {
   const peerFlag = direction === 'ingress' ? '-s' : '-d';
-  const destinations = direction === 'ingress' ? selected : peerPods(cluster, policy, rule);
+  const destinations = direction === 'ingress' ? selected : ruleDestinations(cluster, policy, direction, rule);
   const portRules: string[][] = rule.ports.length === 0 ? [[]] : rule.ports.flatMap((port) => {
     if (typeof port.port !== 'string') return [portWords(port)];
     const name = port.port;
@@ -185,12 +185,6 @@ function ruleMatches(cluster: ClusterNetwork, policy: NetworkPolicy, direction: 
     ]));
   });
   return {matches, subchains};
-}
-
-/** The pods an egress rule's peers cover (every pod when it has none). */
-function peerPods(cluster: ClusterNetwork, policy: NetworkPolicy, rule: PolicyRule): Pod[] {
-  if (rule.peers.length === 0) return [...cluster.pods];
-  return cluster.pods.filter((pod) => rule.peers.some((peer) => (peer.kind === 'pods' ? peerSelectsPod(cluster, policy, peer, pod) : peer.kind === 'ipBlock' && blockHolds(peer, pod.ip))));
 }
 
 function blockWords(peer: Extract<PolicyPeer, {kind: 'ipBlock' | 'ipv6Block'}>): string {

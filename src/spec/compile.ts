@@ -37,6 +37,7 @@ import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, namespacedName, podRef} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
 import {specialAddress} from './special-ips.js';
+import {checkPolicyPortNames} from './policy-port-names.js';
 import {resolvePolicies} from './policies.js';
 import {portEndpoints, resolvePodPorts} from './ports.js';
 import {resolveProbe} from './probes.js';
@@ -283,28 +284,27 @@ export function compileSpec(document: SpecDocument): CompileResult {
       endpoints: endpoints[i]!.ports[j]!,
     })),
   }));
-  return {
-    cluster: {
-      name: document.metadata.name,
-      mode: spec.mode,
-      clusterCIDR,
-      serviceCIDR,
-      nodeCIDRMaskSize: maskSize,
-      mtu,
-      podMTU: spec.mode === 'overlay' ? mtu - VXLAN_OVERHEAD : mtu,
-      masquerade: spec.masquerade ?? DEFAULTS.masquerade,
-      overlay: {vni: spec.overlay?.vni ?? DEFAULTS.vni, port: spec.overlay?.port ?? DEFAULTS.vxlanPort},
-      underlay: {driver: spec.underlay?.driver ?? DEFAULTS.underlayDriver},
-      nodePortRange,
-      nodes,
-      namespaces,
-      pods: resolvedPods,
-      services: resolvedServices,
-      dns,
-      networkPolicies,
-    },
-    diagnostics,
+  const cluster: ClusterNetwork = {
+    name: document.metadata.name,
+    mode: spec.mode,
+    clusterCIDR,
+    serviceCIDR,
+    nodeCIDRMaskSize: maskSize,
+    mtu,
+    podMTU: spec.mode === 'overlay' ? mtu - VXLAN_OVERHEAD : mtu,
+    masquerade: spec.masquerade ?? DEFAULTS.masquerade,
+    overlay: {vni: spec.overlay?.vni ?? DEFAULTS.vni, port: spec.overlay?.port ?? DEFAULTS.vxlanPort},
+    underlay: {driver: spec.underlay?.driver ?? DEFAULTS.underlayDriver},
+    nodePortRange,
+    nodes,
+    namespaces,
+    pods: resolvedPods,
+    services: resolvedServices,
+    dns,
+    networkPolicies,
   };
+  checkPolicyPortNames(cluster, report);
+  return {cluster, diagnostics};
 }
 
 type Report = (d: Diagnostic) => void;

@@ -11,7 +11,7 @@
  */
 import {contains} from '../net/ipv4.js';
 import {matches} from './selectors.js';
-import type {ClusterNetwork, NetworkPolicy, Node, Pod, PolicyPeer, PolicyPort, PolicyProtocol, PolicyType} from './types.js';
+import type {ClusterNetwork, NetworkPolicy, Node, Pod, PolicyPeer, PolicyPort, PolicyProtocol, PolicyRule, PolicyType} from './types.js';
 
 export type Direction = 'ingress' | 'egress';
 
@@ -43,6 +43,16 @@ export function peerSelectsPod(cluster: ClusterNetwork, policy: NetworkPolicy, p
 /** Whether an ipBlock holds the address: inside its cidr and outside each of its excepts. */
 export function blockHolds(peer: Extract<PolicyPeer, {kind: 'ipBlock'}>, ip: number): boolean {
   return contains(peer.cidr, ip) && !peer.except.some((e) => contains(e, ip));
+}
+
+/**
+ * The pods a rule's named ports resolve on: for ingress the pods the policy selects, for egress the pods
+ * its peers cover (every pod when it has none).
+ */
+export function ruleDestinations(cluster: ClusterNetwork, policy: NetworkPolicy, direction: Direction, rule: PolicyRule): Pod[] {
+  if (direction === 'ingress') return selectedPods(cluster, policy);
+  if (rule.peers.length === 0) return [...cluster.pods];
+  return cluster.pods.filter((pod) => rule.peers.some((peer) => (peer.kind === 'pods' ? peerSelectsPod(cluster, policy, peer, pod) : peer.kind === 'ipBlock' && blockHolds(peer, pod.ip))));
 }
 
 /** The port a named port stands for on the pod, with that protocol; undefined when the pod has none. */

@@ -217,6 +217,24 @@ describe('network policy validation', () => {
   });
 });
 
+describe('named ports no destination declares', () => {
+  const warnings = (policies: PolicyObject[]) => checkSpecText(stringify(specWith(policies))).diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.path.join('.')}: ${d.message}`);
+
+  it('are warned of: the port admits nothing, as in Kubernetes', () => {
+    expect(warnings([{name: 'p', namespace: 'shop', podSelector: dbSelector, ingress: [{ports: [{port: 'pg'}, {port: 'postgres'}, {port: 'pg', protocol: 'UDP'}]}]}])).toEqual([
+      'spec.networkPolicies.0.ingress.0.ports.1.port: policy shop/p: no pod selected by the policy declares a TCP port named postgres, so this port admits nothing (as in Kubernetes)',
+      'spec.networkPolicies.0.ingress.0.ports.2.port: policy shop/p: no pod selected by the policy declares a UDP port named pg, so this port admits nothing (as in Kubernetes)',
+    ]);
+    // Egress: the name resolves on the pods the rule's peers cover (web declares metrics, client does not).
+    expect(warnings([{name: 'e', namespace: 'shop', podSelector: {}, policyTypes: ['Egress'], egress: [
+      {to: [{podSelector: {matchLabels: {app: 'web'}}}], ports: [{port: 'metrics'}]},
+      {to: [{podSelector: {matchLabels: {app: 'client'}}}], ports: [{port: 'metrics'}]},
+    ]}])).toEqual([
+      'spec.networkPolicies.0.egress.1.ports.0.port: policy shop/e: no pod this rule reaches declares a TCP port named metrics, so this port admits nothing (as in Kubernetes)',
+    ]);
+  });
+});
+
 describe('network policy chains', () => {
   const base = [
     {name: 'db-in', namespace: 'shop', podSelector: dbSelector, ingress: [{from: [{podSelector: {matchLabels: {app: 'client'}}}], ports: [{port: 5432}]}]},
