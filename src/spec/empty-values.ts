@@ -6,7 +6,8 @@
  */
 import type {ContainerPortDocument, PodDocument, ServiceDocument, ServicePortDocument, SpecDocument} from './types.js';
 
-const SERVICE_FIELDS = ['clusterIP', 'type', 'sessionAffinity', 'internalTrafficPolicy', 'externalTrafficPolicy'] as const;
+// Not internalTrafficPolicy: a pointer in Kubernetes' API, so an empty one is refused there, not defaulted.
+const SERVICE_FIELDS = ['clusterIP', 'type', 'sessionAffinity', 'externalTrafficPolicy'] as const;
 
 /** The fields of `object` whose value is one of `empty`, left out. */
 function without<T extends object>(object: T, fields: readonly string[], empty: readonly unknown[]): T {

@@ -11,7 +11,6 @@ describe('an empty value is the default, as in Kubernetes', () => {
   it.each([
     ['clusterIP: "" (allocated)', unset('clusterIP'), (s: SpecObject) => (web(s).clusterIP = '')],
     ['sessionAffinity: ""', unset('sessionAffinity'), (s: SpecObject) => (web(s).sessionAffinity = '')],
-    ['internalTrafficPolicy: ""', unset('internalTrafficPolicy'), (s: SpecObject) => (web(s).internalTrafficPolicy = '')],
     ['externalTrafficPolicy: ""', unset('externalTrafficPolicy'), (s: SpecObject) => (web(s).externalTrafficPolicy = '')],
     ['protocol: ""', () => {}, (s: SpecObject) => (port(s).protocol = '')],
     ['targetPort: 0 (the service port)', (s: SpecObject) => delete port(s).targetPort, (s: SpecObject) => (port(s).targetPort = 0)],
@@ -46,6 +45,10 @@ describe('an empty value is the default, as in Kubernetes', () => {
 
   it('in a pod\'s ports', () => {
     expect(check((s) => (s.spec.pods[0]!.ports = [{name: 'http', containerPort: 8080, protocol: ''}])).cluster?.pods[0]?.ports).toEqual([{name: 'http', containerPort: 8080, protocol: 'TCP'}]);
+  });
+
+  it('is refused where Kubernetes refuses it: internalTrafficPolicy, a pointer there, is not defaulted when empty', () => {
+    expect(problems((s) => (web(s).internalTrafficPolicy = ''))).toEqual(['error schema: "" must be one of Cluster, Local']);
   });
 
   it('is not offered where a value is wrong', () => {
