@@ -27,8 +27,7 @@ describe('an empty value is the default, as in Kubernetes', () => {
     expect(got).toEqual(service(nodePortService(written)));
   });
 
-  it('type: "" is ClusterIP, or NodePort when the service gives node ports', () => {
-    expect(service((s) => (web(s).type = ''))?.ports[0]?.nodePort).toBe(30080);
+  it('type: "" is ClusterIP, as Kubernetes defaults it: node ports are refused there, as Kubernetes refuses them', () => {
     expect(problems((s) => {
       web(s).type = '';
       delete port(s).nodePort;
@@ -37,6 +36,7 @@ describe('an empty value is the default, as in Kubernetes', () => {
       web(s).type = '';
       delete port(s).nodePort;
     })?.ports[0]?.nodePort).toBeUndefined();
+    expect(problems((s) => (web(s).type = ''))).toEqual([expect.stringContaining('error service-type:')]);
   });
 
   it('beside clusterIPs, which then gives the address', () => {
