@@ -171,6 +171,14 @@ function serviceClient(cluster: ClusterNetwork, service: Service, nodes: readonl
   return {endpointNodes, client};
 }
 
+/**
+ * A name as looked up: absolute (a final dot), so the pod's search path is not tried first. A full
+ * cluster name has fewer dots than ndots (5), so a resolver would try it under every search domain
+ * before itself, the node's own domains among them, whose lookups go upstream: on a node whose
+ * upstream does not answer, each check would wait for the resolver's timeout.
+ */
+const absolute = (name: string) => `${name}.`;
+
 /** A pod whose resolv.conf sends its lookups to cluster DNS first (dnsPolicy None and Default do not). */
 const usesClusterDns = (pod: Pod) => pod.dnsPolicy === 'ClusterFirst';
 
@@ -190,16 +198,16 @@ function dnsChecks(cluster: ClusterNetwork, nodes: readonly string[], numbered: 
     const expect = (service.clusterIP === undefined ? [...service.endpoints] : [service.clusterIP]).sort((a, b) => a - b).map(formatAddress);
     // A headless service without (ready) endpoints has no address to answer with.
     if (expect.length === 0) continue;
-    add({kind: 'dns', node: client.node, pod: podNetns(client), target: name, expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${podRef(client)}`});
+    add({kind: 'dns', node: client.node, pod: podNetns(client), target: absolute(name), expect, description: `dns ${name} → ${expect.join(' ')}: from pod ${podRef(client)}`});
     if (service.clusterIP === undefined) continue;
     for (const port of service.ports.filter((p) => p.protocol === 'TCP' && p.endpoints.length > 0 && reachesEndpoints(cluster, client, p.endpoints))) {
-      add({kind: 'tcp', node: client.node, pod: podNetns(client), target: name, port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${podRef(client)} → ${name}:${port.port}`});
+      add({kind: 'tcp', node: client.node, pod: podNetns(client), target: absolute(name), port: port.port, endpointNodes, description: `service ${portLabel(service, port)} by name: pod ${podRef(client)} → ${name}:${port.port}`});
     }
   }
   const client = cluster.pods.find((p) => nodes.includes(p.node) && usesClusterDns(p));
   if (client !== undefined) {
     const name = `netctl-verify-no-such-name.${client.namespace}.svc.${domain}`;
-    add({kind: 'nxdomain', node: client.node, pod: podNetns(client), target: name, description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${podRef(client)}`});
+    add({kind: 'nxdomain', node: client.node, pod: podNetns(client), target: absolute(name), description: `dns ${name} does not exist, answered within ${NXDOMAIN_SECONDS} s: from pod ${podRef(client)}`});
   }
   return checks;
 }

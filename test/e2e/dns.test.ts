@@ -163,6 +163,24 @@ suite('cluster DNS', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('verifies names on nodes whose resolv.conf has search domains of its own and an upstream that does not answer', async () => {
+    // Pods' search paths end with the node's domains, as a kubelet appends them; lookups under those go
+    // upstream, which in the lab answers nothing: verify looks its names up as absolute names.
+    for (const node of [1, 2]) {
+      await lab.onNode(node, ['sh', '-c', 'mkdir -p /run/stub && printf "nameserver 198.51.100.53\\nsearch corp.example\\n" >/run/stub/resolv.conf && mount --bind /run/stub/resolv.conf /etc/resolv.conf']);
+    }
+    try {
+      expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
+      expect((await inClient('cat', '/etc/resolv.conf')).stdout).toContain('search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\n');
+      const verify = await netctl(['verify', '-f', specFile, '--serve']);
+      expect(verify.stdout).toMatch(/Verify: \d+ passed, 0 failed/);
+      expect(verify.exitCode).toBe(0);
+    } finally {
+      for (const node of [1, 2]) await lab.onNode(node, ['umount', '/etc/resolv.conf']);
+    }
+    expect((await netctl(['apply', '-f', specFile, '--auto-approve'])).exitCode).toBe(0);
+  });
+
   it('takes two pods of one name in two namespaces, each with its own namespace\'s names', async () => {
     // bank/client beside shop/client: pod names are unique per namespace, as in Kubernetes.
     const twins = lab.writeSpec('dns-twins', readFileSync(specFile, 'utf8').replace('    - {name: teller, node: node2, namespace: bank}\n', '    - {name: teller, node: node2, namespace: bank}\n    - {name: client, node: node2, namespace: bank}\n'));

@@ -37,7 +37,7 @@ describe('verify checks', () => {
   });
 
   it('reach every TCP service port on its cluster IP, node port, and (with cluster DNS) its name', () => {
-    expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080', 'web.default.svc.cluster.local:80']);
+    expect(checks.filter((c) => c.kind === 'tcp').map((c) => `${c.target}:${c.port ?? 0}`)).toEqual(['10.96.0.80:80', '203.0.113.2:30080', 'web.default.svc.cluster.local.:80']);
   });
 
   it('expect a service whose pods are all not ready to refuse, and say which pods and why', () => {
@@ -77,8 +77,8 @@ describe('verify checks', () => {
 
   it('resolve every service name and require unknown names to fail at once, from inside a pod', () => {
     expect(checks.filter((c) => c.kind === 'dns' || c.kind === 'nxdomain').map((c) => [c.kind, c.target, c.expect])).toEqual([
-      ['dns', 'web.default.svc.cluster.local', ['10.96.0.80']],
-      ['nxdomain', 'netctl-verify-no-such-name.default.svc.cluster.local', undefined],
+      ['dns', 'web.default.svc.cluster.local.', ['10.96.0.80']],
+      ['nxdomain', 'netctl-verify-no-such-name.default.svc.cluster.local.', undefined],
     ]);
     const dnsCheck = checks.find((c) => c.kind === 'dns')!;
     expect(interpret(dnsCheck, 0, '10.96.0.80 ', true).status).toBe('passed');
