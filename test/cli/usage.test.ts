@@ -38,6 +38,12 @@ describe('a spec given as an argument instead of with -f', () => {
     expect(run.exitCode).toBe(2);
   });
 
+  it('says only that there is no argument to take when -f gives the spec', async () => {
+    const run = await netctl('plan', '-f', demo, 'extra');
+    expect(run.stderr).toBe('error: netctl plan takes no argument, got extra');
+    expect(run.exitCode).toBe(2);
+  });
+
   it.each([['show'], ['apply']])('%s, which takes a saved plan there, says how to give a spec', async (command) => {
     const run = await netctl(command, demo);
     expect(run.stderr).toBe(`error: ${demo} is not a saved netctl plan (not JSON); a spec is given with -f: netctl ${command} -f ${demo}`);
