@@ -6,31 +6,32 @@
  * see them. `type: ""` becomes ClusterIP, as Kubernetes defaults it, not "no type": a netctl service
  * without a type is NodePort when it gives node ports, which Kubernetes refuses for a ClusterIP one.
  */
-import type {ContainerPortDocument, PodDocument, ServiceDocument, ServicePortDocument, SpecDocument} from './types.js';
+import type {PodDocument, ServiceDocument, SpecDocument} from './types.js';
 
-// Not internalTrafficPolicy: a pointer in Kubernetes' API, so an empty one is refused there, not defaulted.
-const SERVICE_FIELDS = ['clusterIP', 'sessionAffinity', 'externalTrafficPolicy'] as const;
+// The empty values of each field Kubernetes defaults. Not internalTrafficPolicy: a pointer in
+// Kubernetes' API, so an empty one is refused there, not defaulted.
+const SERVICE: Empties = {clusterIP: [''], sessionAffinity: [''], externalTrafficPolicy: ['']};
+const SERVICE_PORT: Empties = {protocol: [''], targetPort: [0, ''], nodePort: [0]};
+const POD: Empties = {dnsPolicy: ['']};
+const CONTAINER_PORT: Empties = {protocol: ['']};
 
-/** The fields of `object` whose value is one of `empty`, left out. */
-function without<T extends object>(object: T, fields: readonly string[], empty: readonly unknown[]): T {
-  const record = object as Record<string, unknown>;
-  if (!fields.some((field) => empty.includes(record[field]))) return object;
-  return Object.fromEntries(Object.entries(record).filter(([field, value]) => !(fields.includes(field) && empty.includes(value)))) as T;
+type Empties = Readonly<Record<string, readonly unknown[]>>;
+
+/** The object without the fields whose value is one of their empty values. */
+function without<T extends object>(object: T, empties: Empties): T {
+  const isEmpty = ([field, value]: [string, unknown]) => empties[field]?.includes(value) === true;
+  const entries = Object.entries(object);
+  return entries.some(isEmpty) ? Object.fromEntries(entries.filter((entry) => !isEmpty(entry))) as T : object;
 }
 
-const servicePort = (port: ServicePortDocument): ServicePortDocument =>
-  without(without(without(port, ['protocol'], ['']), ['targetPort'], [0, '']), ['nodePort'], [0]);
-
-const containerPort = (port: ContainerPortDocument): ContainerPortDocument => without(port, ['protocol'], ['']);
-
 function service(written: ServiceDocument): ServiceDocument {
-  const s = without(written.type === ('' as string) ? {...written, type: 'ClusterIP' as const} : written, SERVICE_FIELDS, ['']);
-  return s.ports === undefined ? s : {...s, ports: s.ports.map(servicePort)};
+  const s = without(written.type === ('' as string) ? {...written, type: 'ClusterIP' as const} : written, SERVICE);
+  return s.ports === undefined ? s : {...s, ports: s.ports.map((port) => without(port, SERVICE_PORT))};
 }
 
 function pod(written: PodDocument): PodDocument {
-  const p = without(written, ['dnsPolicy'], ['']);
-  return p.ports === undefined ? p : {...p, ports: p.ports.map(containerPort)};
+  const p = without(written, POD);
+  return p.ports === undefined ? p : {...p, ports: p.ports.map((port) => without(port, CONTAINER_PORT))};
 }
 
 /** The document with every empty value Kubernetes defaults left out. */
