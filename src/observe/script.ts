@@ -81,7 +81,7 @@ export function unlessRoot(action: string): string {
 }
 
 export function observeScript(options: ObserveOptions): string {
-  if (options.serviceRulesOnly === true) return `${[...PREAMBLE, ...iptablesDump(options.iptablesChains), ...dnsDump(), 'sec end'].join('\n')}\n`;
+  if (options.serviceRulesOnly === true) return `${[...PREAMBLE, OWNER_READ, ...iptablesDump(options.iptablesChains), ...dnsDump(), 'sec end'].join('\n')}\n`;
   const lines = [
     ...PREAMBLE,
     unlessRoot('sec not-root "$uid"'),

@@ -10,6 +10,7 @@ import {join} from 'node:path';
 import {transactionScript} from '../../src/apply/transaction.js';
 import {desiredResources, desiredState} from '../../src/desired/index.js';
 import {OWNER_READ, ownerIn} from '../../src/observe/owner.js';
+import {observeScript} from '../../src/observe/script.js';
 import {splitSections} from '../../src/observe/parse.js';
 import {ChangeList} from '../../src/plan/change-list.js';
 import {planNode, type Intent} from '../../src/plan/node-plan.js';
@@ -29,6 +30,12 @@ describe('a node that holds the objects of another cluster', () => {
       'destroy that cluster first with its own spec (the one whose metadata.name is prod: netctl destroy -f THAT-SPEC), or keep working on it with that spec; ' +
       'if this spec is that cluster renamed, remove /run/netctl/cluster on the node',
     ]);
+  });
+
+  it('is found by every kind of read, the reconcile loop\'s endpoint-only ones too', () => {
+    const reads = [{}, {serviceRulesOnly: true}, {iptablesChains: ['filter NETCTL-SERVICES']}].map((scope) => observeScript({routeTargets: [], probeLinkTypes: [], ...scope}));
+    for (const read of reads) expect(read).toContain(OWNER_READ);
+    expect(planNode(cluster, node, {...built, cluster: 'prod'}, 'apply', {serviceRulesOnly: true}).errors).toHaveLength(1);
   });
 
   it('is planned as before when the record names this cluster, or nothing (older netctl), or the node holds nothing', () => {
