@@ -46,7 +46,8 @@ export function resolveProbe(pod: PodDocument, ports: readonly ContainerPort[], 
     if (scheme === 'HTTPS') {
       report(error('probe', [...at, 'httpGet', 'scheme'], `the readiness probe of pod ${podRef(pod)} uses HTTPS, which netctl cannot probe: it speaks HTTP from the node with bash alone, without TLS; probe the port with tcpSocket, or run a checker with exec`));
     } else if (port !== undefined) {
-      action = {kind: 'httpGet', path: httpPath ?? '/', port, ...(host === undefined ? {} : {host}), ...(httpHeaders === undefined ? {} : {headers: httpHeaders})};
+      // As a kubelet builds the URL, a path without its leading slash gets one (`healthz` is /healthz).
+      action = {kind: 'httpGet', path: httpPath === undefined ? '/' : httpPath.startsWith('/') ? httpPath : `/${httpPath}`, port, ...(host === undefined ? {} : {host}), ...(httpHeaders === undefined ? {} : {headers: httpHeaders})};
     }
   } else if (probe.exec !== undefined) {
     action = {kind: 'exec', command: probe.exec.command};

@@ -35,6 +35,15 @@ describe('readiness probes in the spec', () => {
     })).toEqual(['error probe: pod web-1 has no TCP port named http (its named ports: metrics)']);
   });
 
+  it('take an HTTP path without its leading slash as a kubelet does: healthz is /healthz, an empty one /', () => {
+    const pathOf = (path: string) => {
+      const action = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {path, port: 8080}})).cluster?.pods[0]?.readinessProbe?.action;
+      return action?.kind === 'httpGet' ? action.path : undefined;
+    };
+    expect([pathOf('healthz'), pathOf('/ready?full=1'), pathOf('')]).toEqual(['/healthz', '/ready?full=1', '/']);
+    expect(problems((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {path: '/a b', port: 8080}}))).toEqual(['error schema: "/a b" must be an HTTP path, without spaces']);
+  });
+
   it('take an HTTP probe\'s host, scheme HTTP and httpHeaders as Kubernetes does, and refuse HTTPS', () => {
     const {cluster} = check((s) => (s.spec.pods[0]!.readinessProbe = {httpGet: {port: 8080, host: 'localhost', scheme: 'HTTP', httpHeaders: [{name: 'X-Probe', value: 'a b'}]}}));
     expect(cluster?.pods[0]?.readinessProbe?.action).toEqual({kind: 'httpGet', path: '/', port: 8080, host: 'localhost', headers: [{name: 'X-Probe', value: 'a b'}]});
