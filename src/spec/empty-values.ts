@@ -1,7 +1,9 @@
 /**
  * Kubernetes defaults a field whose value is empty as one that is not written: `clusterIP: ""` gets an
  * allocated address, `protocol: ""` is TCP, `targetPort: 0` (or `""`) the service port, `nodePort: 0`
- * an allocated node port, a pod's `dnsPolicy: ""` ClusterFirst. Charts and generated manifests write
+ * an allocated node port, a pod's `dnsPolicy: ""` ClusterFirst, a probe's `periodSeconds`,
+ * `timeoutSeconds`, `successThreshold` and `failureThreshold` of 0 their defaults, its
+ * `httpGet.scheme: ""` HTTP. Charts and generated manifests write
  * these, so the schema takes them and they are dropped here, before the rules run, which then never
  * see them. `type: ""` becomes ClusterIP, as Kubernetes defaults it, not "no type": a netctl service
  * without a type is NodePort when it gives node ports, which Kubernetes refuses for a ClusterIP one.
@@ -13,6 +15,8 @@ import type {PodDocument, ServiceDocument, SpecDocument} from './types.js';
 const SERVICE: Empties = {clusterIP: [''], sessionAffinity: [''], externalTrafficPolicy: ['']};
 const SERVICE_PORT: Empties = {protocol: [''], targetPort: [0, ''], nodePort: [0]};
 const POD: Empties = {dnsPolicy: ['']};
+const PROBE: Empties = {periodSeconds: [0], timeoutSeconds: [0], successThreshold: [0], failureThreshold: [0]};
+const HTTP_GET: Empties = {scheme: ['']};
 const CONTAINER_PORT: Empties = {protocol: ['']};
 
 type Empties = Readonly<Record<string, readonly unknown[]>>;
@@ -31,7 +35,12 @@ function service(written: ServiceDocument): ServiceDocument {
 
 function pod(written: PodDocument): PodDocument {
   const p = without(written, POD);
-  return p.ports === undefined ? p : {...p, ports: p.ports.map((port) => without(port, CONTAINER_PORT))};
+  const probe = p.readinessProbe === undefined ? undefined : without(p.readinessProbe, PROBE);
+  return {
+    ...p,
+    ...(p.ports === undefined ? {} : {ports: p.ports.map((port) => without(port, CONTAINER_PORT))}),
+    ...(probe === undefined ? {} : {readinessProbe: probe.httpGet === undefined ? probe : {...probe, httpGet: without(probe.httpGet, HTTP_GET)}}),
+  };
 }
 
 /** The document with every empty value Kubernetes defaults left out. */

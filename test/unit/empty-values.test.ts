@@ -43,6 +43,12 @@ describe('an empty value is the default, as in Kubernetes', () => {
     expect(service((s) => Object.assign(web(s), {clusterIP: '', clusterIPs: ['10.96.0.99']}))).toMatchObject({clusterIP: 0x0a600063, clusterIPOrigin: 'spec'});
   });
 
+  it('in a readiness probe: 0 for periodSeconds, timeoutSeconds and the thresholds, an empty scheme', () => {
+    const probe = (written: Record<string, unknown>) => check((s) => (s.spec.pods[0]!.readinessProbe = written)).cluster?.pods[0]?.readinessProbe;
+    expect(probe({httpGet: {port: 8080, scheme: ''}, periodSeconds: 0, timeoutSeconds: 0, successThreshold: 0, failureThreshold: 0})).toEqual(probe({httpGet: {port: 8080}}));
+    expect(probe({tcpSocket: {port: 8080}, periodSeconds: 0})).toMatchObject({periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3});
+  });
+
   it('in a pod\'s ports', () => {
     expect(check((s) => (s.spec.pods[0]!.ports = [{name: 'http', containerPort: 8080, protocol: ''}])).cluster?.pods[0]?.ports).toEqual([{name: 'http', containerPort: 8080, protocol: 'TCP'}]);
   });
