@@ -51,6 +51,12 @@ describe('an empty value is the default, as in Kubernetes', () => {
 
   it('in a pod\'s ports', () => {
     expect(check((s) => (s.spec.pods[0]!.ports = [{name: 'http', containerPort: 8080, protocol: ''}])).cluster?.pods[0]?.ports).toEqual([{name: 'http', containerPort: 8080, protocol: 'TCP'}]);
+    expect(check((s) => (s.spec.pods[0]!.ports = [{name: '', containerPort: 8080}])).cluster?.pods[0]?.ports).toEqual([{containerPort: 8080, protocol: 'TCP'}]);
+  });
+
+  it('as a port\'s name: an unnamed port', () => {
+    expect(problems((s) => (port(s).name = ''))).toEqual([]);
+    expect(service((s) => (port(s).name = ''))?.ports[0]?.name).toBeUndefined();
   });
 
   it('is refused where Kubernetes refuses it: internalTrafficPolicy, a pointer there, is not defaulted when empty', () => {
