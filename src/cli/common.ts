@@ -31,7 +31,7 @@ export const specArgument = {spec: Args.string({hidden: true})};
 export function refuseSpecArgument(command: Command, spec: string | undefined): void {
   if (spec === undefined) return;
   const name = `netctl ${command.id?.replaceAll(':', ' ') ?? ''}`;
-  const fileGiven = command.argv.some((arg) => arg === '-f' || arg.startsWith('-f') || arg === '--file' || arg.startsWith('--file='));
+  const fileGiven = command.argv.some((arg) => arg.startsWith('-f') || arg === '--file' || arg.startsWith('--file='));
   if (fileGiven) exitWithError(command, `${name} takes no argument, got ${spec}`, 2);
   exitWithError(command, `${name} reads the spec from -f (or NETCTL_FILE), not from an argument: ${name} -f ${spec}`, 2);
 }

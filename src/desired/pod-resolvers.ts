@@ -53,7 +53,7 @@ function base(pod: Pod, clusterDns: {server: string; domain: string} | undefined
 }
 
 /** The pod's resolv.conf, or undefined when it keeps the node's. */
-export function podResolver(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): PodResolver | undefined {
+function podResolver(pod: Pod, clusterDns: {server: string; domain: string} | undefined, facts: ResolverFacts): PodResolver | undefined {
   const usesNodeFile = pod.dnsPolicy === 'Default' || (pod.dnsPolicy === 'ClusterFirst' && clusterDns === undefined);
   if (usesNodeFile && pod.dnsConfig === undefined && hostFile(facts).file === ETC_RESOLV_CONF) return undefined;
   const from = base(pod, clusterDns, facts);

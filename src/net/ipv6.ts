@@ -6,7 +6,6 @@
 import {Address6} from 'ip-address';
 
 export interface Cidr6 {
-  readonly text: string;
   readonly address: Address6;
 }
 
@@ -14,7 +13,7 @@ export interface Cidr6 {
 export function parseCidr6(text: string): Cidr6 | undefined {
   if (!text.includes(':') || !text.includes('/')) return undefined;
   try {
-    return {text, address: new Address6(text)};
+    return {address: new Address6(text)};
   } catch {
     return undefined;
   }

@@ -57,7 +57,8 @@ const isLoopback = (address: string) => address.startsWith('127.');
 export function parseHostResolvConf(sections: ReadonlyMap<string, string>): HostResolvConf {
   const own = sections.get('nameservers');
   const upstream = sections.get('resolved-upstream');
-  const stub = nameserversIn(own).length > 0 && nameserversIn(own).every(isLoopback);
+  const ownServers = nameserversIn(own);
+  const stub = ownServers.length > 0 && ownServers.every(isLoopback);
   const [body, file] = stub && upstream !== undefined ? [upstream, RESOLVED_UPSTREAM] : [own, ETC_RESOLV_CONF];
   const lines = (body ?? '').split('\n').map((l) => l.trim().split(/\s+/));
   return {
