@@ -15,14 +15,6 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**'],
-    rules: {
-      'no-restricted-imports': ['error', {paths: [
-        {name: '@oclif/core', message: "import from @oclif/core's subpaths (/command, /flags, /args, /execute): its index loads all of oclif, help and ux included, at every start"},
-      ]}],
-    },
-  },
-  {
     // The pure core never reaches the terminal, a process or a host.
     files: ['src/spec/**', 'src/net/**'],
     rules: {

@@ -5,9 +5,9 @@
 // run; netctl makes no TLS connection and starts no program that would, so the line above drops the
 // variable and replaces the shell with Node (`exec`: same process, signals and exit status). To Node
 // that line is a string and a comment.
-// CommonJS on purpose: Node starts its ES module loader (about 15 ms) only once a command needs it.
+// CommonJS on purpose: Node never starts its ES module loader (about 15 ms) for netctl.
 // `--version` needs nothing but package.json: answered here, in oclif's words (its user agent), it
-// starts no framework; everything else goes to oclif, in the bundled ES modules under dist/.
+// starts no framework; everything else goes to oclif, in the bundle under dist/ (bin/bundle.cjs).
 'use strict';
 const {readFileSync} = require('node:fs');
 const {join} = require('node:path');
@@ -17,5 +17,6 @@ if (process.argv[2] === '--version') {
   const arch = process.arch === 'ia32' ? 'x86' : process.arch;
   process.stdout.write(`${name}/${version} ${process.platform}-${arch} node-${process.version}\n`);
 } else {
-  void import('../dist/main.js').then(({execute}) => execute({dir: __dirname}));
+  const {exports: netctl} = require('./bundle.cjs').loadBundle();
+  void netctl.execute({dir: __dirname});
 }

@@ -3,7 +3,7 @@
 # Run it as root on Linux; run it again at will (the lab is rebuilt); `npm run demo:down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f oclif.manifest.json ] && [ -d dist ] || npm run build >/dev/null
+[ -f oclif.manifest.json ] && [ -f dist/netctl.cjs ] || npm run build >/dev/null
 netctl=./bin/run.cjs
 $netctl lab up --nodes 3
 $netctl apply -f examples/demo.yaml --auto-approve

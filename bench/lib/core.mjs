@@ -1,5 +1,5 @@
 // netctl's pure core as the benches call it in process: the source bundled on the fly by esbuild (the
-// shipped build is bundled per command, so it has no module per source file to import).
+// shipped build is one bundle of every command, so it has no module per source file to import).
 import {build} from 'esbuild';
 import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
