@@ -4,7 +4,7 @@
 // import() when it comes from a cache: hence CommonJS, import() turned into require(), and the plugin's
 // commands (an ES module package oclif would import()) bundled as netctl's own.
 import {build} from 'esbuild';
-import {readFileSync, readdirSync} from 'node:fs';
+import {readFileSync, readdirSync, rmSync} from 'node:fs';
 
 // oclif finds the commands in the bundle's COMMANDS (package.json: oclif.commands, strategy explicit):
 // netctl's named by their path under src/commands (`lab/up.ts` is `lab:up`), the plugin's as its
@@ -25,6 +25,8 @@ const entry = [
   `export const COMMANDS = {${commands.map(({id}, i) => `${JSON.stringify(id)}: command${i}`).join(', ')}};`,
 ].join('\n');
 
+// The code cache of a former bundle is of no use (and bin/bundle.cjs would not take it).
+rmSync('dist/netctl.cjs.v8cache', {force: true});
 await build({
   stdin: {contents: entry, resolveDir: '.', sourcefile: 'netctl-bundle.ts', loader: 'ts'},
   outfile: 'dist/netctl.cjs',
