@@ -15,7 +15,9 @@
  * comment names its service, port and endpoint, so plans can speak of them.
  *
  * Traffic policies `Local` (Kubernetes' internalTrafficPolicy and externalTrafficPolicy) add chains
- * per node and replace some of these rules (traffic-policy.ts). With internalTrafficPolicy Local, node
+ * per node and replace some of these rules (traffic-policy.ts); trafficDistribution PreferSameNode
+ * adds rules before the balancing ones that send a client on a node with endpoints to that node's
+ * chain (traffic-distribution.ts). With internalTrafficPolicy Local, node
  * ports (with an externalTrafficPolicy of Cluster) and external IPs balance over every endpoint in
  * NETCTL-EXT-<hash>.
  */
@@ -26,7 +28,8 @@ import type {ClusterNetwork, Endpoint, Service, ServicePort} from '../spec/types
 import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
-import {localRules} from './traffic-policy.js';
+import {sameNodeRules} from './traffic-distribution.js';
+import {localRules, nodeChains, nodeEndpoints} from './traffic-policy.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
 export const NODEPORTS_CHAIN = 'NETCTL-NODEPORTS';
@@ -126,11 +129,14 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         });
         return rules;
       };
-      const local = localRules(cluster, {
+      const policed = {
         service, port, clusterIP, chain, balance, match, protocol: ['-p', proto], markMasquerade: MARK_MASQ_CHAIN,
-        said: (role) => comment(`${label} ${role}`),
-      });
-      chains.push(...local.chains);
+        said: (role: string) => comment(`${label} ${role}`),
+      };
+      const nodes = nodeEndpoints(cluster, policed);
+      const local = localRules(cluster, policed, nodes);
+      const sameNode = sameNodeRules(policed, nodes, local);
+      if (local.usesNodeChains || sameNode !== undefined) chains.push(...nodeChains(policed, nodes));
       rejectRules.push(...local.drop);
 
       // Traffic from outside the cluster balances over every endpoint: through the cluster IP's chain,
@@ -148,13 +154,14 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
       }
       chains.push(...ownChain('nat', chain, undefined, [
         ['!', '-s', pods, '-d', clusterIP, '-p', proto, ...comment(`${label} cluster IP`), ...match(port.port), '-j', MARK_MASQ_CHAIN],
-        ...(local.clusterIP ?? balance(endpoints)),
+        ...(local.clusterIP ?? [...(sameNode?.clusterIP ?? []), ...balance(endpoints)]),
       ]));
       if (local.nodePort !== undefined) {
         nodePortRules.push(...local.nodePort);
       } else if (port.nodePort !== undefined) {
         nodePortRules.push(
           ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', MARK_MASQ_CHAIN],
+          ...(sameNode?.nodePort ?? []),
           ['-p', proto, ...comment(`${label} node port`), ...nodePortMatch, '-j', outside],
         );
       }

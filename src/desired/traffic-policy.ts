@@ -37,10 +37,23 @@ export interface PolicedPort {
   balance(over: readonly string[]): string[][];
 }
 
+/** A node that holds endpoints of a service port, with the chain that balances over them. */
+export interface NodeEndpoints {
+  readonly node: Node;
+  /** NETCTL-SVL-<hash> (localChain). */
+  readonly chain: string;
+  /** The node's address, `ADDRESS/32`. */
+  readonly address: string;
+  /** The node's pod CIDR, `NETWORK/PREFIX`. */
+  readonly podCIDR: string;
+  /** `ip:port`. */
+  readonly endpoints: readonly string[];
+}
+
 /** What Local adds to a port's rules; a part left undefined stays as with Cluster. */
 export interface LocalRules {
-  /** The chains of the port's endpoints per node. */
-  readonly chains: readonly IptablesResource[];
+  /** Whether they send traffic to the chains of the port's endpoints per node (nodeChains). */
+  readonly usesNodeChains: boolean;
   /** The port's chain after its masquerade rule, instead of balancing over every endpoint. */
   readonly clusterIP: readonly string[][] | undefined;
   /** NETCTL-NODEPORTS's rules for the port, instead of masquerading and balancing over every endpoint. */
@@ -57,30 +70,39 @@ export function localChain(service: Service, port: ServicePort, node: string): s
 /** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */
 const nodeOfPodIP = perCluster((cluster: ClusterNetwork) => new Map(cluster.pods.map((p) => [p.ip, p.node])));
 
-/** The nodes that hold endpoints of the port, in spec order, each with its endpoints. */
-function localEndpoints(cluster: ClusterNetwork, endpoints: readonly Endpoint[]): {node: Node; endpoints: Endpoint[]}[] {
+const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;
+
+/** The nodes that hold endpoints of the port, in spec order, each with its endpoints and their chain. */
+export function nodeEndpoints(cluster: ClusterNetwork, p: PolicedPort): NodeEndpoints[] {
   const nodeOf = nodeOfPodIP(cluster);
   return cluster.nodes
-    .map((node) => ({node, endpoints: endpoints.filter((e) => nodeOf.get(e.ip) === node.name)}))
-    .filter((local) => local.endpoints.length > 0);
+    .map((node) => ({node, endpoints: p.port.endpoints.filter((e) => nodeOf.get(e.ip) === node.name)}))
+    .filter((local) => local.endpoints.length > 0)
+    .map((local) => ({
+      node: local.node,
+      chain: localChain(p.service, p.port, local.node.name),
+      address: `${formatAddress(local.node.address)}/32`,
+      podCIDR: formatCidr(local.node.podCIDR),
+      endpoints: local.endpoints.map(endpointText),
+    }));
 }
 
-export function localRules(cluster: ClusterNetwork, p: PolicedPort): LocalRules {
+/** The chains that balance over each node's endpoints of the port. */
+export function nodeChains(p: PolicedPort, nodes: readonly NodeEndpoints[]): IptablesResource[] {
+  return nodes.flatMap((l) => ownChain('nat', l.chain, undefined, p.balance(l.endpoints)));
+}
+
+/** `nodes`: the port's nodeEndpoints. */
+export function localRules(cluster: ClusterNetwork, p: PolicedPort, nodes: readonly NodeEndpoints[]): LocalRules {
   const {service, port} = p;
   const internal = service.internalTrafficPolicy === 'Local';
   const external = port.nodePort !== undefined && service.externalTrafficPolicy === 'Local';
-  if (!internal && !external) return {chains: [], clusterIP: undefined, nodePort: undefined, drop: []};
-  const nodes = localEndpoints(cluster, port.endpoints).map((l) => ({
-    ...l,
-    chain: localChain(service, port, l.node.name),
-    address: `${formatAddress(l.node.address)}/32`,
-  }));
-  const chains = nodes.flatMap((l) => ownChain('nat', l.chain, undefined, p.balance(l.endpoints.map((e) => `${formatAddress(e.ip)}:${e.port}`))));
+  if (!internal && !external) return {usesNodeChains: false, clusterIP: undefined, nodePort: undefined, drop: []};
   const drop: string[][] = [];
   let clusterIP: string[][] | undefined;
   let nodePort: string[][] | undefined;
   if (internal) {
-    clusterIP = nodes.flatMap((l) => [['-s', formatCidr(l.node.podCIDR), ...p.said('cluster IP'), '-j', l.chain], ['-s', l.address, ...p.said('cluster IP'), '-j', l.chain]]);
+    clusterIP = nodes.flatMap((l) => [['-s', l.podCIDR, ...p.said('cluster IP'), '-j', l.chain], ['-s', l.address, ...p.said('cluster IP'), '-j', l.chain]]);
     drop.push(['-d', p.clusterIP, ...p.protocol, ...p.said('has no local endpoints'), ...p.match(port.port), '-j', 'DROP']);
   }
   if (external) {
@@ -98,5 +120,5 @@ export function localRules(cluster: ClusterNetwork, p: PolicedPort): LocalRules 
     ];
     drop.push([...NOT_LOOPBACK, ...p.protocol, ...p.said('has no local endpoints'), '-m', 'addrtype', '--dst-type', 'LOCAL', ...dport, '-j', 'DROP']);
   }
-  return {chains, clusterIP, nodePort, drop};
+  return {usesNodeChains: true, clusterIP, nodePort, drop};
 }

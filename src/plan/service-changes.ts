@@ -20,7 +20,7 @@ export interface ServiceChange {
   readonly keys: readonly string[];
 }
 
-const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|external IP|node port|has no endpoints|has no local endpoints))$/;
+const LABEL = /^netctl: (\S+\/\S+)(?: -> (\S+)| (cluster IP|external IP|node port|has no endpoints|has no local endpoints|prefer same node))$/;
 
 interface Label {
   readonly service: string;
@@ -123,6 +123,7 @@ function summarize(service: string, group: ServiceDeltas, whyGone: ReadonlyMap<s
   for (const drop of shown.filter((d) => d.label?.role === 'has no local endpoints')) {
     details.push(`${drop.rule.includes('addrtype') ? 'externalTrafficPolicy' : 'internalTrafficPolicy'} Local`);
   }
+  if (shown.some((d) => d.label?.role === 'prefer same node')) details.push('trafficDistribution PreferSameNode');
   if (front?.label?.role === 'has no endpoints') details.push('no endpoints: connections are refused');
   else if (action === 'create') details.push(`endpoints ${endpoints(shown).join(', ')}`);
   const why = (endpoint: string) => {

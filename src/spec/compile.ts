@@ -33,6 +33,7 @@ import {
 } from './types.js';
 import {checkDnsNames, checkSubdomains, resolveDns} from './dns.js';
 import {checkExternalIPs} from './external-ips.js';
+import {checkTrafficDistribution} from './traffic-distribution.js';
 import {checkIpFamilies, clusterIPPath, withClusterIP} from './ip-families.js';
 import {resolveNamespaces, namespacedName, podRef} from './namespaces.js';
 import {allocateNodePorts, checkServiceType} from './service-types.js';
@@ -192,6 +193,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     checkServiceType(service, i, report);
     checkIpFamilies(writtenServices[i]!, i, report);
     checkExternalIPs(service, i, report);
+    checkTrafficDistribution(service, i, report);
     if (service.sessionAffinityConfig !== undefined && service.sessionAffinity !== 'ClientIP') {
       report(error('affinity', servicePath(i, 'sessionAffinityConfig'), `service ${service.name}: sessionAffinityConfig must not be set when sessionAffinity is ${service.sessionAffinity ?? DEFAULTS.sessionAffinity} (as in Kubernetes)`));
     }
@@ -275,6 +277,7 @@ export function compileSpec(document: SpecDocument): CompileResult {
     externalIPs: (service.externalIPs ?? []).map((ip) => parseAddress(ip)!),
     internalTrafficPolicy: service.internalTrafficPolicy ?? 'Cluster',
     externalTrafficPolicy: service.externalTrafficPolicy ?? 'Cluster',
+    trafficDistribution: service.trafficDistribution,
     ports: (service.ports ?? []).map((port, j) => ({
       name: port.name,
       protocol: port.protocol ?? DEFAULTS.protocol,

@@ -30,6 +30,7 @@ export type DiagnosticCode =
   | 'service-type'
   | 'ip-family'
   | 'external-ip'
+  | 'traffic-distribution'
   | 'endpoint'
   | 'dns'
   | 'probe'

@@ -166,6 +166,7 @@ export interface ServiceDocument {
   readonly internalTrafficPolicy?: TrafficPolicy;
   /** Only for NodePort services (default Cluster there). */
   readonly externalTrafficPolicy?: TrafficPolicy;
+  readonly trafficDistribution?: TrafficDistribution;
   readonly selector?: Labels;
   readonly endpoints?: readonly string[];
   readonly sessionAffinity?: SessionAffinity;
@@ -337,6 +338,9 @@ export interface Namespace {
 /** Kubernetes' traffic policies: Cluster (every endpoint) or Local (the endpoints on the node). */
 export type TrafficPolicy = 'Cluster' | 'Local';
 
+/** Kubernetes' preference for endpoints close to the client; PreferClose is PreferSameZone's former name. */
+export type TrafficDistribution = 'PreferSameNode' | 'PreferSameZone' | 'PreferClose';
+
 export interface Service {
   readonly name: string;
   readonly namespace: string;
@@ -356,6 +360,8 @@ export interface Service {
   readonly internalTrafficPolicy: TrafficPolicy;
   /** Where node-port traffic from outside goes: Local, only to endpoints on the node it arrived at. */
   readonly externalTrafficPolicy: TrafficPolicy;
+  /** Which endpoints a client prefers where the traffic policy is Cluster (desired/traffic-distribution.ts). */
+  readonly trafficDistribution: TrafficDistribution | undefined;
   readonly ports: readonly ServicePort[];
 }
 

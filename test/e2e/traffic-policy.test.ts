@@ -2,7 +2,8 @@
  * Kubernetes' traffic policies and external IPs on a 3-node overlay lab: node1 and node2 each hold one endpoint, node3
  * none. internalTrafficPolicy Local keeps cluster IP traffic on the node it comes from;
  * externalTrafficPolicy Local sends node-port traffic to the node it arrives at, keeping the client's
- * address; where the node has no endpoint, the connection is dropped.
+ * address; where the node has no endpoint, the connection is dropped. trafficDistribution
+ * PreferSameNode prefers the endpoints of the client's node, and falls back to every endpoint.
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals';
 import {execa} from 'execa';
@@ -48,6 +49,12 @@ const spec = labSpec({
       externalIPs: [${EXTERNAL_IP}]
       selector: {app: web}
       ports: [{name: http, port: 80, targetPort: 8080}]
+    - name: near
+      type: NodePort
+      clusterIP: 10.96.0.23
+      trafficDistribution: PreferSameNode
+      selector: {app: web}
+      ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30091}]
 `;
 
 /** A TCP exchange that gives up after 2 s: what the server said, or how the connection failed. */
@@ -104,6 +111,27 @@ suite('traffic policies and external IPs on a 3-node lab', () => {
     const client = formatAddress(checkSpecText(spec).cluster!.pods.find((p) => p.name === 'client-3')!.ip);
     // kube-proxy's short-circuit: every endpoint, from client-3's own address (no masquerade inside the cluster).
     expect(outcome(await lab.inPod(3, 'client-3', exchange(nodeAddress(3), 30090), {reject: false}))).toBe(client);
+  });
+
+  it('trafficDistribution PreferSameNode: a pod and a node reach the endpoint on their own node; a pod on a node without one reaches every endpoint', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) seen.add(outcome(await lab.inPod(1, 'client-1', exchange('10.96.0.23', 80), {reject: false})));
+    expect([...seen]).toEqual(['web-1']);
+    expect(outcome(await lab.onNode(2, exchange('10.96.0.23', 80), {reject: false}))).toBe('web-2');
+    const elsewhere = new Set<string>();
+    for (let i = 0; i < 24 && elsewhere.size < 2; i++) elsewhere.add(outcome(await lab.inPod(3, 'client-3', exchange('10.96.0.23', 80), {reject: false})));
+    expect([...elsewhere].sort()).toEqual(['web-1', 'web-2']);
+  });
+
+  it('trafficDistribution PreferSameNode: node-port traffic reaches the endpoint of the node it arrives at, and at a node without one every endpoint', async () => {
+    for (const [n, pod] of [[1, 'web-1'], [2, 'web-2']] as const) {
+      const seen = new Set<string>();
+      for (let i = 0; i < 6; i++) seen.add(outcome(await execa('socat', exchange(nodeAddress(n), 30091).slice(1), {reject: false})));
+      expect([...seen]).toEqual([pod]);
+    }
+    const elsewhere = new Set<string>();
+    for (let i = 0; i < 24 && elsewhere.size < 2; i++) elsewhere.add(outcome(await execa('socat', exchange(nodeAddress(3), 30091).slice(1), {reject: false})));
+    expect([...elsewhere].sort()).toEqual(['web-1', 'web-2']);
   });
 
   it('externalIPs: a node that receives traffic for an external IP sends it to the endpoints, from outside and from the node itself', async () => {
