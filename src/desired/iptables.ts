@@ -2,6 +2,8 @@
 import {hash} from 'node:crypto';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {IptablesTable} from '../resources/model.js';
+import {formatAddress} from '../net/ipv4.js';
+import type {Endpoint} from '../spec/types.js';
 
 export const comment = (text: string) => ['-m', 'comment', '--comment', text];
 
@@ -27,3 +29,6 @@ export function ownChain(table: IptablesTable, chain: string, jumpedFrom: readon
 export function hashedChain(prefix: string, identity: string): string {
   return `${prefix}${hash('sha256', identity, 'hex').slice(0, 16).toUpperCase()}`;
 }
+
+/** An endpoint as DNAT takes it and the rules' comments name it: `ip:port`. */
+export const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;

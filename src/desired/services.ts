@@ -24,10 +24,10 @@
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
 import type {Sysctl} from '../resources/model.js';
-import type {ClusterNetwork, Endpoint, Service, ServicePort} from '../spec/types.js';
+import type {ClusterNetwork, Service, ServicePort} from '../spec/types.js';
 import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
-import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
+import {endpointText, hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 import {sameNodeRules} from './traffic-distribution.js';
 import {localRules, nodeChains, nodeEndpoints} from './traffic-policy.js';
 
@@ -80,8 +80,6 @@ export function serviceSysctls(cluster: ClusterNetwork): Sysctl[] {
   if (!hasServices(cluster) || cluster.mode === 'underlay') return [];
   return [{kind: 'sysctl', ns: '', key: 'net/bridge/bridge-nf-call-iptables', value: '1'}];
 }
-
-const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;
 
 export function services(cluster: ClusterNetwork): IptablesResource[] {
   if (!hasServices(cluster)) return [];

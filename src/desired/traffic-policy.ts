@@ -12,10 +12,10 @@
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
-import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
+import type {ClusterNetwork, Node, Service, ServicePort} from '../spec/types.js';
 import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
-import {hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
+import {endpointText, hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 
 /** One service port as services.ts builds its rules. */
 export interface PolicedPort {
@@ -69,8 +69,6 @@ export function localChain(service: Service, port: ServicePort, node: string): s
 
 /** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */
 const nodeOfPodIP = perCluster((cluster: ClusterNetwork) => new Map(cluster.pods.map((p) => [p.ip, p.node])));
-
-const endpointText = (e: Endpoint) => `${formatAddress(e.ip)}:${e.port}`;
 
 /** The nodes that hold endpoints of the port, in spec order, each with its endpoints and their chain. */
 export function nodeEndpoints(cluster: ClusterNetwork, p: PolicedPort): NodeEndpoints[] {

@@ -9,23 +9,8 @@ import {MARK_MASQ_CHAIN, NODEPORTS_CHAIN, REJECT_CHAIN, externalChain, serviceCh
 import {localChain} from '../../src/desired/traffic-policy.js';
 import {groupServiceChanges} from '../../src/plan/service-changes.js';
 import {diff} from '../../src/plan/diff.js';
-import type {ClusterNetwork} from '../../src/spec/types.js';
 import {check, type SpecObject} from './spec-builders.js';
-
-/** node-a holds web-1 and web-3, node-b web-2, node-c no endpoint. */
-function cluster(policies: Record<string, string>): ClusterNetwork {
-  return check((s: SpecObject) => {
-    s.spec.nodes.push({name: 'node-c', address: '198.51.100.3/24', podCIDR: '10.244.3.0/24'});
-    s.spec.pods.push({name: 'web-3', node: 'node-a', ip: '10.244.1.11', labels: {app: 'web'}});
-    Object.assign(s.spec.services[0]!, policies);
-  }).cluster!;
-}
-
-const rulesOf = (c: ClusterNetwork, table: string, chain: string) => {
-  const found = desiredIptables(c).resources.find((r) => r.kind === 'iptables-chain' && r.table === table && r.chain === chain);
-  return found?.kind === 'iptables-chain' ? found.rules.map((r) => r.join(' ')) : undefined;
-};
-const targets = (rules: readonly string[] | undefined) => (rules ?? []).map((r) => r.slice(r.lastIndexOf('-j ') + 3));
+import {rulesOf, targets, webOnThreeNodes as cluster} from './service-rules.js';
 
 describe('internalTrafficPolicy Local', () => {
   const c = cluster({internalTrafficPolicy: 'Local'});
