@@ -78,11 +78,25 @@ describe('dnsPolicy and dnsConfig, checked as Kubernetes checks them', () => {
       'error dns: pod web-1: the search domains take 2233 characters; Kubernetes allows at most 2048'],
     ['an option value written as a number', (s) => (pod(s).dnsConfig = {options: [{name: 'ndots', value: 2}]}),
       'error schema: must be a string, got the number 2'],
+    ['an upper-case search domain, as Kubernetes', (s) => (pod(s).dnsConfig = {searches: ['Corp.example']}),
+      'error schema: "Corp.example" must be a search domain, as Kubernetes checks it: lowercase labels of letters, digits, \'-\' and \'_\' (a label may start with \'_\', and starts and ends with a letter or digit otherwise), separated by dots; or a single dot'],
+    ['a search domain whose label ends with \'_\'', (s) => (pod(s).dnsConfig = {searches: ['corp_.example']}),
+      'error schema: "corp_.example" must be a search domain, as Kubernetes checks it: lowercase labels of letters, digits, \'-\' and \'_\' (a label may start with \'_\', and starts and ends with a letter or digit otherwise), separated by dots; or a single dot'],
     ['an unknown dnsPolicy', (s) => (pod(s).dnsPolicy = 'clusterFirst'),
       'error schema: "clusterFirst" must be one of ClusterFirst, Default, None, ClusterFirstWithHostNet (did you mean "ClusterFirst"?)'],
   ])('refuses %s', (_, change, expected) => {
     expect(problems(change)).toEqual([expected]);
   });
+});
+
+it('takes the search domains Kubernetes takes since 1.34: underscores, a single dot, a trailing dot; written as given, as a kubelet writes them', () => {
+  const searches = ['_sip._tcp.example.com', 'team_a.example', '.', 'corp.example.'];
+  expect(problems((s) => (pod(s).dnsConfig = {searches}))).toEqual([]);
+  const resolver = resolverOf((s) => (pod(s).dnsConfig = {searches}))!;
+  expect(resolver.search.slice(-4)).toEqual(searches);
+  expect(renderResolver(resolver)).toContain(`search default.svc.cluster.local svc.cluster.local cluster.local corp.example ${searches.join(' ')}\n`);
+  // Read back from the node as written: no drift.
+  expect(parseResolver(resolver.pod, renderResolver(resolver))).toEqual(resolver);
 });
 
 describe('the resolv.conf a node\'s pods start from', () => {
