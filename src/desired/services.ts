@@ -29,7 +29,7 @@ import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {endpointText, hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
 import {sameNodeRules} from './traffic-distribution.js';
-import {localRules, nodeChains, nodeEndpoints} from './traffic-policy.js';
+import {localRules, nodeChains, nodeEndpoints, type NodeEndpoints} from './traffic-policy.js';
 
 export const SERVICES_CHAIN = 'NETCTL-SERVICES';
 export const NODEPORTS_CHAIN = 'NETCTL-NODEPORTS';
@@ -131,10 +131,11 @@ export function services(cluster: ClusterNetwork): IptablesResource[] {
         service, port, clusterIP, chain, balance, match, protocol: ['-p', proto], markMasquerade: MARK_MASQ_CHAIN,
         said: (role: string) => comment(`${label} ${role}`),
       };
-      const nodes = nodeEndpoints(cluster, policed);
-      const local = localRules(cluster, policed, nodes);
-      const sameNode = sameNodeRules(policed, nodes, local);
-      if (local.usesNodeChains || sameNode !== undefined) chains.push(...nodeChains(policed, nodes));
+      let nodes: readonly NodeEndpoints[] | undefined;
+      const nodesOf = () => (nodes ??= nodeEndpoints(cluster, policed));
+      const local = localRules(cluster, policed, nodesOf);
+      const sameNode = sameNodeRules(policed, nodesOf, local);
+      if (local.usesNodeChains || sameNode !== undefined) chains.push(...nodeChains(policed, nodesOf()));
       rejectRules.push(...local.drop);
 
       // Traffic from outside the cluster balances over every endpoint: through the cluster IP's chain,

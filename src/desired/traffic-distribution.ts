@@ -10,7 +10,7 @@
  * the spec (the service's extra `endpoints`) has no node hint in Kubernetes, and then no preference
  * is made. PreferSameZone (PreferClose) needs zones, which netctl's nodes do not have: no effect.
  */
-import type {NodeEndpoints, LocalRules, PolicedPort} from './traffic-policy.js';
+import type {LocalRules, NodesOf, PolicedPort} from './traffic-policy.js';
 
 export interface SameNodeRules {
   /** The port's chain after its masquerade rule, before it balances over every endpoint. */
@@ -19,10 +19,11 @@ export interface SameNodeRules {
   readonly nodePort: readonly string[][];
 }
 
-/** `nodes`: the port's nodeEndpoints; `local`: what its traffic policies make of it (Local takes precedence). */
-export function sameNodeRules(p: PolicedPort, nodes: readonly NodeEndpoints[], local: LocalRules): SameNodeRules | undefined {
+/** `local`: what the port's traffic policies make of it (Local takes precedence). */
+export function sameNodeRules(p: PolicedPort, nodesOf: NodesOf, local: LocalRules): SameNodeRules | undefined {
   const {service, port} = p;
   if (service.trafficDistribution !== 'PreferSameNode') return undefined;
+  const nodes = nodesOf();
   const onNodes = nodes.reduce((sum, l) => sum + l.endpoints.length, 0);
   if (onNodes === 0 || onNodes !== port.endpoints.length) return undefined;
   const said = p.said('prefer same node');

@@ -12,7 +12,7 @@
  */
 import {formatAddress, formatCidr} from '../net/ipv4.js';
 import type {IptablesResource} from '../resources/iptables.js';
-import type {ClusterNetwork, Node, Service, ServicePort} from '../spec/types.js';
+import type {ClusterNetwork, Endpoint, Node, Service, ServicePort} from '../spec/types.js';
 import {namespacedName} from '../spec/namespaces.js';
 import {perCluster} from './context.js';
 import {endpointText, hashedChain, NOT_LOOPBACK, ownChain} from './iptables.js';
@@ -70,18 +70,30 @@ export function localChain(service: Service, port: ServicePort, node: string): s
 /** Which node each pod IP runs on: an endpoint that is no pod of the spec is on none. */
 const nodeOfPodIP = perCluster((cluster: ClusterNetwork) => new Map(cluster.pods.map((p) => [p.ip, p.node])));
 
+/** Each node by name, with its place in the spec. */
+const nodesByName = perCluster((cluster: ClusterNetwork) => new Map(cluster.nodes.map((node, i) => [node.name, {node, i}])));
+
 /** The nodes that hold endpoints of the port, in spec order, each with its endpoints and their chain. */
 export function nodeEndpoints(cluster: ClusterNetwork, p: PolicedPort): NodeEndpoints[] {
   const nodeOf = nodeOfPodIP(cluster);
-  return cluster.nodes
-    .map((node) => ({node, endpoints: p.port.endpoints.filter((e) => nodeOf.get(e.ip) === node.name)}))
-    .filter((local) => local.endpoints.length > 0)
-    .map((local) => ({
-      node: local.node,
-      chain: localChain(p.service, p.port, local.node.name),
-      address: `${formatAddress(local.node.address)}/32`,
-      podCIDR: formatCidr(local.node.podCIDR),
-      endpoints: local.endpoints.map(endpointText),
+  const onNode = new Map<string, Endpoint[]>();
+  for (const e of p.port.endpoints) {
+    const name = nodeOf.get(e.ip);
+    if (name === undefined) continue;
+    const held = onNode.get(name);
+    if (held === undefined) onNode.set(name, [e]);
+    else held.push(e);
+  }
+  const byName = nodesByName(cluster);
+  return [...onNode]
+    .map(([name, endpoints]) => ({...byName.get(name)!, endpoints}))
+    .sort((a, b) => a.i - b.i)
+    .map(({node, endpoints}) => ({
+      node,
+      chain: localChain(p.service, p.port, node.name),
+      address: `${formatAddress(node.address)}/32`,
+      podCIDR: formatCidr(node.podCIDR),
+      endpoints: endpoints.map(endpointText),
     }));
 }
 
@@ -90,12 +102,15 @@ export function nodeChains(p: PolicedPort, nodes: readonly NodeEndpoints[]): Ipt
   return nodes.flatMap((l) => ownChain('nat', l.chain, undefined, p.balance(l.endpoints)));
 }
 
-/** `nodes`: the port's nodeEndpoints. */
-export function localRules(cluster: ClusterNetwork, p: PolicedPort, nodes: readonly NodeEndpoints[]): LocalRules {
+/** The port's nodeEndpoints, computed once and only when asked for: most ports need none. */
+export type NodesOf = () => readonly NodeEndpoints[];
+
+export function localRules(cluster: ClusterNetwork, p: PolicedPort, nodesOf: NodesOf): LocalRules {
   const {service, port} = p;
   const internal = service.internalTrafficPolicy === 'Local';
   const external = port.nodePort !== undefined && service.externalTrafficPolicy === 'Local';
   if (!internal && !external) return {usesNodeChains: false, clusterIP: undefined, nodePort: undefined, drop: []};
+  const nodes = nodesOf();
   const drop: string[][] = [];
   let clusterIP: string[][] | undefined;
   let nodePort: string[][] | undefined;
