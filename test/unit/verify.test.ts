@@ -94,7 +94,7 @@ describe('verify checks', () => {
     const services = checkSpecText(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'services.yaml'), 'utf8')).cluster!;
     const udp = connectivityChecks(services, services.nodes.map((n) => n.name)).filter((c) => c.kind === 'udp');
     expect(udp.map((c) => c.description)).toEqual([expect.stringMatching(/^service dns\/dns: pod web-1 → 10\.96\.\d+\.\d+:53\/udp$/)]);
-    expect(checksScript(udp)).toContain(`ip netns exec web-1 timeout 4 bash -c 'for try in 1 2 3; do exec 3<>/dev/udp/${udp[0]!.target}/53 || exit 1; echo netctl verify >&3 || exit 1; timeout 1 head -n 1 <&3; rc=$?; exec 3<&-; [ $rc -eq 124 ] || exit $rc; done; exit 124'`);
+    expect(checksScript(udp)).toContain(`ip netns exec web-1 timeout 4 bash -c 'for try in 1 2 3 4 5 6; do exec 3<>/dev/udp/${udp[0]!.target}/53 || exit 1; echo netctl verify >&3 || exit 1; timeout 0.5 head -n 1 <&3; rc=$?; exec 3<&-; [ $rc -eq 124 ] || exit $rc; done; exit 124'`);
     expect(servedPorts(services).get('dns-1')).toEqual([{port: 53, protocol: 'UDP'}]);
     const serve = serveScript(servedPorts(services));
     expect(serve).toContain("setsid ip netns exec dns-1 socat UDP-LISTEN:53,fork,reuseaddr SYSTEM:'echo netctl verify'");
