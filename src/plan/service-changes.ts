@@ -96,7 +96,9 @@ export function groupServiceChanges(changes: Iterable<Change>, whyGone: Readonly
   }
 
   const services = [...byService].map(([service, group]) => summarize(service, group, whyGone));
-  return {services: services.sort((a, b) => a.service.localeCompare(b.service)), others};
+  // By code units: a process's first localeCompare sets up ICU's collator (about 10 ms), here between
+  // the reads and the changes.
+  return {services: services.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)), others};
 }
 
 /** `whyGone`: why an endpoint's pod IP is out, for people (`web-1 not ready: tcp 8080: connection refused`). */

@@ -71,7 +71,10 @@ export function formatPath(path: SpecPath): string {
   return text;
 }
 
-/** Orders diagnostics by position in the file, so output reads top to bottom. */
+/**
+ * Orders diagnostics by position in the file, so output reads top to bottom. Not localeCompare: a
+ * process's first one sets up ICU's collator, about 10 ms.
+ */
 export function byPosition(a: Diagnostic, b: Diagnostic): number {
-  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.message.localeCompare(b.message);
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
