@@ -12,7 +12,10 @@
 // the script also does the node's part of netctl's safety protocol, as netctl renders it: the node
 // lock, the check for a transaction left unconfirmed, the changes as a transaction (apply and rollback
 // scripts written, a watchdog, the job in its own session), the re-read of what changed, and the
-// confirmation; the bench adds the new connection that proves sshd still answers.
+// confirmation; the bench adds the new connection that proves sshd still answers. With --rounds, the
+// same safe work in netctl's three round trips, one file each (DIR/1.1.sh, 1.2.sh, 1.3.sh...), for
+// bench/lib/protocol-work.mjs to send over one held session per node: the lock and the read; the
+// transaction and the re-read; the confirmation.
 import {execFileSync} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -23,7 +26,8 @@ import {
 
 const [specFile, intent, dir, ...options] = process.argv.slice(2);
 const reread = !options.includes('--no-reread');
-const safe = options.includes('--safe');
+const rounds = options.includes('--rounds');
+const safe = rounds || options.includes('--safe');
 if (!['plan', 'apply', 'destroy'].includes(intent)) throw new Error(`intent must be plan, apply or destroy, got ${intent}`);
 const {cluster, diagnostics} = checkSpecText(readFileSync(specFile, 'utf8'));
 if (cluster === undefined) throw new Error(diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
@@ -38,7 +42,11 @@ cluster.nodes.forEach((node, i) => {
     if (plan.errors.length > 0) throw new Error(`${node.name}: ${plan.errors.join('; ')}`);
     // What netctl re-reads to verify: the chains that changed, or all of iptables when that is cheaper.
     const verify = observeScript({...observeOptions(cluster, node, intent, verificationScope(plan.changes, plan.observedRules)), probes: []});
-    if (safe) {
+    if (rounds) {
+      const lock = `{ ${MAKE_LOCK_DIR}; }; exec 9>>${LOCK_DIR}/lock; flock 9`;
+      const parts = [`${lock}\n${CONFIRM_PENDING}${read}\n`, `${transactionScript(plan, intent, cluster.name, 30)}${verify}\n`, CONFIRM_LAST];
+      parts.forEach((part, round) => writeFileSync(join(dir, `${i + 1}.${round + 1}.sh`), part));
+    } else if (safe) {
       // The lock stays on fd 9 of this shell only, as in netctl's held session.
       const lock = `{ ${MAKE_LOCK_DIR}; }; exec 9>>${LOCK_DIR}/lock; flock 9`;
       script = `${lock}\n{\n${CONFIRM_PENDING}${read}\n${transactionScript(plan, intent, cluster.name, 30)}${verify}\n${CONFIRM_LAST}} 9>&-\n`;
@@ -46,6 +54,6 @@ cluster.nodes.forEach((node, i) => {
       script = `${read}\n${applyScript(plan.changes)}\n${reread ? verify : ''}`;
     }
   }
-  writeFileSync(join(dir, `${i + 1}.sh`), script);
+  if (!rounds) writeFileSync(join(dir, `${i + 1}.sh`), script);
   console.log([formatAddress(node.address), ...sshOptions(node.ssh)].join(' '));
 });
